@@ -1,0 +1,146 @@
+"""Command line: `clecbot ask`, `ask --jsonl`, `console`, `check-knowledge`, `run`.
+
+A thin adapter: it reads the clock and the environment, then hands text, zone
+and instant to the conversation, and renders the Reply as text or JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from typing import TextIO
+
+import pytz
+
+DEFAULT_TZ = "America/Chicago"
+
+
+def default_zone() -> str:
+    return os.environ.get("CLEC_BOT_TZ") or DEFAULT_TZ
+
+
+class InputError(ValueError):
+    """Bad input from the user: the message is shown as it is."""
+
+
+def parse_zone(name: str | None) -> str:
+    name = (name or default_zone()).strip()
+    if name not in pytz.all_timezones_set:
+        raise InputError(f"unknown time zone {name!r}: use an IANA name like America/Chicago")
+    return name
+
+
+def parse_at(text: str | None, zone: str) -> datetime:
+    """An ISO 8601 instant; one without an offset is read in `zone`. None is now."""
+    if not text:
+        return datetime.now(pytz.utc).astimezone(pytz.timezone(zone))
+    try:
+        at = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"'at' must be ISO 8601 like 2026-11-23T10:00:00-06:00: {text!r}") from exc
+    if at.tzinfo is None:
+        at = pytz.timezone(zone).localize(at)
+    return at
+
+
+def ask_one(text: str, at: str | None, tz: str | None, user: str | None = None) -> dict:
+    """One question to its JSON reply (the --jsonl contract)."""
+    from bot.conversation import answer
+    from bot.reply import to_json
+
+    zone = parse_zone(tz)
+    moment = parse_at(at, zone)
+    return to_json(answer(text, at=moment, tz=zone, user=user))
+
+
+def run_jsonl(stdin: TextIO, stdout: TextIO) -> int:
+    """One JSON object in per line, one out, in order; a bad line gets {"error": ...}."""
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise InputError('each line must be a JSON object with a "text" string')
+            out = ask_one(obj["text"], obj.get("at"), obj.get("tz"), obj.get("user"))
+        except json.JSONDecodeError as exc:
+            out = {"error": f"not valid JSON: {exc.msg}"}
+        except InputError as exc:
+            out = {"error": str(exc)}
+        stdout.write(json.dumps(out) + "\n")
+        stdout.flush()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.jsonl:
+        return run_jsonl(sys.stdin, sys.stdout)
+    if not args.question:
+        raise InputError('ask needs a question: clecbot ask "is the NPSC open now?"')
+    out = ask_one(" ".join(args.question), args.at, args.tz)
+    print(json.dumps(out, indent=2) if args.json else out["text"])
+    return 0
+
+
+def cmd_check_knowledge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.knowledge.loader import DATA_DIR, KnowledgeError, load_from
+
+    try:
+        k = load_from(Path(args.data) if args.data else DATA_DIR)
+    except KnowledgeError as exc:
+        print(f"knowledge data error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: {len(k.centers)} centers, {len(k.error_codes)} error-code prefixes, "
+        f"{len(k.codes)} codes, {len(k.severities)} severities, {len(k.ladders)} ladders, "
+        f"{len(k.topics)} topics, from {len(k.documents)} documents"
+    )
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return run_console(parse_zone(args.tz), sys.stdin, sys.stdout)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`make run`: Slack when its tokens are set (a later issue), else the console."""
+    return cmd_console(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clecbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer one question (or JSON lines with --jsonl)")
+    ask.add_argument("question", nargs="*", help="the question, in plain words")
+    ask.add_argument("--at", help="the instant it is asked at (ISO 8601; default now)")
+    ask.add_argument("--tz", help=f"the asker's zone (default CLEC_BOT_TZ or {DEFAULT_TZ})")
+    ask.add_argument("--json", action="store_true", help="print the reply as JSON")
+    ask.add_argument("--jsonl", action="store_true", help="read JSON lines on stdin")
+    ask.set_defaults(func=cmd_ask)
+    check = sub.add_parser("check-knowledge", help="load and validate the knowledge data")
+    check.add_argument("--data", help="a data folder to check instead of the bundled one")
+    check.set_defaults(func=cmd_check_knowledge)
+    for name, func, text in (
+        ("console", cmd_console, "talk to the bot in this terminal"),
+        ("run", cmd_run, "run the bot: Slack when configured, else the console"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--tz", help="your zone (default CLEC_BOT_TZ or America/Chicago)")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"clecbot: {exc}", file=sys.stderr)
+        return 2

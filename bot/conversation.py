@@ -1,0 +1,710 @@
+"""The conversation: text + who + when -> Reply. One entry for every surface.
+
+The console, the JSON command line and (later) Slack call `answer()`; it reads
+the question, asks the knowledge engines, and composes a `Reply`. It never
+reads the clock: the caller passes the instant the question is asked at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pytz
+
+from bot.knowledge import hours as hours_engine
+from bot.knowledge import ladders, routing
+from bot.knowledge.loader import load
+from bot.knowledge.model import Center, Hours, Knowledge, Source
+from bot.reply import Reply
+from bot.understanding import Question, understand
+
+EXAMPLES = (
+    "who handles REQTYP C standalone ports after 5pm Central?",
+    "is the West LSC open at 7pm Eastern?",
+    "who do I call about error code SF0101?",
+    "CSR reject code 002?",
+    "sev 1 BVoIP reported 90 minutes ago, who now?",
+    "how often should Qwest update a sev 3 with no workaround?",
+    "which centers are open right now?",
+    "what do I need to escalate a late CSR?",
+)
+STAGE_PRIORITY = ("escalation_type", "who_to_call", "topic", "code", "center_topic")
+LADDER_CENTER = {"bvoip": "BVOIP", "qwest_it": "WSHD", "qwest_process": "CSIE", "csr": "CSR-CENTER"}
+
+
+def answer(
+    text: str, *, at: datetime, tz: str, user: str | None = None, k: Knowledge | None = None
+) -> Reply:
+    """Answer `text` asked at `at` (aware) by `user` whose zone is `tz`."""
+    k = k or load()
+    text = (text or "").strip()
+    if not text:
+        return help_reply(at, "Ask me something about a center, a code or an escalation.")
+    q = understand(k, text[:2000], at, tz)
+    ctx = Context(k, q, at, pytz.timezone(tz))
+    compose = COMPOSERS.get(q.intent, unknown)
+    return compose(ctx)
+
+
+@dataclass
+class Context:
+    k: Knowledge
+    q: Question
+    now: datetime
+    zone: pytz.BaseTzInfo
+
+    @property
+    def when(self) -> datetime:
+        return self.q.moment.at
+
+
+# --- formatting -----------------------------------------------------------------
+
+
+def fmt_time(at: datetime, zone: pytz.BaseTzInfo, with_date: bool = True) -> str:
+    local = at.astimezone(zone)
+    clock = local.strftime("%I:%M %p").lstrip("0")
+    day = local.strftime("%a %b ") + str(local.day) + ", " if with_date else ""
+    return f"{day}{clock} {local.tzname()}"
+
+
+def fmt_both(at: datetime, asker: pytz.BaseTzInfo, center_zone: str) -> str:
+    """A time in the asker's zone, with the center's beside it where it differs."""
+    mine = fmt_time(at, asker)
+    theirs = pytz.timezone(center_zone)
+    if at.astimezone(theirs).tzname() == at.astimezone(asker).tzname():
+        return mine
+    return f"{mine} ({fmt_time(at, theirs, with_date=False)} center time)"
+
+
+def fmt_span(delta: timedelta) -> str:
+    minutes = int(round(abs(delta.total_seconds()) / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def moment_label(ctx: Context) -> str:
+    m = ctx.q.moment
+    if m.whole_day:
+        local = m.at.astimezone(ctx.zone)
+        return local.strftime("%a %b ") + str(local.day) + " (all day)"
+    return fmt_time(m.at, ctx.zone)
+
+
+def cite(reply: Reply, source: Source) -> None:
+    reply.add_source(source.cite())
+    if source.assumption:
+        reply.facts.append(("Note", source.assumption))
+
+
+# --- centers: status at a moment ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A center, or one region of it: what has hours and phones."""
+
+    center: Center
+    region_id: str | None
+
+    @property
+    def hours(self) -> Hours:
+        region = self.center.region(self.region_id)
+        return region.hours if region else self.center.hours
+
+    @property
+    def label(self) -> str:
+        region = self.center.region(self.region_id)
+        return f"{self.center.id} {region.name}" if region else self.center.id
+
+    @property
+    def region_name(self) -> str:
+        region = self.center.region(self.region_id)
+        return region.name if region else self.center.id
+
+    @property
+    def contacts(self):
+        region = self.center.region(self.region_id)
+        own = list(region.contacts) if region else []
+        return own + list(self.center.contacts)
+
+
+def status_line(
+    ctx: Context, place: Place, at: datetime, whole_day: bool
+) -> tuple[bool | None, str]:
+    """Open/closed at `at` (or on that day) and the next change, in words."""
+    hours = place.hours
+    if hours.kind == "unknown":
+        return None, "hours not given in the sources"
+    if hours.kind == "24x7":
+        return True, "open 24x7"
+    if whole_day:
+        return _day_line(ctx, place, at)
+    status = hours_engine.status_at(hours, ctx.k.calendars, at)
+    if status.open:
+        change = status.next_change
+        return True, f"open; closes {fmt_both(change, ctx.zone, hours.zone)}"
+    holiday = f" ({status.holiday})" if status.holiday else ""
+    if status.next_change is None:
+        return False, f"closed{holiday}"
+    return False, f"closed{holiday}; opens {fmt_both(status.next_change, ctx.zone, hours.zone)}"
+
+
+def _day_line(ctx: Context, place: Place, at: datetime) -> tuple[bool, str]:
+    hours = place.hours
+    center_zone = pytz.timezone(hours.zone)
+    day: date = at.astimezone(ctx.zone).date()
+    windows = hours_engine.day_windows(hours, ctx.k.calendars, day)
+    if windows:
+        spans = ", ".join(
+            f"{fmt_time(s, center_zone, False)} - {fmt_time(e, center_zone, False)}"
+            for s, e in windows
+        )
+        return True, f"open that day, {spans}"
+    holiday = hours_engine.holiday_name(ctx.k.calendars, hours.calendar, day)
+    reason = f" ({holiday})" if holiday else ""
+    status = hours_engine.status_at(hours, ctx.k.calendars, at)
+    opens = f"; next opens {fmt_both(status.next_change, ctx.zone, hours.zone)}"
+    return False, f"closed all day{reason}" + (opens if status.next_change else "")
+
+
+def places(center: Center, region: str | None) -> list[Place]:
+    """The places to report: the named region, else every region unless they all agree."""
+    if center.regions and center.region(region):
+        return [Place(center, region)]
+    alike = len({(r.hours, tuple(c.phone for c in r.contacts)) for r in center.regions}) <= 1
+    if center.regions and not alike:
+        return [Place(center, r.id) for r in center.regions]
+    return [Place(center, None)]
+
+
+def status_sentence(ctx: Context, spots: list[Place], lines: list[tuple[bool | None, str]]) -> str:
+    """Open/closed in one sentence: "Closed now; opens Tue Nov 24, 7:30 AM CST."."""
+    when = "now" if not ctx.q.moment.stated else f"at {moment_label(ctx)}"
+    if ctx.q.moment.whole_day:
+        when = f"on {moment_label(ctx)}"
+    if len(spots) == 1:
+        is_open, line = lines[0]
+        if is_open is None:
+            return "Its hours are not in the sources."
+        if spots[0].hours.always_open:
+            return "Open 24x7."
+        state, _, rest = line.partition("; ")
+        state = state.replace("open that day, ", "open ").replace("closed all day", "closed")
+        head = f"{state[0].upper()}{state[1:]} {when}" if state else when
+        return f"{head}; {rest}." if rest else f"{head}."
+    opened = [s.region_name for s, (o, _) in zip(spots, lines, strict=True) if o]
+    closed = [s.region_name for s, (o, _) in zip(spots, lines, strict=True) if o is False]
+    if not closed:
+        return f"Open {when} in every region."
+    if not opened:
+        return f"Closed {when} in every region."
+    return (
+        f"{when[0].upper()}{when[1:]}: open in {', '.join(opened)}; closed in {', '.join(closed)}."
+    )
+
+
+def center_facts(ctx: Context, reply: Reply, center: Center, region: str | None) -> str:
+    """Status at the moment, hours, contacts, escalation and source of a center.
+
+    Returns the status sentence for the headline.
+    """
+    moment = ctx.q.moment
+    spots = places(center, region)
+    lines = [status_line(ctx, spot, moment.at, moment.whole_day) for spot in spots]
+    if len(spots) > 1:
+        reply.rows += [(spot.label, line) for spot, (_, line) in zip(spots, lines, strict=True)]
+    texts = {spot.hours.text for spot in spots}
+    if len(texts) == 1 and spots[0].hours.text:
+        reply.facts.append(("Hours", spots[0].hours.text))
+    opens = {is_open for is_open, _ in lines}
+    reply.open = opens.pop() if len(opens) == 1 else None
+    reply.center = center.id
+    reply.region = region if center.region(region) else None
+    reply.when = _answer_when(ctx, spots)
+    for spot in spots:
+        for contact in spot.contacts:
+            line = contact.line()
+            if line not in reply.contacts:
+                reply.contacts.append(line)
+    if center.escalation:
+        reply.next_steps.append("Escalation: " + " ".join(center.escalation))
+    cite(reply, center.source)
+    return status_sentence(ctx, spots, lines)
+
+
+def _answer_when(ctx: Context, spots: list[Place]) -> datetime:
+    """The moment answered for; for a whole day, its first opening (else its start)."""
+    moment = ctx.q.moment
+    if not moment.whole_day:
+        return moment.at
+    day = moment.at.astimezone(ctx.zone).date()
+    cals = ctx.k.calendars
+    firsts = [w[0][0] for s in spots if (w := hours_engine.day_windows(s.hours, cals, day))]
+    return min(firsts).astimezone(ctx.zone) if firsts else moment.at
+
+
+def center_title(center: Center, region: str | None = None) -> str:
+    reg = center.region(region)
+    name = f"{center.name} ({center.id})" if center.id not in center.name else center.name
+    return f"{name}, {reg.name}" if reg else name
+
+
+# --- routing ----------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    center: str | None
+    reason: str
+    source: Source | None = None
+    facts: tuple[str, ...] = ()
+    have_ready: tuple[str, ...] = ()
+
+
+def route(ctx: Context) -> Route | None:
+    """Which center a who-handles question is about, and why (reading 5)."""
+    k, q = ctx.k, ctx.q
+    if q.error_code:
+        row = q.error_code
+        se = " (Southeast specific)" if row.southeast_only else ""
+        reason = (
+            f"{q.error_text}: prefix {row.prefix} = {row.code_type}{se}, "
+            f"{row.request}; first point of contact: {row.center}"
+        )
+        return Route(row.center, reason, row.source)
+    if q.reqtyp or q.porting_to_att or q.standalone:
+        center, reason = routing.reqtyp_center(q.reqtyp or "C", q.rpon, q.porting_to_att)
+        if q.reqtyp in ("EB", "MB", "AB"):
+            row = next(t for t in k.escalation_types if (q.reqtyp in t.escalation_type))
+            return Route(row.center, f"{reason}. {row.detail}".strip(), row.source)
+        return Route(center, reason, k.centers[center].source if center else None)
+    if q.reject:
+        return Route(q.reject.center, f"CSR reject code {q.reject.code}: {q.reject.meaning}",
+                     q.reject.source)  # fmt: skip
+    if q.disposition:
+        return Route(q.disposition.center, q.disposition.meaning, q.disposition.source)
+    best = _best_match(q)
+    if q.centers and (best is None or best.kind == "center_topic" or _named_first(q, best)):
+        return Route(q.centers[0], "")
+    if best:
+        entry = routing.lookup(k, best.kind, best.target)
+        return _route_entry(best.kind, entry)
+    if q.ladder:
+        return Route(LADDER_CENTER[q.ladder], "")
+    return None
+
+
+def _named_first(q: Question, best: routing.Match) -> bool:
+    return best.kind == "topic" and best.target.startswith(("maintenance",)) is False
+
+
+def _best_match(q: Question) -> routing.Match | None:
+    if not q.matches:
+        return None
+    return max(q.matches, key=lambda m: (len(m.phrase), -STAGE_PRIORITY.index(m.kind)))
+
+
+def _route_entry(kind: str, entry) -> Route:
+    if kind == "center_topic":
+        return Route(entry.id, "")
+    if kind == "escalation_type":
+        reason = f"{entry.escalation_type}: handled by {entry.handled_by}"
+        return Route(entry.center, reason, entry.source, (entry.detail,) if entry.detail else ())
+    if kind == "who_to_call":
+        return Route(entry.center, f"{entry.request}: {entry.detail}".strip(": "), entry.source,
+                     (entry.answer,) if entry.answer else ())  # fmt: skip
+    if kind == "code":
+        return Route(entry.center, f"{entry.code}: {entry.meaning}", entry.source)
+    return Route(entry.center, entry.title, entry.source, entry.facts, entry.have_ready)
+
+
+# --- composers --------------------------------------------------------------------
+
+
+def who_handles(ctx: Context) -> Reply:
+    found = route(ctx)
+    if found is None:
+        return unknown(ctx)
+    reply = Reply("who_handles", "")
+    if found.center is None:
+        reply.headline = (found.reason or "That is not handled by one center.") + "."
+        reply.facts += [("", f) for f in found.facts]
+        reply.have_ready += list(found.have_ready)
+        if found.source:
+            cite(reply, found.source)
+        reply.when = ctx.when if ctx.q.moment.stated else None
+        return reply
+    center = ctx.k.center(found.center)
+    region = ctx.q.region if center.regions else None
+    status = center_facts(ctx, reply, center, region)
+    why = f" {found.reason}." if found.reason else ""
+    reply.headline = f"{center_title(center, region)}.{why} {status}"
+    reply.facts += [("", f) for f in found.facts]
+    reply.have_ready += list(found.have_ready or center.have_ready)
+    if found.source:
+        cite(reply, found.source)
+    return reply
+
+
+def hours(ctx: Context) -> Reply:
+    center = ctx.k.center(ctx.q.centers[0])
+    region = ctx.q.region if center.regions else None
+    reply = Reply("hours", "")
+    status = center_facts(ctx, reply, center, region)
+    reply.headline = f"{center_title(center, region)}: {status}"
+    return reply
+
+
+def code(ctx: Context) -> Reply:
+    q = ctx.q
+    reply = Reply("code", "")
+    if q.reject:
+        c = q.reject
+        headline = f"CSR reject code {c.code}: {c.meaning}."
+        reply.next_steps.append("Correct the CSIR form and resubmit it; the interval restarts.")
+        center_id, source = c.center, c.source
+    elif q.disposition:
+        c = q.disposition
+        headline = f"Qwest disposition code: {c.meaning}"
+        center_id, source = c.center, c.source
+    else:
+        row = q.error_code
+        se = " (Southeast specific)" if row.southeast_only else ""
+        headline = (
+            f"{q.error_text}: prefix {row.prefix} = {row.code_type}{se} "
+            f"({row.request}); first point of contact: {row.center}."
+        )
+        center_id, source = row.center, row.source
+    reply.headline = headline
+    if center_id:
+        status = center_facts(ctx, reply, ctx.k.center(center_id), None)
+        reply.headline = f"{headline} {center_id}: {status}"
+    cite(reply, source)
+    return reply
+
+
+def severity(ctx: Context) -> Reply:
+    q = ctx.q
+    ladder = q.ladder if q.ladder in ("bvoip", "qwest_it") else None
+    if ladder is None and q.severity in (3, 4):
+        ladder = "qwest_it"
+    if ladder is None and q.ladder == "qwest_process":
+        ladder = "qwest_it"
+    chosen = [
+        s
+        for s in ctx.k.severities
+        if (ladder is None or s.ladder == ladder)
+        and (q.severity is None or s.level == q.severity or _compares(q))
+    ]
+    reply = Reply("severity", "")
+    names = {"bvoip": "AT&T BVoIP", "qwest_it": "Qwest IT trouble ticket"}
+    if not chosen:
+        reply.headline = "BVoIP has severities 1 and 2; Qwest IT tickets have severities 1 to 4."
+        chosen = list(ctx.k.severities)
+    else:
+        levels = " vs ".join(f"severity {s.level}" for s in chosen if s.ladder == chosen[0].ladder)
+        scope = (
+            names[chosen[0].ladder] if len({s.ladder for s in chosen}) == 1 else "BVoIP and Qwest"
+        )
+        reply.headline = f"{scope} {levels}:"
+    for s in chosen:
+        text = s.definition or "; ".join(s.criteria)
+        if s.examples:
+            text += " Examples: " + "; ".join(s.examples)
+        reply.facts.append((f"{names[s.ladder]} {s.name}", text))
+        cite(reply, s.source)
+    ladders_named = {s.ladder for s in chosen}
+    if len(ladders_named) == 1:
+        center = ctx.k.center(LADDER_CENTER[ladders_named.pop()])
+        reply.center = center.id
+        reply.when = ctx.when
+        reply.open = hours_engine.status_at(center.hours, ctx.k.calendars, ctx.when).open
+    return reply
+
+
+def _compares(q: Question) -> bool:
+    return bool(
+        " vs" in q.text or "versus" in q.text or "difference" in q.text or "differ" in q.text
+    )
+
+
+def prepare(ctx: Context) -> Reply:
+    q = ctx.q
+    reply = Reply("prepare", "")
+    found = route(ctx) if (q.matches or q.centers or q.reqtyp) else None
+    ladder = ctx.k.ladders.get(q.ladder) if q.ladder else None
+    if ladder and ladder.have_ready:
+        reply.headline = f"To escalate ({ladder.name}), have ready:"
+        reply.have_ready = list(ladder.have_ready)
+        cite(reply, ladder.source)
+        center_id = ladder.center
+    elif found and found.have_ready:
+        reply.headline = f"{found.reason}: have ready:"
+        reply.have_ready = list(found.have_ready)
+        if found.source:
+            cite(reply, found.source)
+        center_id = found.center
+    elif found and found.center and ctx.k.center(found.center).have_ready:
+        center = ctx.k.center(found.center)
+        reply.headline = f"For the {center.id}, have ready:"
+        reply.have_ready = list(center.have_ready)
+        cite(reply, center.source)
+        center_id = center.id
+    else:
+        reply.headline = "Which escalation? I have checklists for these:"
+        for lad in ctx.k.ladders.values():
+            if lad.have_ready:
+                reply.rows.append((lad.name, f"{len(lad.have_ready)} items"))
+        for topic in ctx.k.topics:
+            if topic.have_ready:
+                reply.rows.append((topic.title, f"{len(topic.have_ready)} items"))
+        reply.examples = ["what do I need to escalate a late CSR?",
+                          "what info should I have ready for a BVoIP escalation?"]  # fmt: skip
+        return reply
+    if center_id:
+        center = ctx.k.center(center_id)
+        reply.center = center.id
+        reply.when = ctx.when
+        reply.open = hours_engine.status_at(center.hours, ctx.k.calendars, ctx.when).open
+        reply.contacts = [c.line() for c in center.contacts]
+    return reply
+
+
+def escalation_status(ctx: Context) -> Reply:
+    q = ctx.q
+    ladder = q.ladder or ("qwest_it" if q.severity in (3, 4) else "bvoip")
+    if ladder == "bvoip":
+        return _bvoip_status(ctx)
+    if ladder == "qwest_it":
+        return _qwest_it_status(ctx)
+    if ladder == "qwest_process":
+        return _qwest_process_status(ctx)
+    return _csr_status(ctx)
+
+
+def guess_severity(ctx: Context, ladder: str) -> int | None:
+    """Severity from the words used (reading 7), unless stated."""
+    if ctx.q.severity:
+        return ctx.q.severity
+    for s in sorted(ctx.k.severities, key=lambda s: s.level):
+        if s.ladder == ladder and any(w in ctx.q.text for w in s.words):
+            return s.level
+    return None
+
+
+def _ladder_rows(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: str) -> None:
+    for step in schedule.steps:
+        label = f"Level {step.level}: {step.title}" if step.kind != "final" else "Last nudge"
+        state = "due" if step.due_at <= ctx.now else "at"
+        reply.rows.append((label, f"{state} {fmt_both(step.due_at, ctx.zone, zone)}"))
+
+
+def _status_reply(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: str) -> None:
+    current, upcoming = ladders.due_now(schedule, ctx.now)
+    if current:
+        reply.contacts = [c.line() for c in current.contacts]
+    if upcoming:
+        wait = fmt_span(upcoming.due_at - ctx.now)
+        when = fmt_both(upcoming.due_at, ctx.zone, zone)
+        reply.next_steps.append(f"Level {upcoming.level} ({upcoming.title}) at {when}, in {wait}.")
+    _ladder_rows(ctx, reply, schedule, zone)
+    reply.have_ready = list(ctx.k.ladders[schedule.ladder].have_ready)
+    reply.data["level"] = current.level if current else None
+
+
+def _bvoip_status(ctx: Context) -> Reply:
+    k, q = ctx.k, ctx.q
+    ladder = k.ladders["bvoip"]
+    center = k.center(ladder.center)
+    sev = guess_severity(ctx, "bvoip")
+    reply = Reply("escalation_status", "", center=center.id, when=ctx.now, open=True)
+    cite(reply, ladder.source)
+    if sev not in (1, 2):
+        reply.headline = "BVoIP escalation intervals, from the time you reported it:"
+        for lv in ladder.levels:
+            spans = ", ".join(f"sev {s}: {h:g} h" for s, h in sorted(lv.intervals.items()))
+            reply.rows.append((f"Level {lv.level}: {lv.title}", spans))
+        reply.next_steps.append("Tell me the severity and when it was reported for the due times.")
+        return reply
+    if not q.moment.stated:
+        reply.headline = f"BVoIP severity {sev}: escalate a level when its interval has passed."
+        for lv in ladder.levels:
+            reply.rows.append((f"Level {lv.level}: {lv.title}", f"{lv.intervals[sev]:g} h"))
+        reply.contacts = [c.line() for c in ladder.levels[0].contacts]
+        reply.next_steps.append("Tell me when it was reported (e.g. '90 minutes ago').")
+        return reply
+    schedule = ladders.bvoip_schedule(k, q.moment.at, sev)
+    current, _ = ladders.due_now(schedule, ctx.now)
+    since = fmt_span(ctx.now - schedule.started_at)
+    if current is None:
+        reply.headline = f"BVoIP severity {sev}: not reported yet at that time; level 1 first."
+    elif current.kind == "final":
+        reply.headline = (
+            f"BVoIP severity {sev}, reported {since} ago: every level's interval has passed; "
+            f"stay on level 4 ({current.title})."
+        )
+    else:
+        reply.headline = (
+            f"BVoIP severity {sev}, reported {since} ago: level {current.level} "
+            f"({current.title}) is due now."
+        )
+    _status_reply(ctx, reply, schedule, center.hours.zone)
+    reply.facts.append(("Reported", fmt_time(schedule.started_at, ctx.zone)))
+    if current and current.level >= 3:
+        reply.facts.append(("After hours", "; ".join(ladder.notes[:1])))
+    return reply
+
+
+def _qwest_it_status(ctx: Context) -> Reply:
+    k, q = ctx.k, ctx.q
+    ladder = k.ladders["qwest_it"]
+    center = k.center(ladder.center)
+    sev = guess_severity(ctx, "qwest_it")
+    reply = Reply("escalation_status", "", center=center.id, when=ctx.now)
+    reply.open = hours_engine.status_at(center.hours, k.calendars, ctx.now).open
+    cite(reply, ladder.source)
+    if sev is None:
+        reply.headline = "Qwest WSHD update intervals by severity:"
+        for s in (1, 2, 3, 4):
+            reply.rows.append((f"Severity {s}", _cadence_words(k, s, q.workaround)))
+        return reply
+    cadence = ladders.qwest_it_cadence(k, sev, bool(q.workaround))
+    words = _cadence_words(k, sev, q.workaround)
+    reply.headline = f"Qwest severity {sev} ticket: updates {words}."
+    reply.facts.append(("WSHD hours", center.hours.text))
+    reply.facts += [("", n) for n in ladder.notes if n.lower().startswith(f"severity {sev}:")]
+    if cadence and q.moment.stated and q.moment.past:
+        schedule = ladders.qwest_it_schedule(k, q.moment.at, sev, bool(q.workaround))
+        due = schedule.steps[0].due_at
+        state = "overdue since" if due <= ctx.now else "next due"
+        reply.next_steps.append(f"Update {state} {fmt_both(due, ctx.zone, center.hours.zone)}.")
+    reply.contacts = [c.line() for c in center.contacts]
+    return reply
+
+
+def _cadence_words(k: Knowledge, sev: int, workaround: bool | None) -> str:
+    cadence = ladders.qwest_it_cadence(k, sev, bool(workaround))
+    if cadence is None:
+        return "none while a workaround is in place (only status changes)"
+    hours = cadence.total_seconds() / 3600
+    every = "every hour" if hours == 1 else f"every {hours:g} hours"
+    if sev in k.ladders["qwest_it"].rules.get("workaround_stops", ()) and workaround is None:
+        every += " with no workaround (none with a workaround)"
+    clock = (
+        ""
+        if sev in k.ladders["qwest_it"].rules.get("wall_clock_severities", ())
+        else (", counted in WSHD hours")
+    )
+    return every + clock
+
+
+def _qwest_process_status(ctx: Context) -> Reply:
+    k, q = ctx.k, ctx.q
+    ladder = k.ladders["qwest_process"]
+    center = k.center(ladder.center)
+    rules = ladder.rules
+    reply = Reply("escalation_status", "", center=center.id, when=ctx.now, open=None)
+    cite(reply, ladder.source)
+    reply.headline = (
+        f"Qwest process trouble (CSIE): response within {rules['response_hours']} hours, then "
+        f"status every {rules['status_every_hours']} hours; escalate to any tier at any time."
+    )
+    if q.moment.stated and q.moment.past:
+        schedule = ladders.qwest_process_schedule(k, q.moment.at)
+        due = schedule.steps[0].due_at
+        state = "was due" if due <= ctx.now else "is due"
+        reply.facts.append(("Response", f"{state} {fmt_time(due, ctx.zone)}"))
+    for lv in ladder.levels:
+        reply.rows.append((f"Tier {lv.level}", lv.title))
+    reply.facts += [("", n) for n in ladder.notes]
+    reply.have_ready = list(ladder.have_ready)
+    return reply
+
+
+def _csr_status(ctx: Context) -> Reply:
+    k, q = ctx.k, ctx.q
+    ladder = k.ladders["csr"]
+    center = k.center(ladder.center)
+    reply = Reply("escalation_status", "", center=center.id, when=ctx.now)
+    reply.open = hours_engine.status_at(center.hours, k.calendars, ctx.now).open
+    cite(reply, ladder.source)
+    cite(reply, center.source)
+    if not (q.moment.stated and q.moment.past):
+        reply.headline = (
+            "A CSR is due 3 business days after a complete CSIR (after 3 PM ET: from the next "
+            "business day); then escalate a level every 4 business hours."
+        )
+        reply.contacts = [c.line() for lv in ladder.levels for c in lv.contacts]
+        reply.next_steps.append("Tell me when you submitted it for the exact due times.")
+        reply.have_ready = list(ladder.have_ready)
+        return reply
+    schedule = ladders.csr_schedule(k, q.moment.at)
+    current, _ = ladders.due_now(schedule, ctx.now)
+    due = fmt_both(schedule.steps[0].due_at, ctx.zone, center.hours.zone)
+    if current is None:
+        reply.headline = f"Not yet: the CSR is due {due}; escalate then if it has not arrived."
+    else:
+        reply.headline = f"Yes: the CSR was due {due}. Level {current.level} is due now."
+    reply.facts.append(("Interval starts", fmt_time(schedule.started_at, ctx.zone)))
+    _status_reply(ctx, reply, schedule, center.hours.zone)
+    return reply
+
+
+def board(ctx: Context) -> Reply:
+    k = ctx.k
+    moment = ctx.q.moment
+    reply = Reply("board", "", when=moment.at)
+    opened, closed = [], []
+    for center in k.centers.values():
+        for spot in places(center, None):
+            is_open, line = status_line(ctx, spot, moment.at, moment.whole_day)
+            (opened if is_open else closed).append((spot.label, line))
+    reply.rows = opened + closed
+    reply.headline = f"At {moment_label(ctx)}: {len(opened)} open, {len(closed)} closed or unknown."
+    reply.add_source("Center hours from each center's section; see `clecbot ask` per center")
+    reply.sources = sorted({c.source.cite() for c in k.centers.values()})[:0] or [
+        "each center's section of its source document"
+    ]
+    return reply
+
+
+def help_reply(at: datetime | None, headline: str | None = None) -> Reply:
+    reply = Reply("help", headline or "I answer questions about AT&T and Qwest wholesale centers:")
+    reply.facts = [
+        ("Who handles", "by topic, REQTYP/RPON, error code, order stage or product"),
+        ("Open or closed", "any center or LSC region, now or at a time, in your zone"),
+        ("Codes", "error-code prefixes, CSR reject codes, Qwest disposition codes"),
+        ("Escalations", "severities, what to have ready, which level is due now"),
+    ]
+    reply.examples = list(EXAMPLES)
+    return reply
+
+
+def help_(ctx: Context) -> Reply:
+    return help_reply(ctx.now)
+
+
+def unknown(ctx: Context) -> Reply:
+    reply = Reply("unknown", "I don't know that. I answer questions about CLEC escalation centers.")
+    reply.examples = list(EXAMPLES[:5])
+    return reply
+
+
+COMPOSERS = {
+    "who_handles": who_handles,
+    "hours": hours,
+    "code": code,
+    "severity": severity,
+    "prepare": prepare,
+    "escalation_status": escalation_status,
+    "board": board,
+    "help": help_,
+    "unknown": unknown,
+}

@@ -1,0 +1,161 @@
+"""Opening hours engine: open or closed at an instant, the next change, business time.
+
+Pure and clock-free: every function takes the instant it reasons about. Each
+day's windows are built in the center's local wall time, localized with pytz
+and compared in UTC, so DST changes never shift an opening by an hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from functools import cache
+
+import holidays as holidays_lib
+import pytz
+
+from bot.knowledge.model import Hours
+
+SEARCH_DAYS = 30  # longest run of closed days we look across for the next opening
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether hours are open at an instant, and when that changes.
+
+    `open` is None when the hours are unknown; `next_change` is None for 24x7
+    and unknown hours. `holiday` names the holiday when closed for one.
+    """
+
+    open: bool | None
+    next_change: datetime | None
+    holiday: str | None = None
+
+
+@cache
+def _country(country: str) -> holidays_lib.HolidayBase:
+    return holidays_lib.country_holidays(country)
+
+
+def holiday_name(calendars: dict[str, dict], calendar: str, day: date) -> str | None:
+    """The holiday on `day` in `calendar` (a readings.toml calendar), or None."""
+    spec = calendars.get(calendar, {})
+    iso = day.isoformat()
+    if iso in spec.get("removed", ()):
+        return None
+    if iso in spec.get("extra", ()):
+        return "Company holiday"
+    country = spec.get("country")
+    return _country(country).get(day) if country else None
+
+
+def _localize(zone: pytz.BaseTzInfo, day: date, at: dtime | None) -> datetime:
+    """Wall time `at` on `day` in `zone` as UTC; None means midnight ending the day."""
+    if at is None:
+        day, at = day + timedelta(days=1), dtime(0, 0)
+    local = zone.localize(datetime.combine(day, at), is_dst=False)
+    return zone.normalize(local).astimezone(pytz.utc)
+
+
+def day_windows(
+    hours: Hours, calendars: dict[str, dict], day: date
+) -> list[tuple[datetime, datetime]]:
+    """The [open, close) windows of `day` (a local date in the hours' zone), in UTC."""
+    if hours.kind != "weekly" or holiday_name(calendars, hours.calendar, day):
+        return []
+    zone = pytz.timezone(hours.zone)
+    return [
+        (_localize(zone, day, w.open), _localize(zone, day, w.close))
+        for w in hours.windows
+        if w.weekday == day.weekday()
+    ]
+
+
+def windows_from(
+    hours: Hours, calendars: dict[str, dict], at: datetime, days: int = SEARCH_DAYS
+) -> Iterator[tuple[datetime, datetime]]:
+    """Windows that end after `at`, in order, merging ones that touch (24:00 then 00:00)."""
+    zone = pytz.timezone(hours.zone)
+    first = at.astimezone(zone).date() - timedelta(days=1)
+    pending: tuple[datetime, datetime] | None = None
+    for offset in range(days + 1):
+        for start, end in day_windows(hours, calendars, first + timedelta(days=offset)):
+            if pending and pending[1] == start:
+                pending = (pending[0], end)
+                continue
+            if pending and pending[1] > at:
+                yield pending
+            pending = (start, end)
+    if pending and pending[1] > at:
+        yield pending
+
+
+def status_at(hours: Hours, calendars: dict[str, dict], at: datetime) -> Status:
+    """Open or closed at `at` (an aware datetime), and the next opening or closing."""
+    if hours.kind == "unknown":
+        return Status(None, None)
+    if hours.kind == "24x7":
+        return Status(True, None)
+    at_utc = at.astimezone(pytz.utc)
+    for start, end in windows_from(hours, calendars, at_utc):
+        if start <= at_utc < end:
+            return Status(True, end)
+        if start > at_utc:
+            local_day = at_utc.astimezone(pytz.timezone(hours.zone)).date()
+            return Status(False, start, holiday_name(calendars, hours.calendar, local_day))
+    return Status(False, None)
+
+
+def is_business_day(hours: Hours, calendars: dict[str, dict], day: date) -> bool:
+    """A day with opening hours on the hours' calendar (weekends and holidays are not)."""
+    if hours.kind == "24x7":
+        return True
+    return bool(day_windows(hours, calendars, day))
+
+
+def add_business_days(hours: Hours, calendars: dict[str, dict], at: datetime, n: int) -> datetime:
+    """The same local clock time `n` business days after `at`."""
+    zone = pytz.timezone(hours.zone)
+    local = at.astimezone(zone)
+    day = local.date()
+    for _ in range(n):
+        day += timedelta(days=1)
+        while not is_business_day(hours, calendars, day):
+            day += timedelta(days=1)
+    return _localize(zone, day, local.time().replace(tzinfo=None))
+
+
+def add_business_hours(
+    hours: Hours, calendars: dict[str, dict], at: datetime, amount: timedelta
+) -> datetime:
+    """The instant when `amount` of open time has passed since `at`.
+
+    24x7 hours add wall-clock time; unknown hours cannot be counted in.
+    """
+    if hours.kind == "24x7":
+        return at.astimezone(pytz.utc) + amount
+    if hours.kind == "unknown":
+        raise ValueError("business time needs known hours")
+    left = amount
+    cursor = at.astimezone(pytz.utc)
+    while True:
+        found = False
+        for start, end in windows_from(hours, calendars, cursor):
+            found = True
+            begin = max(start, cursor)
+            if begin + left <= end:
+                return begin + left
+            left -= end - begin
+            cursor = end
+        if not found:
+            raise ValueError("no opening hours found to count business time in")
+
+
+def next_open(hours: Hours, calendars: dict[str, dict], at: datetime) -> datetime | None:
+    """`at` itself when open, else the next opening (None when unknown or never)."""
+    status = status_at(hours, calendars, at)
+    if status.open:
+        return at.astimezone(pytz.utc)
+    return status.next_change

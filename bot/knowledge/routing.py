@@ -1,0 +1,148 @@
+"""Routing: which center handles a question's entities (DOMAIN.md reading 5).
+
+Pure over `Knowledge`. Phrases come from the data (center aliases and topics,
+Who-to-Call rows, escalation types, topics, code aliases), so an operator adds
+a synonym by editing a data file, not this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from bot.knowledge.model import Code, ErrorCode, EscalationType, Knowledge, Topic, WhoToCall
+
+REGION_WORDS = {
+    "midwest": "midwest",
+    "mid west": "midwest",
+    "mid-west": "midwest",
+    "southeast": "southeast",
+    "south east": "southeast",
+    "south-east": "southeast",
+    "southwest": "southwest",
+    "south west": "southwest",
+    "south-west": "southwest",
+    "west": "west",
+    "western": "west",
+    "west coast": "west",
+}
+_REGION_RE = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(w) for w in REGION_WORDS), key=len, reverse=True)) + r")\b"
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A phrase found in a question and what it points at."""
+
+    phrase: str
+    kind: str  # center | topic | who_to_call | escalation_type | code | center_topic
+    target: str  # id of the center / row / topic / code
+    start: int
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    pattern: re.Pattern
+    targets: dict[str, tuple[tuple[str, str], ...]]  # phrase -> ((kind, id), ...)
+
+
+@cache
+def phrase_index(k: Knowledge) -> PhraseIndex:
+    """One regex over every routing phrase in the data, longest phrase first."""
+    targets: dict[str, list[tuple[str, str]]] = {}
+
+    def add(phrase: str, kind: str, target: str) -> None:
+        phrase = " ".join(phrase.lower().split())
+        if phrase and (kind, target) not in targets.setdefault(phrase, []):
+            targets[phrase].append((kind, target))
+
+    for c in k.centers.values():
+        add(c.id.lower(), "center", c.id)
+        add(c.name, "center", c.id)
+        for alias in c.aliases:
+            add(alias, "center", c.id)
+        for topic in c.topics:
+            add(topic, "center_topic", c.id)
+    for w in k.who_to_call:
+        for topic in w.topics:
+            add(topic, "who_to_call", w.id)
+    for t in k.escalation_types:
+        for topic in t.topics:
+            add(topic, "escalation_type", t.id)
+    for t in k.topics:
+        for topic in t.topics:
+            add(topic, "topic", t.id)
+    for code in k.codes:
+        for alias in code.aliases:
+            add(alias, "code", f"{code.kind}:{code.code}")
+    phrases = sorted(targets, key=len, reverse=True)
+    body = "|".join(re.escape(p) for p in phrases)
+    pattern = re.compile(r"(?<![\w-])(" + body + r")(?![\w-])")
+    return PhraseIndex(pattern, {p: tuple(v) for p, v in targets.items()})
+
+
+def find_phrases(k: Knowledge, text: str) -> list[Match]:
+    """Every routing phrase in `text` (lower-case), non-overlapping, longest first."""
+    index = phrase_index(k)
+    found = []
+    for m in index.pattern.finditer(text):
+        for kind, target in index.targets[m.group(1)]:
+            found.append(Match(m.group(1), kind, target, m.start()))
+    return found
+
+
+def find_region(text: str) -> str | None:
+    m = _REGION_RE.search(text)
+    return REGION_WORDS[m.group(1)] if m else None
+
+
+def error_code(k: Knowledge, letters: str) -> ErrorCode | None:
+    """The Who-to-Call row for an error code's letters: longest known prefix first."""
+    letters = letters.upper()
+    by_prefix = {e.prefix: e for e in k.error_codes}
+    for n in range(len(letters), 0, -1):
+        if letters[:n] in by_prefix:
+            return by_prefix[letters[:n]]
+    return None
+
+
+def code(k: Knowledge, kind: str, value: str) -> Code | None:
+    for c in k.codes:
+        if c.kind == kind and (c.code == value or c.code.lstrip("0") == value.lstrip("0")):
+            return c
+    return None
+
+
+def reqtyp_center(reqtyp: str, rpon: bool, porting_to_att: bool) -> tuple[str | None, str]:
+    """Center and reason for an LSR's REQTYP (reading 5)."""
+    reqtyp = reqtyp.upper()
+    if porting_to_att:
+        return "LNPC", "Complex LNP and VoIP coordinated cuts for customers porting to AT&T"
+    if reqtyp == "C" and rpon:
+        return "LSC", "REQTYP C in an RPON arrangement with another REQTYP goes to the LSC"
+    if reqtyp == "C":
+        return "NPSC", "REQTYP C stand-alone ports (not in an RPON) go to the NPSC"
+    if reqtyp in ("EB", "MB"):
+        return None, "Resale and Local Wholesale Complete (REQTYP EB & MB): PF Escalation Policy"
+    if reqtyp == "AB":
+        return "LSC", "Loop (REQTYP AB) facility issues: the provisioning contacts (LSC)"
+    return "LSC", f"REQTYP {reqtyp} LSRs are ordered and handled through the LSC"
+
+
+def lookup(k: Knowledge, kind: str, target: str):
+    """The data entry a `Match` points at."""
+    tables: dict[str, object] = {
+        "who_to_call": {w.id: w for w in k.who_to_call},
+        "escalation_type": {t.id: t for t in k.escalation_types},
+        "topic": {t.id: t for t in k.topics},
+        "code": {f"{c.kind}:{c.code}": c for c in k.codes},
+    }
+    if kind in ("center", "center_topic"):
+        return k.centers[target]
+    return tables[kind][target]  # type: ignore[index]
+
+
+def entry_center(entry: WhoToCall | EscalationType | Topic | Code) -> str | None:
+    return getattr(entry, "center", None)

@@ -1,0 +1,379 @@
+"""Turn a line of text into a `Question`: an intent with its entities.
+
+Built for the way desk staff type in Slack: any case, no punctuation, slang
+("rn", "whos"), common typos ("hanldes", "satuday"), several facts in one line.
+Ids and codes (BTNs, AOTS and ticket numbers, error codes) are pulled out
+before the moment is read, so "ticket 1234" never becomes the year 1234.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+from bot.knowledge import routing
+from bot.knowledge.model import Code, ErrorCode, Knowledge
+from bot.moments import Moment, read_moment
+
+SLANG = {
+    "rn": "right now", "whos": "who is", "who's": "who is", "whose": "who is", "wich": "which",
+    "whch": "which", "u": "you", "ur": "your", "r": "are", "opn": "open", "oepn": "open",
+    "hte": "the", "teh": "the", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow",
+    "2moro": "tomorrow", "2morrow": "tomorrow", "tomoro": "tomorrow", "tonite": "tonight",
+    "pls": "please", "plz": "please", "thx": "thanks", "nite": "night", "wat": "what",
+    "wht": "what", "whats": "what is", "what's": "what is", "wats": "what is", "hw": "how",
+    "abt": "about", "b4": "before", "w/": "with", "w/o": "without", "wont": "will not",
+    "cant": "can not", "can't": "can not", "cannot": "can not", "dont": "do not",
+    "don't": "do not", "doesnt": "does not", "doesn't": "does not", "isnt": "is not",
+    "isn't": "is not", "havent": "have not", "haven't": "have not", "hasnt": "has not",
+    "hasn't": "has not", "im": "i am", "i'm": "i am", "ya": "you", "yall": "you",
+    "thru": "through", "shud": "should", "shld": "should", "wen": "when", "whn": "when",
+    "ppl": "people", "num": "number", "no.": "number", "ph": "phone", "fone": "phone",
+    "tel": "phone", "hrs": "hours", "hr": "hour", "mins": "minutes", "min": "minutes",
+    "sec": "seconds", "clsd": "closed", "cls": "close", "opne": "open", "esc": "escalate",
+    "escalte": "escalate", "esclate": "escalate", "xfer": "transfer", "appt": "appointment",
+    "yr": "year", "nyd": "new year's day", "tday": "today", "2day": "today", "2nite": "tonight",
+    "lemme": "let me", "gimme": "give me", "gonna": "going to", "wanna": "want to",
+    "yet?": "yet", "asap": "as soon as possible", "msg": "message",
+}  # fmt: skip
+INTENT_WORDS = (
+    "who", "handles", "handle", "handling", "call", "contact", "open", "opens", "opening", "close",
+    "closes", "closed", "closing", "hours", "schedule", "today", "tonight", "tomorrow",
+    "morning", "afternoon", "evening", "escalate", "escalation", "escalated", "severity",
+    "reject", "rejected", "code", "error", "meaning", "definition", "difference", "ready",
+    "provide", "information", "needed", "update", "updates", "often", "reported", "submitted",
+    "progress", "centers", "center", "available", "anyone", "somebody", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "thanksgiving", "christmas",
+    "eastern", "central", "mountain", "pacific", "arizona", "alaska", "hawaii", "midwest",
+    "southeast", "southwest", "west", "number", "phone", "email", "please", "which", "what",
+    "when", "where", "there", "their", "right", "minutes", "hours", "workaround", "ticket",
+    "collocation", "portability", "standalone", "stand-alone", "support", "service", "trouble",
+    "customer", "record", "request", "process", "outage", "degraded", "latency", "intermittent",
+    "director", "manager", "level", "telephone", "status", "notification", "notifications",
+    "order", "orders", "completion", "completed", "provisioning", "ordering", "billing",
+    "maintenance", "dispute", "transfer", "connectivity", "password", "certificate",
+    "interconnection", "trunk", "number", "porting", "port", "ports", "escalations",
+)  # fmt: skip
+
+# Ids and codes, read from the text before anything else touches it.
+PHONE_RE = re.compile(r"\(?\b\d{3}\)?[-. ]?\d{3}[-. ]\d{4}\b")
+BTN_RE = re.compile(r"\bbtn\s*(?:#|:|number|no\.?)?\s*(\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4})")
+AOTS_RE = re.compile(r"\baots\s*(?:ticket)?\s*(?:#|:|number|no\.?)?\s*(\d{4,})")
+TICKET_RE = re.compile(r"\b(?:ticket|tkt|tix|tt|case|pon|#)\s*(?:#|:|number|no\.?)?\s*(\d{3,})")
+LONG_NUMBER_RE = re.compile(r"\b\d{5,}\b")
+REQTYP_RE = re.compile(
+    r"\b(?:req\s*-?\s*typ(?:e)?|reqtype|request\s+type|rt)\s*(?:=|:|of|is)?\s*([a-z]{1,2})\b"
+)
+ERROR_CODE_RE = re.compile(r"\b([a-z]{1,2})[- ]?(\d{2,6})\b")
+ERROR_WORD_RE = re.compile(
+    r"\b(?:error|err|prefix|code|fatal|reject(?:ed)?|rej)\s*(?:code\s*)?(?:of\s*)?"
+    r"(?:starting with|starts with|beginning with)?\s*[\"']?([a-z]{1,2})[\"']?(?=\s|$|[?.,!])"
+)
+REJECT_RE = re.compile(r"(?<![\d-])(\d{3})(?![\d-])")
+SEVERITY_RE = re.compile(r"\b(?:sev(?:erity)?|priority|pri|p|s)\s*[-:#]?\s*([1-4])(?!\d)")
+SEVERITY_WORD_RE = re.compile(r"\b(?:sev(?:erity)?|priority)\s+(one|two|three|four)\b")
+NOT_ERROR_CODES = {"e911", "s911", "n11", "a911"}  # names, not error codes
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+NOT_ERROR_LETTERS = {"at", "in", "on", "by", "to", "of", "is", "it", "an", "or", "me", "my",
+                     "a", "i", "no", "we", "us", "do", "so", "up", "if", "be", "as", "am", "pm"}  # fmt: skip
+
+HELP_RE = re.compile(
+    r"^\s*(help|\?|commands|menu|hi|hello|hey|yo|hiya|start)\W*$|what can (you|u|the bot) do|"
+    r"what do you know|how do (i|you) use|what can i ask|what are you|who are you|"
+    r"what (kinds?|sorts?) of (questions|things)|\bexamples?\b.*\bquestions?\b|^help\b"
+)
+BOARD_RE = re.compile(
+    r"\b(which|what|who|any|anyone|anybody|anything|list|all|every|show)\b[^?]*"
+    r"\b(centers?|centres?|desks?|teams?|everything|open|available|staffed|working|board)\b"
+)
+BOARD_STRONG_RE = re.compile(
+    r"\b(which|what|list|all|show|every)\s+(the\s+)?(centers?|centres?|desks?)\b|"
+    r"\b(is|are)\s+(anyone|anybody|anything|any\s+centers?|any\s+one)\s+(open|available|staffed)|"
+    r"\b(who|what)\s+is\s+(open|available|staffed)\b|\bwhat'?s\s+open\b|\bopen\s+centers\b|"
+    r"\bwho\s+can\s+i\s+call\s+(right now|now)\b$|\bstatus board\b|\bboard\b"
+)
+OPEN_RE = re.compile(
+    r"\b(open|opens|opening|close|closes|closed|closing|hours|staffed|available|schedule|"
+    r"working hours|business hours|until when|shut|shuts)\b"
+)
+WHO_RE = re.compile(
+    r"\b(who|whom|which (center|team|group|desk|org|organization)|where (do|should|can) i|"
+    r"call|contact|handles?|handling|responsible|reach|phone|number|email|escalate|"
+    r"escalation|route|send|go to|owns?|help with|helps|support)\b"
+)
+MEANING_RE = re.compile(
+    r"\b(mean|means|meaning|stand for|stands for|definition|define|what is|what are|"
+    r"explain|what kind|what type|type of error|decode|description|reason)\b"
+)
+SEVERITY_DEF_RE = re.compile(
+    r"\b(vs|versus|difference|differ|define|definition|defined|mean|means|meaning|criteria|"
+    r"what is|what are|what counts|what qualifies|qualify|qualifies|considered|count as|"
+    r"counts as|examples?|explain|levels|is it|would (a|an|this|that) be|classif)"
+)
+PREPARE_RE = re.compile(
+    r"\b(what (do|should|must|will) (i|we) (need|have|provide|give|send|include|say|state|"
+    r"bring|gather)|have ready|what to (have|provide|give|send|include|say|state)|"
+    r"what info|what information|what details|which details|which info|info needed|"
+    r"information needed|details needed|what do they need|what does (att|at&t|qwest) need|"
+    r"what is needed|need to provide|need to have|what to prepare|prepare|checklist|"
+    r"what should i tell|what do i tell|what do i say|what should i say)\b"
+)
+STATUS_RE = re.compile(
+    r"\b(ago|since|reported|submitted|opened|been down|down for|who now|next level|"
+    r"can i escalate|may i escalate|when can i|when may i|when should i|when do i|"
+    r"how often|how frequently|frequency|cadence|update interval|updates?|overdue|late|"
+    r"no progress|no response|still waiting|haven'?t heard|have not heard|no update|"
+    r"where (does|do) (my|our|the|this) escalation|escalate (yet|now)|is it time|"
+    r"which level|what level|who next|who do i escalate to|next step|stand)\b"
+)
+PORTING_TO_ATT_RE = re.compile(
+    r"\b(port(ing|ed)?|moving|coming|winback|win back)\s+(in\s+)?to\s+(at&t|att|at and t)\b|"
+    r"\bcoordinated cuts?\b|\bcomplex (lnp|port)|\bvoip (coordinated )?cuts?\b"
+)
+RPON_RE = re.compile(r"\brpon\b|\brelated pon\b")
+NO_RPON_RE = re.compile(
+    r"\b(stand\s*-?\s*alone|not in (an |a )?rpon|no rpon|without (an |a )?rpon|not rpon'?d|"
+    r"not tied|not related)\b"
+)
+WORKAROUND_NO_RE = re.compile(
+    r"\b(no|without|not|w/o|none|lack(ing)?)\s+(a\s+)?work\s*-?\s*arounds?"
+)
+WORKAROUND_RE = re.compile(r"\bwork\s*-?\s*arounds?\b")
+
+LADDER_WORDS = (
+    ("bvoip", re.compile(r"\b(bvoip|b-voip|business voip|business voice over ip|ip flexible reach|"
+                         r"flexible reach|ipfr|aots)\b")),
+    ("qwest_process", re.compile(r"\b(csie|process trouble|process issue|process ticket|"
+                                 r"call center database|wsd tier|service manager)\b")),
+    ("qwest_it", re.compile(r"\b(qwest|wshd|wholesale systems help desk|it trouble|it ticket|"
+                            r"help desk|helpdesk)\b")),
+    ("csr", re.compile(r"\b(csr|csrs|csir|customer service record|customer service records)\b")),
+)  # fmt: skip
+
+
+@dataclass
+class Question:
+    """What the user asked: an intent, its entities, and the moment it is about."""
+
+    raw: str
+    text: str  # normalized, lower-case
+    intent: str
+    moment: Moment
+    centers: list[str] = field(default_factory=list)
+    region: str | None = None
+    reqtyp: str | None = None
+    rpon: bool = False
+    standalone: bool = False
+    porting_to_att: bool = False
+    error_code: ErrorCode | None = None
+    error_text: str | None = None
+    reject: Code | None = None
+    disposition: Code | None = None
+    severity: int | None = None
+    ladder: str | None = None
+    workaround: bool | None = None
+    matches: list[routing.Match] = field(default_factory=list)
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@cache
+def _vocabulary(k: Knowledge) -> tuple[frozenset[str], dict[str, str]]:
+    """Known words, and their one-deletion neighbourhood for typo correction."""
+    words = set(INTENT_WORDS)
+    for phrase in routing.phrase_index(k).targets:
+        words.update(w for w in re.findall(r"[a-z]+", phrase) if len(w) >= 5)
+    words.update(w for w in k.zone_words if w.isalpha() and len(w) >= 5)
+    deletions: dict[str, str] = {}
+    for word in sorted(words):
+        if len(word) < 5:
+            continue
+        for i in range(len(word)):
+            deletions.setdefault(word[:i] + word[i + 1 :], word)
+    return frozenset(words), deletions
+
+
+def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
+    """A known word at one edit (insert, delete, substitute, swap) from `word`, or `word`."""
+    if len(word) < 5 or word in known or not word.isalpha():
+        return word
+    if word in deletions:  # one letter too many
+        return deletions[word]
+    for i in range(len(word)):
+        candidate = word[:i] + word[i + 1 :]
+        if candidate in known:  # one letter too many, inside
+            return candidate
+        if candidate in deletions:  # substituted or swapped letter
+            return deletions[candidate]
+    return word
+
+
+def normalize(k: Knowledge, text: str) -> str:
+    """Lower-case, slang expanded, typos in known words corrected, spaces folded."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("&amp;", "&")
+    text = re.sub(r"\bsev(?:erity)?(\d)", r"sev \1", text)
+    known, deletions = _vocabulary(k)
+    out = []
+    for token in re.findall(r"[\w@&/.'#:-]+|[^\w\s]", text):
+        core = token.rstrip("?!.,;:")
+        tail = token[len(core) :]
+        if core in SLANG:
+            core = SLANG[core]
+        elif core.isalpha():
+            core = _correct(core, known, deletions)
+        out.append(core + tail)
+    return " ".join(" ".join(out).split())
+
+
+def _ids(text: str) -> tuple[dict[str, str], str]:
+    """Pull BTN, AOTS and ticket numbers out; the text without them and other long numbers."""
+    ids: dict[str, str] = {}
+    for key, pattern in (("btn", BTN_RE), ("aots", AOTS_RE), ("ticket", TICKET_RE)):
+        if m := pattern.search(text):
+            ids[key] = re.sub(r"\D", "", m.group(1)) if key == "btn" else m.group(1)
+            text = text[: m.start(1)] + " " + text[m.end(1) :]
+    text = PHONE_RE.sub(" ", text)
+    return ids, LONG_NUMBER_RE.sub(" ", text)
+
+
+def _error_code(k: Knowledge, text: str) -> tuple[ErrorCode | None, str | None, str]:
+    """An error code like SF0101 or G123, or a bare prefix after "error"/"prefix"."""
+    for m in ERROR_CODE_RE.finditer(text):
+        letters = m.group(1)
+        if letters in NOT_ERROR_LETTERS or (letters + m.group(2)) in NOT_ERROR_CODES:
+            continue
+        row = routing.error_code(k, letters)
+        if row:
+            return row, (letters + m.group(2)).upper(), text[: m.start()] + " " + text[m.end() :]
+    for m in ERROR_WORD_RE.finditer(text):
+        letters = m.group(1)
+        if letters in NOT_ERROR_LETTERS and letters not in ("i", "pa"):
+            continue
+        row = routing.error_code(k, letters)
+        if row and row.prefix == letters.upper():
+            return row, letters.upper(), text
+    m = re.search(r"\b(mr|sf|sd|if|ls|pa)\b", text)
+    if m and (m.group(1) != "if" or re.search(r"\b(error|prefix|code|edit)\b", text)):
+        return routing.error_code(k, m.group(1)), m.group(1).upper(), text
+    return None, None, text
+
+
+def _severity(text: str) -> int | None:
+    if m := SEVERITY_RE.search(text):
+        return int(m.group(1))
+    if m := SEVERITY_WORD_RE.search(text):
+        return NUMBER_WORDS[m.group(1)]
+    return None
+
+
+def _ladder(text: str, centers: list[str]) -> str | None:
+    for ladder, pattern in LADDER_WORDS:
+        if pattern.search(text):
+            if ladder == "qwest_it" and re.search(r"\bprocess\b", text):
+                return "qwest_process"
+            return ladder
+    by_center = {"BVOIP": "bvoip", "WSHD": "qwest_it", "CSIE": "qwest_process", "CSR-CENTER": "csr"}
+    return next((by_center[c] for c in centers if c in by_center), None)
+
+
+def _intent(q: Question) -> str:
+    t = q.text
+    has_subject = bool(
+        q.centers or q.matches or q.reqtyp or q.error_code or q.reject or q.disposition
+    )
+    if HELP_RE.search(t) and not (has_subject and not t.startswith("help")):
+        return "help"
+    if PREPARE_RE.search(t):
+        return "prepare"
+    if q.severity or re.search(r"\bseverit(y|ies)|\bsev\b", t):
+        wants_def = SEVERITY_DEF_RE.search(t) and not re.search(
+            r"\b(ago|since|reported|how often|who now|who do i|who should i)\b", t
+        )
+        if wants_def:
+            return "severity"
+        if q.ladder in ("bvoip", "qwest_it", "qwest_process") or STATUS_RE.search(t):
+            return "escalation_status"
+        return "severity"
+    if q.ladder and STATUS_RE.search(t) and (q.moment.past or "how often" in t or "update" in t):
+        return "escalation_status"
+    if q.ladder == "csr" and re.search(r"\b(can i|may i|when can|when may|escalate yet)\b", t):
+        return "escalation_status"
+    if (q.reject or q.disposition) and not WHO_RE.search(t):
+        return "code"
+    if q.error_code and MEANING_RE.search(t) and not re.search(r"\b(who|call|contact)\b", t):
+        return "code"
+    if (q.reject or q.disposition) and MEANING_RE.search(t):
+        return "code"
+    boardish = BOARD_STRONG_RE.search(t) or (BOARD_RE.search(t) and not has_subject)
+    if not q.centers and boardish and (OPEN_RE.search(t) or re.search(r"\b(centers?|board)\b", t)):
+        return "board"
+    if q.centers and OPEN_RE.search(t) and not re.search(r"\b(who|whom)\b", t):
+        return "hours"
+    if has_subject:
+        return "who_handles"
+    if q.ladder:
+        return "who_handles"
+    return "unknown"
+
+
+def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Question:
+    """Read `raw` as asked at `now` by someone in `asker_zone`."""
+    lowered = " ".join(raw.lower().split())
+    ids, rest = _ids(lowered)
+    reqtyp = None
+    if m := REQTYP_RE.search(rest):
+        reqtyp = m.group(1).upper()
+        rest = rest[: m.start()] + " " + rest[m.end() :]
+    err, err_text, rest = _error_code(k, rest)
+    severity = _severity(rest)
+    rest = SEVERITY_RE.sub(" ", rest)
+    text = normalize(k, rest)
+    matches = routing.find_phrases(k, text)
+    centers: list[str] = []
+    for match in matches:
+        if match.kind == "center" and match.target not in centers:
+            centers.append(match.target)
+    reject = disposition = None
+    if re.search(r"\b(reject|rej|rejected|csr|csir|code)\b", text):
+        for m in REJECT_RE.finditer(text):
+            if reject := routing.code(k, "csr-reject", m.group(1)):
+                break
+    for match in matches:
+        if match.kind == "code" and match.target.startswith("qwest-disposition:"):
+            disposition = routing.lookup(k, "code", match.target)
+    if err and reject and err_text and err_text.isalpha():
+        err = err_text = None
+    moment = read_moment(REJECT_RE.sub(" ", text) if reject else text, now, asker_zone,
+                         k.zone_words)  # fmt: skip
+    workaround = None
+    if WORKAROUND_NO_RE.search(text):
+        workaround = False
+    elif WORKAROUND_RE.search(text):
+        workaround = True
+    q = Question(
+        raw=raw,
+        text=text,
+        intent="unknown",
+        moment=moment,
+        centers=centers,
+        region=routing.find_region(text),
+        reqtyp=reqtyp,
+        rpon=bool(RPON_RE.search(text)) and not NO_RPON_RE.search(text),
+        standalone=bool(NO_RPON_RE.search(text)),
+        porting_to_att=bool(PORTING_TO_ATT_RE.search(text)),
+        error_code=err,
+        error_text=err_text,
+        reject=reject,
+        disposition=disposition,
+        severity=severity,
+        ladder=_ladder(text, centers),
+        workaround=workaround,
+        matches=[m for m in matches if m.kind != "center"],
+        ids=ids,
+    )
+    if q.reqtyp is None and re.search(r"\b(stand\s*-?\s*alone|standalone) (port|lnp)", text):
+        q.reqtyp = "C"
+    q.intent = _intent(q)
+    return q
