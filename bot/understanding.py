@@ -76,8 +76,11 @@ SEVERITY_RE = re.compile(r"\b(?:sev(?:erity)?|priority|pri|p|s)\s*[-:#]?\s*([1-4
 SEVERITY_WORD_RE = re.compile(r"\b(?:sev(?:erity)?|priority)\s+(one|two|three|four)\b")
 NOT_ERROR_CODES = {"e911", "s911", "n11", "a911"}  # names, not error codes
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
-NOT_ERROR_LETTERS = {"at", "in", "on", "by", "to", "of", "is", "it", "an", "or", "me", "my",
-                     "a", "i", "no", "we", "us", "do", "so", "up", "if", "be", "as", "am", "pm"}  # fmt: skip
+# short words that look like an error-code prefix but are English
+NOT_ERROR_LETTERS = frozenset({
+    "at", "in", "on", "by", "to", "of", "is", "it", "an", "or", "me", "my", "a", "i", "no",
+    "we", "us", "do", "so", "up", "if", "be", "as", "am", "pm",
+})  # fmt: skip
 
 HELP_RE = re.compile(
     r"^\s*(help|\?|commands|menu|hi|hello|hey|yo|hiya|start)\W*$|what can (you|u|the bot) do|"

@@ -21,9 +21,13 @@ times "YYYY-MM-DD HH:MM" in the row's zone, the asker's `tz` (a full ISO 8601
 string with offset is taken as is). The expected "when" is NOW (the asker's
 now), a moment (compared as an instant; the reply's offset must be the asker's
 zone's at that instant), or a bare date "YYYY-MM-DD" (only when[:10] is
-compared: the question names a day, and `open` is whether the center opens at
-all that day). Each entry of `has` is a substring the reply must contain
-(case-insensitive), or a tuple of alternatives of which one must be there.
+compared). A bare date is used when the question names a whole day ("on
+Sunday", "on Thanksgiving", "today"): `open` is then whether the center opens
+at all that day; and for "tonight" and "tomorrow morning", whose exact hour the
+product may choose: those cases are picked so that every evening (6 pm to
+midnight) or morning (6 am to noon) hour gives the same `open`. Each entry of
+`has` is a substring the reply must contain (case-insensitive), or a tuple of
+alternatives of which one must be there.
 """
 
 from datetime import datetime
@@ -532,7 +536,7 @@ HOURS = [
         "LSC",
         "southwest",
         True,
-        NOW,
+        "2026-11-23",
         ["5:30", "800-357-5534"],
     ),
     (
