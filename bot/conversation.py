@@ -499,9 +499,14 @@ def guess_severity(ctx: Context, ladder: str) -> int | None:
     return None
 
 
+def owner(title: str) -> str:
+    """ "Second Level: Team Manager" -> "Team Manager": the level number is said apart."""
+    return title.split(": ", 1)[-1]
+
+
 def _ladder_rows(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: str) -> None:
     for step in schedule.steps:
-        label = f"Level {step.level}: {step.title}" if step.kind != "final" else "Last nudge"
+        label = f"Level {step.level}: {owner(step.title)}" if step.kind != "final" else "Last nudge"
         state = "due" if step.due_at <= ctx.now else "at"
         reply.rows.append((label, f"{state} {fmt_both(step.due_at, ctx.zone, zone)}"))
 
@@ -513,7 +518,8 @@ def _status_reply(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: 
     if upcoming:
         wait = fmt_span(upcoming.due_at - ctx.now)
         when = fmt_both(upcoming.due_at, ctx.zone, zone)
-        reply.next_steps.append(f"Level {upcoming.level} ({upcoming.title}) at {when}, in {wait}.")
+        name = owner(upcoming.title)
+        reply.next_steps.append(f"Level {upcoming.level} ({name}) at {when}, in {wait}.")
     _ladder_rows(ctx, reply, schedule, zone)
     reply.have_ready = list(ctx.k.ladders[schedule.ladder].have_ready)
     reply.data["level"] = current.level if current else None
@@ -530,13 +536,13 @@ def _bvoip_status(ctx: Context) -> Reply:
         reply.headline = "BVoIP escalation intervals, from the time you reported it:"
         for lv in ladder.levels:
             spans = ", ".join(f"sev {s}: {h:g} h" for s, h in sorted(lv.intervals.items()))
-            reply.rows.append((f"Level {lv.level}: {lv.title}", spans))
+            reply.rows.append((f"Level {lv.level}: {owner(lv.title)}", spans))
         reply.next_steps.append("Tell me the severity and when it was reported for the due times.")
         return reply
     if not q.moment.stated:
         reply.headline = f"BVoIP severity {sev}: escalate a level when its interval has passed."
         for lv in ladder.levels:
-            reply.rows.append((f"Level {lv.level}: {lv.title}", f"{lv.intervals[sev]:g} h"))
+            reply.rows.append((f"Level {lv.level}: {owner(lv.title)}", f"{lv.intervals[sev]:g} h"))
         reply.contacts = [c.line() for c in ladder.levels[0].contacts]
         reply.next_steps.append("Tell me when it was reported (e.g. '90 minutes ago').")
         return reply
@@ -548,12 +554,12 @@ def _bvoip_status(ctx: Context) -> Reply:
     elif current.kind == "final":
         reply.headline = (
             f"BVoIP severity {sev}, reported {since} ago: every level's interval has passed; "
-            f"stay on level 4 ({current.title})."
+            f"stay on level 4 ({owner(current.title)})."
         )
     else:
         reply.headline = (
             f"BVoIP severity {sev}, reported {since} ago: level {current.level} "
-            f"({current.title}) is due now."
+            f"({owner(current.title)}) is due now."
         )
     _status_reply(ctx, reply, schedule, center.hours.zone)
     reply.facts.append(("Reported", fmt_time(schedule.started_at, ctx.zone)))
