@@ -372,7 +372,7 @@ def code(ctx: Context) -> Reply:
         center_id, source = c.center, c.source
     elif q.disposition:
         c = q.disposition
-        headline = f"Qwest disposition code: {c.meaning}"
+        headline = f"Qwest {c.kind.split('-')[1]} code: {c.meaning}"
         center_id, source = c.center, c.source
     else:
         row = q.error_code

@@ -66,9 +66,9 @@ LONG_NUMBER_RE = re.compile(r"\b\d{5,}\b")
 REQTYP_RE = re.compile(
     r"\b(?:req\s*-?\s*typ(?:e)?|reqtype|request\s+type|rt)\s*(?:=|:|of|is)?\s*([a-z]{1,2})\b"
 )
-ERROR_CODE_RE = re.compile(r"\b([a-z]{1,2})[- ]?(\d{2,6})\b")
+ERROR_CODE_RE = re.compile(r"\b([a-z]{1,2})([- ]?)(\d{2,6})\b")
 ERROR_WORD_RE = re.compile(
-    r"\b(?:error|err|prefix|code|fatal|reject(?:ed)?|rej)\s*(?:code\s*)?(?:of\s*)?"
+    r"\b(?:error|err|prefix|code|fatal|reject(?:ed)?|rej)\s+(?:code\s+)?(?:of\s+)?"
     r"(?:starting with|starts with|beginning with)?\s*[\"']?([a-z]{1,2})[\"']?(?=\s|$|[?.,!])"
 )
 REJECT_RE = re.compile(r"(?<![\d-])(\d{3})(?![\d-])")
@@ -85,7 +85,8 @@ NOT_ERROR_LETTERS = frozenset({
 HELP_RE = re.compile(
     r"^\s*(help|\?|commands|menu|hi|hello|hey|yo|hiya|start)\W*$|what can (you|u|the bot) do|"
     r"what do you know|how do (i|you) use|what can i ask|what are you|who are you|"
-    r"what (kinds?|sorts?) of (questions|things)|\bexamples?\b.*\bquestions?\b|^help\b"
+    r"what (kinds?|kinda|sorts?|types?) (of )?(questions|things|stuff)|can (you|u) (answer|help)|"
+    r"\bexamples?\b.*\bquestions?\b|^help\b"
 )
 BOARD_RE = re.compile(
     r"\b(which|what|who|any|anyone|anybody|anything|list|all|every|show)\b[^?]*"
@@ -113,7 +114,9 @@ MEANING_RE = re.compile(
 SEVERITY_DEF_RE = re.compile(
     r"\b(vs|versus|difference|differ|define|definition|defined|mean|means|meaning|criteria|"
     r"what is|what are|what counts|what qualifies|qualify|qualifies|considered|count as|"
-    r"counts as|examples?|explain|levels|is it|would (a|an|this|that) be|classif)"
+    r"counts as|examples?|explain|levels|is it|would (a|an|this|that) be|classif|"
+    r"(what|which) (sev|severity|priority)|severity (would|should|is|does)|"
+    r"(sev|severity|priority) (would|should) (it|this|that|qwest|att|at&t))"
 )
 PREPARE_RE = re.compile(
     r"\b(what (do|should|must|will) (i|we) (need|have|provide|give|send|include|say|state|"
@@ -126,10 +129,11 @@ PREPARE_RE = re.compile(
 STATUS_RE = re.compile(
     r"\b(ago|since|reported|submitted|opened|been down|down for|who now|next level|"
     r"can i escalate|may i escalate|when can i|when may i|when should i|when do i|"
-    r"how often|how frequently|frequency|cadence|update interval|updates?|overdue|late|"
+    r"how often|how frequently|frequency|cadence|update interval|updates?|overdue|"
     r"no progress|no response|still waiting|haven'?t heard|have not heard|no update|"
     r"where (does|do) (my|our|the|this) escalation|escalate (yet|now)|is it time|"
-    r"which level|what level|who next|who do i escalate to|next step|stand)\b"
+    r"which level|what level|who next|next step|stand|how long|"
+    r"(close|closing|closes) (our|the|my|this) (\w+ )?(ticket|tkt)|closure)\b"
 )
 PORTING_TO_ATT_RE = re.compile(
     r"\b(port(ing|ed)?|moving|coming|winback|win back)\s+(in\s+)?to\s+(at&t|att|at and t)\b|"
@@ -137,8 +141,8 @@ PORTING_TO_ATT_RE = re.compile(
 )
 RPON_RE = re.compile(r"\brpon\b|\brelated pon\b")
 NO_RPON_RE = re.compile(
-    r"\b(stand\s*-?\s*alone|not in (an |a )?rpon|no rpon|without (an |a )?rpon|not rpon'?d|"
-    r"not tied|not related)\b"
+    r"\b(stand\s*-?\s*alone (lnp |number )?(ports?|porting|lnp|lsrs?|requests?)|"
+    r"not in (an |a )?rpon|no rpon|without (an |a )?rpon|not rpon'?d)\b"
 )
 WORKAROUND_NO_RE = re.compile(
     r"\b(no|without|not|w/o|none|lack(ing)?)\s+(a\s+)?work\s*-?\s*arounds?"
@@ -244,12 +248,12 @@ def _ids(text: str) -> tuple[dict[str, str], str]:
 def _error_code(k: Knowledge, text: str) -> tuple[ErrorCode | None, str | None, str]:
     """An error code like SF0101 or G123, or a bare prefix after "error"/"prefix"."""
     for m in ERROR_CODE_RE.finditer(text):
-        letters = m.group(1)
-        if letters in NOT_ERROR_LETTERS or (letters + m.group(2)) in NOT_ERROR_CODES:
+        letters, gap, digits = m.groups()
+        if (gap and letters in NOT_ERROR_LETTERS) or (letters + digits) in NOT_ERROR_CODES:
             continue
         row = routing.error_code(k, letters)
         if row:
-            return row, (letters + m.group(2)).upper(), text[: m.start()] + " " + text[m.end() :]
+            return row, (letters + digits).upper(), text[: m.start()] + " " + text[m.end() :]
     for m in ERROR_WORD_RE.finditer(text):
         letters = m.group(1)
         if letters in NOT_ERROR_LETTERS and letters not in ("i", "pa"):
@@ -299,7 +303,7 @@ def _intent(q: Question) -> str:
         if q.ladder in ("bvoip", "qwest_it", "qwest_process") or STATUS_RE.search(t):
             return "escalation_status"
         return "severity"
-    if q.ladder and STATUS_RE.search(t) and (q.moment.past or "how often" in t or "update" in t):
+    if q.ladder and STATUS_RE.search(t):
         return "escalation_status"
     if q.ladder == "csr" and re.search(r"\b(can i|may i|when can|when may|escalate yet)\b", t):
         return "escalation_status"
@@ -309,8 +313,9 @@ def _intent(q: Question) -> str:
         return "code"
     if (q.reject or q.disposition) and MEANING_RE.search(t):
         return "code"
-    boardish = BOARD_STRONG_RE.search(t) or (BOARD_RE.search(t) and not has_subject)
-    if not q.centers and boardish and (OPEN_RE.search(t) or re.search(r"\b(centers?|board)\b", t)):
+    boardish = BOARD_STRONG_RE.search(t) or BOARD_RE.search(t)
+    wants_board = OPEN_RE.search(t) or re.search(r"\b(centers|centres|board)\b", t)
+    if not has_subject and not q.centers and boardish and wants_board:
         return "board"
     if q.centers and OPEN_RE.search(t) and not re.search(r"\b(who|whom)\b", t):
         return "hours"
@@ -344,7 +349,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
             if reject := routing.code(k, "csr-reject", m.group(1)):
                 break
     for match in matches:
-        if match.kind == "code" and match.target.startswith("qwest-disposition:"):
+        if match.kind == "code" and match.target.startswith("qwest-"):
             disposition = routing.lookup(k, "code", match.target)
     if err and reject and err_text and err_text.isalpha():
         err = err_text = None
@@ -376,7 +381,5 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         matches=[m for m in matches if m.kind != "center"],
         ids=ids,
     )
-    if q.reqtyp is None and re.search(r"\b(stand\s*-?\s*alone|standalone) (port|lnp)", text):
-        q.reqtyp = "C"
     q.intent = _intent(q)
     return q

@@ -348,17 +348,6 @@ WHO_HANDLES_AT = [
         "2026-11-24 02:00",
         ["option 3"],
     ),
-    # LSC: all four regions closed on Saturday, so open is False even with no region named
-    (
-        "manual reject MR on pon 8812, who do i call and are they open rn",
-        "2026-11-28 10:00",
-        CT,
-        "LSC",
-        None,
-        False,
-        NOW,
-        [],
-    ),
     # MCPSC 8 am to 5:30 pm Central Time
     ("who do i call about SF0101 right now", "2026-11-23 17:45", CT, "MCPSC", None, False, NOW, []),
     # LNPC 6:00 am - 12:00 am M-F CST
@@ -427,6 +416,39 @@ WHO_HANDLES_AT = [
         "2026-11-29 03:00",
         ["(877) 288-8362"],
     ),
+]
+
+_AT_COLUMNS = ("question", "at", "tz", "center", "region", "is_open", "when", "has")
+
+
+@pytest.mark.parametrize(_AT_COLUMNS, WHO_HANDLES_AT, ids=_ids(WHO_HANDLES_AT, 1))
+def test_who_handles_at(ask, question, at, tz, center, region, is_open, when, has):
+    _check(
+        ask(question, at=_iso(at, tz), tz=tz),
+        intent="who_handles",
+        center=center,
+        region=region,
+        is_open=is_open,
+        when=_expected_when(when, at, tz),
+        has=has,
+        tz=tz,
+    )
+
+
+# "who do I call, and are they open?" in one line: who_handles or hours are both right intents;
+# the center, the moment and open/closed must be right either way.
+WHO_HANDLES_AND_OPEN = [
+    # LSC: all four regions closed on Saturday, so open is False even with no region named
+    (
+        "manual reject MR on pon 8812, who do i call and are they open rn",
+        "2026-11-28 10:00",
+        CT,
+        "LSC",
+        None,
+        False,
+        NOW,
+        [],
+    ),
     # MCPSC: in 3 hours from 3 pm = 6 pm CT, closed
     (
         "error IF3002 who do i call, r they open in 3 hrs?",
@@ -438,16 +460,36 @@ WHO_HANDLES_AT = [
         "2026-11-23 18:00",
         [],
     ),
+    # MCPSC closes 5:30 pm CT; SD = Service Order Edit
+    (
+        "sd1051 on our lsr, who do i call + r they still there at 5:15pm",
+        MON10,
+        CT,
+        "MCPSC",
+        None,
+        True,
+        "2026-11-23 17:15",
+        ["Service Order Edit"],
+    ),
+    # NPSC: Monday through Friday only
+    (
+        "stand alone port jeopardy, who handles it and are they open saturday",
+        MON10,
+        CT,
+        "NPSC",
+        None,
+        False,
+        "2026-11-28",
+        ["877-910-0468"],
+    ),
 ]
 
-_AT_COLUMNS = ("question", "at", "tz", "center", "region", "is_open", "when", "has")
 
-
-@pytest.mark.parametrize(_AT_COLUMNS, WHO_HANDLES_AT, ids=_ids(WHO_HANDLES_AT, 1))
-def test_who_handles_at(ask, question, at, tz, center, region, is_open, when, has):
+@pytest.mark.parametrize(_AT_COLUMNS, WHO_HANDLES_AND_OPEN, ids=_ids(WHO_HANDLES_AND_OPEN, 1))
+def test_who_handles_and_open(ask, question, at, tz, center, region, is_open, when, has):
     _check(
         ask(question, at=_iso(at, tz), tz=tz),
-        intent="who_handles",
+        intent=("who_handles", "hours"),
         center=center,
         region=region,
         is_open=is_open,
@@ -550,7 +592,7 @@ HOURS = [
         [],
     ),
     (
-        "is the midwest lsc open at 4:30 central",
+        "is the midwest lsc open at 4:30pm central",
         MON10,
         CT,
         "LSC",
@@ -1152,10 +1194,10 @@ BOARD = [
         "which centers are open right now",
         "2026-11-29 03:00",
         CT,
-        "2026-11-29 03:00",
+        NOW,
         [("ISCC", "IS Call Center")],
     ),
-    ("whats open rn", MON10, CT, MON10, [("NPSC", "Number Portability Service Center")]),
+    ("whats open rn", MON10, CT, NOW, [("NPSC", "Number Portability Service Center")]),
     # Monday 9 pm CT: LNPC (until midnight CT), ISCC, BVoIP; the WSHD closed at 8 pm MT
     (
         "wich centers r open at 9pm tonight",
@@ -1170,7 +1212,7 @@ BOARD = [
         "WHO IS OPEN RIGHT NOW",
         "2026-11-28 10:00",
         CT,
-        "2026-11-28 10:00",
+        NOW,
         [("LNPC", "Local Number Portability Center")],
     ),
 ]

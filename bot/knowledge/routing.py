@@ -26,6 +26,9 @@ REGION_WORDS = {
     "west": "west",
     "western": "west",
     "west coast": "west",
+    "se": "southeast",
+    "sw": "southwest",
+    "mw": "midwest",
 }
 _REGION_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(w) for w in REGION_WORDS), key=len, reverse=True)) + r")\b"
