@@ -29,7 +29,7 @@ EXAMPLES = (
     "which centers are open right now?",
     "what do I need to escalate a late CSR?",
 )
-STAGE_PRIORITY = ("escalation_type", "who_to_call", "topic", "code", "center_topic")
+STAGE_PRIORITY = ("escalation_type", "who_to_call", "topic", "code", "level", "center_topic")
 LADDER_CENTER = {"bvoip": "BVOIP", "qwest_it": "WSHD", "qwest_process": "CSIE", "csr": "CSR-CENTER"}
 
 
@@ -314,6 +314,8 @@ def _best_match(q: Question) -> routing.Match | None:
 def _route_entry(kind: str, entry) -> Route:
     if kind == "center_topic":
         return Route(entry.id, "")
+    if kind == "level":
+        return Route(None, entry.title)
     if kind == "escalation_type":
         reason = f"{entry.escalation_type}: handled by {entry.handled_by}"
         return Route(entry.center, reason, entry.source, (entry.detail,) if entry.detail else ())
@@ -328,13 +330,37 @@ def _route_entry(kind: str, entry) -> Route:
 # --- composers --------------------------------------------------------------------
 
 
+def ladder_level(ctx: Context) -> Reply | None:
+    """A question about one level of a ladder: "bvoip director level", "qwest tier 3"."""
+    q = ctx.q
+    ladder = ctx.k.ladders.get(q.ladder or "")
+    if ladder is None or q.level is None or not 1 <= q.level <= len(ladder.levels):
+        return None
+    lv = ladder.levels[q.level - 1]
+    center = ctx.k.center(ladder.center)
+    reply = Reply("who_handles", f"{ladder.name}, level {lv.level}: {owner(lv.title)}.")
+    reply.center, reply.when = center.id, ctx.when
+    reply.open = hours_engine.status_at(center.hours, ctx.k.calendars, ctx.when).open
+    if lv.intervals:
+        spans = ", ".join(f"severity {s}: {h:g} h" for s, h in sorted(lv.intervals.items()))
+        reply.facts.append(("Escalate here after", f"{spans} from the report, with no progress"))
+    if lv.responsibilities:
+        reply.facts.append(("Responsibilities", "; ".join(lv.responsibilities)))
+    reply.contacts = [c.line() for c in lv.contacts]
+    reply.have_ready = list(ladder.have_ready)
+    cite(reply, ladder.source)
+    return reply
+
+
 def who_handles(ctx: Context) -> Reply:
+    if level := ladder_level(ctx):
+        return level
     found = route(ctx)
     if found is None:
         return unknown(ctx)
     reply = Reply("who_handles", "")
     if found.center is None:
-        reply.headline = (found.reason or "That is not handled by one center.") + "."
+        reply.headline = (found.reason or "That is not handled by one center.").rstrip(".") + "."
         reply.facts += [("", f) for f in found.facts]
         reply.have_ready += list(found.have_ready)
         if found.source:

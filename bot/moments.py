@@ -28,7 +28,10 @@ WEEKDAY_WORDS = {
     "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
 }  # fmt: skip
 PARTS_OF_DAY = {"morning": 9, "afternoon": 14, "evening": 18, "night": 20, "tonight": 20}
+EVE_WORDS = {"christmas eve": "Christmas", "xmas eve": "Christmas", "new year's eve": "New Year",
+             "new years eve": "New Year", "new year eve": "New Year"}  # fmt: skip
 HOLIDAY_WORDS = {
+    **EVE_WORDS,
     "thanksgiving": "Thanksgiving",
     "christmas": "Christmas",
     "xmas": "Christmas",
@@ -84,6 +87,7 @@ DAY_RE = re.compile(
 PART_RE = re.compile(r"\b(morning|afternoon|evening|night)\b")
 HOLIDAY_RE = re.compile(rf"\b({_HOL})(?:\s+day)?(?:'s)?\b")
 DATE_RE = re.compile(rf"\b({_DATE})\b")
+_HALF_RE = re.compile(r"\d\s*(a\.?m\.?|p\.?m\.?)(?![a-z])")
 WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -151,17 +155,27 @@ def _bare_hour(hour: int, now: datetime) -> dtime | None:
     return later[0] if later else candidates[0]
 
 
+def _bare_clock(clock: dtime, now: datetime) -> dtime:
+    """A clock time with no am/pm ("4:45"): the next one on a 12-hour clock."""
+    if not 1 <= clock.hour <= 12:
+        return clock
+    candidates = [clock.replace(hour=clock.hour % 12), clock.replace(hour=clock.hour % 12 + 12)]
+    later = [c for c in candidates if c > now.time()]
+    return later[0] if later else candidates[0]
+
+
 @cache
 def _holiday_dates(year: int) -> tuple[tuple[date, str], ...]:
     return tuple(sorted(holidays_lib.country_holidays("US", years=year).items()))
 
 
 def holiday_date(key: str, today: date, past: bool = False) -> date | None:
-    """The next (or, reading the past, last) date of a named US holiday."""
+    """The next (or, reading the past, last) date of a named US holiday (or its eve)."""
     name = HOLIDAY_WORDS[key]
+    shift = timedelta(days=-1 if key in EVE_WORDS else 0)
     years = (today.year, today.year - 1) if past else (today.year, today.year + 1)
     found = [
-        d
+        d + shift
         for year in years
         for d, label in _holiday_dates(year)
         if label.startswith(name) and "observed" not in label.lower()
@@ -261,10 +275,14 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
     clock = None
     if m := CLOCK_RE.search(text):
         clock = _clock(m.group(1))
+        if clock and not _HALF_RE.search(m.group(1)) and ":" in m.group(1) and day is None:
+            clock = _bare_clock(clock, local_now)
     elif m := BARE_AT_RE.search(text):
         clock = _bare_hour(int(m.group(1)), local_now)
     if clock is None and part_hour is not None:
         clock = dtime(part_hour, 0)
+    elif clock and part_hour and part_hour >= 14 and clock.hour < 12 and not _HALF_RE.search(text):
+        clock = clock.replace(hour=clock.hour + 12)  # "tonight at 11:30" is 11:30 pm
 
     if clock is None:
         if day is None or day == local_now.date() and not explicit_day:

@@ -71,7 +71,7 @@ ERROR_WORD_RE = re.compile(
     r"\b(?:error|err|prefix|code|fatal|reject(?:ed)?|rej)\s+(?:code\s+)?(?:of\s+)?"
     r"(?:starting with|starts with|beginning with)?\s*[\"']?([a-z]{1,2})[\"']?(?=\s|$|[?.,!])"
 )
-REJECT_RE = re.compile(r"(?<![\d-])(\d{3})(?![\d-])")
+REJECT_RE = re.compile(r"(?<![\d:/-])(\d{1,3})(?![\d:/-])")
 SEVERITY_RE = re.compile(r"\b(?:sev(?:erity)?|priority|pri|p|s)\s*[-:#]?\s*([1-4])(?!\d)")
 SEVERITY_WORD_RE = re.compile(r"\b(?:sev(?:erity)?|priority)\s+(one|two|three|four)\b")
 NOT_ERROR_CODES = {"e911", "s911", "n11", "a911"}  # names, not error codes
@@ -99,6 +99,7 @@ BOARD_STRONG_RE = re.compile(
     r"\bwho\s+can\s+i\s+call\s+(right now|now)\b$|\bstatus board\b|\bboard\b"
 )
 OPEN_RE = re.compile(
+    r"(?<!set )(?<!follow )\bup\b(?! to\b)|"
     r"\b(open|opens|opening|close|closes|closed|closing|hours|staffed|available|schedule|"
     r"working hours|business hours|until when|shut|shuts)\b"
 )
@@ -144,6 +145,16 @@ NO_RPON_RE = re.compile(
     r"\b(stand\s*-?\s*alone (lnp |number )?(ports?|porting|lnp|lsrs?|requests?)|"
     r"not in (an |a )?rpon|no rpon|without (an |a )?rpon|not rpon'?d)\b"
 )
+LEVEL_RE = re.compile(
+    r"\b(?:level|lvl|tier|lv)\s*-?\s*([1-5])\b|\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)"
+    r"\s+(?:level|tier|point of contact)\b"
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+            "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}  # fmt: skip
+DUE_DATE_RE = re.compile(
+    r"\bdue(?: date)?(?: is| was| of| on)?\s+(?:today|tomorrow|yesterday|next \w+|\w+day|"
+    r"\d{1,2}/\d{1,2}(?:/\d{2,4})?)\b"
+)
 WORKAROUND_NO_RE = re.compile(
     r"\b(no|without|not|w/o|none|lack(ing)?)\s+(a\s+)?work\s*-?\s*arounds?"
 )
@@ -181,6 +192,7 @@ class Question:
     severity: int | None = None
     ladder: str | None = None
     workaround: bool | None = None
+    level: int | None = None
     matches: list[routing.Match] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)
 
@@ -285,6 +297,13 @@ def _ladder(text: str, centers: list[str]) -> str | None:
     return next((by_center[c] for c in centers if c in by_center), None)
 
 
+def _level_titled(k: Knowledge, ladder_id: str, phrase: str) -> int | None:
+    """The level of `ladder_id` whose title holds `phrase` ("director" in Qwest's tiers)."""
+    ladder = k.ladders.get(ladder_id)
+    titled = [lv.level for lv in ladder.levels if phrase in lv.title.lower()] if ladder else []
+    return titled[0] if titled else None
+
+
 def _intent(q: Question) -> str:
     t = q.text
     has_subject = bool(
@@ -344,7 +363,8 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         if match.kind == "center" and match.target not in centers:
             centers.append(match.target)
     reject = disposition = None
-    if re.search(r"\b(reject|rej|rejected|csr|csir|code)\b", text):
+    bare = re.fullmatch(r"\W*(\d{3})\W*", text)  # "501?": a known reject code alone
+    if bare or re.search(r"\b(reject|rej|rejected|csr|csir|code)\b", text):
         for m in REJECT_RE.finditer(text):
             if reject := routing.code(k, "csr-reject", m.group(1)):
                 break
@@ -353,8 +373,12 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
             disposition = routing.lookup(k, "code", match.target)
     if err and reject and err_text and err_text.isalpha():
         err = err_text = None
-    moment = read_moment(REJECT_RE.sub(" ", text) if reject else text, now, asker_zone,
-                         k.zone_words)  # fmt: skip
+    when_text = DUE_DATE_RE.sub(" ", text)  # "due date tomorrow" is not the moment asked about
+    when_text = REJECT_RE.sub(" ", when_text) if reject else LEVEL_RE.sub(" ", when_text)
+    moment = read_moment(when_text, now, asker_zone, k.zone_words)
+    level = None
+    if m := LEVEL_RE.search(text):
+        level = int(m.group(1)) if m.group(1) else ORDINALS[m.group(2)]
     workaround = None
     if WORKAROUND_NO_RE.search(text):
         workaround = False
@@ -378,8 +402,16 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         severity=severity,
         ladder=_ladder(text, centers),
         workaround=workaround,
+        level=level,
         matches=[m for m in matches if m.kind != "center"],
         ids=ids,
     )
+    for match in q.matches:
+        if match.kind == "level" and q.level is None:
+            ladder_id, lv = match.target.split(":")
+            q.ladder = q.ladder or ladder_id
+            q.level = int(lv) if q.ladder == ladder_id else _level_titled(k, q.ladder, match.phrase)
+    if q.ladder == "qwest_it" and re.search(r"\btiers?\b", text):
+        q.ladder = "qwest_process"  # the five tiers are the process-trouble ladder
     q.intent = _intent(q)
     return q

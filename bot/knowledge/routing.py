@@ -40,7 +40,7 @@ class Match:
     """A phrase found in a question and what it points at."""
 
     phrase: str
-    kind: str  # center | topic | who_to_call | escalation_type | code | center_topic
+    kind: str  # center | topic | who_to_call | escalation_type | code | center_topic | level
     target: str  # id of the center / row / topic / code
     start: int
 
@@ -49,6 +49,25 @@ class Match:
 class PhraseIndex:
     pattern: re.Pattern
     targets: dict[str, tuple[tuple[str, str], ...]]  # phrase -> ((kind, id), ...)
+    stems: tuple[tuple[frozenset[str], str], ...]  # multi-word phrases as stem sets
+
+
+STOPWORDS = frozenset({
+    "a", "an", "the", "to", "of", "for", "my", "our", "on", "in", "with", "and", "is", "are",
+    "be", "it", "its", "at", "by", "from", "this", "that", "we", "i", "you", "your", "their",
+})  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to meet "passwords"/"password", "resetting"/"reset"."""
+    for suffix in ("ting", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def stems_of(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in re.findall(r"[a-z0-9&]+", text) if w not in STOPWORDS)
 
 
 @cache
@@ -80,10 +99,20 @@ def phrase_index(k: Knowledge) -> PhraseIndex:
     for code in k.codes:
         for alias in code.aliases:
             add(alias, "code", f"{code.kind}:{code.code}")
+    for ladder in k.ladders.values():  # "noriko wilson", "team manager", "area manager"
+        for lv in ladder.levels:
+            title = lv.title.split(": ", 1)[-1].split(" – ")[-1].lower()
+            if "contact" not in title and not title.startswith("tier"):
+                add(title, "level", f"{ladder.id}:{lv.level}")
+            for contact in lv.contacts:
+                for name in (contact.name, contact.role):
+                    if name and len(name) > 6 and "contact" not in name.lower():
+                        add(name, "level", f"{ladder.id}:{lv.level}")
     phrases = sorted(targets, key=len, reverse=True)
     body = "|".join(re.escape(p) for p in phrases)
     pattern = re.compile(r"(?<![\w-])(" + body + r")(?![\w-])")
-    return PhraseIndex(pattern, {p: tuple(v) for p, v in targets.items()})
+    stems = tuple((stems_of(p), p) for p in phrases if len(stems_of(p)) >= 2)
+    return PhraseIndex(pattern, {p: tuple(v) for p, v in targets.items()}, stems)
 
 
 def find_phrases(k: Knowledge, text: str) -> list[Match]:
@@ -93,7 +122,26 @@ def find_phrases(k: Knowledge, text: str) -> list[Match]:
     for m in index.pattern.finditer(text):
         for kind, target in index.targets[m.group(1)]:
             found.append(Match(m.group(1), kind, target, m.start()))
+    if all(m.kind == "center" for m in found):
+        found += _loose(index, text)
     return found
+
+
+def _loose(index: PhraseIndex, text: str) -> list[Match]:
+    """Multi-word phrases whose words all appear, in any order: "reset my password"
+    meets "password reset". Only the phrases with the most words are kept."""
+    words = stems_of(text)
+    hits = [(len(st), p) for st, p in index.stems if st <= words]
+    if not hits:
+        return []
+    most = max(n for n, _ in hits)
+    return [
+        Match(p, kind, target, -1)
+        for n, p in hits
+        if n == most
+        for kind, target in index.targets[p]
+        if kind != "center"
+    ]
 
 
 def find_region(text: str) -> str | None:
@@ -142,6 +190,9 @@ def lookup(k: Knowledge, kind: str, target: str):
         "topic": {t.id: t for t in k.topics},
         "code": {f"{c.kind}:{c.code}": c for c in k.codes},
     }
+    if kind == "level":
+        ladder_id, level = target.split(":")
+        return k.ladders[ladder_id].levels[int(level) - 1]
     if kind in ("center", "center_topic"):
         return k.centers[target]
     return tables[kind][target]  # type: ignore[index]
