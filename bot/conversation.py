@@ -291,18 +291,14 @@ def route(ctx: Context) -> Route | None:
     if q.disposition:
         return Route(q.disposition.center, q.disposition.meaning, q.disposition.source)
     best = _best_match(q)
-    if q.centers and (best is None or best.kind == "center_topic" or _named_first(q, best)):
-        return Route(q.centers[0], "")
+    if q.centers and (best is None or best.kind in ("center_topic", "topic")):
+        return Route(q.centers[0], "")  # a center named outright beats a topic's center
     if best:
         entry = routing.lookup(k, best.kind, best.target)
         return _route_entry(best.kind, entry)
     if q.ladder:
         return Route(LADDER_CENTER[q.ladder], "")
     return None
-
-
-def _named_first(q: Question, best: routing.Match) -> bool:
-    return best.kind == "topic" and best.target.startswith(("maintenance",)) is False
 
 
 def _best_match(q: Question) -> routing.Match | None:
@@ -690,20 +686,25 @@ def _csr_status(ctx: Context) -> Reply:
 
 
 def board(ctx: Context) -> Reply:
-    k = ctx.k
+    """Every center and region at the moment: open first (closing soonest first),
+    then closed (opening soonest first), then those whose hours are unknown."""
     moment = ctx.q.moment
     reply = Reply("board", "", when=moment.at)
-    opened, closed = [], []
-    for center in k.centers.values():
+    rows: list[tuple[int, datetime | None, str, str]] = []
+    for center in ctx.k.centers.values():
         for spot in places(center, None):
             is_open, line = status_line(ctx, spot, moment.at, moment.whole_day)
-            (opened if is_open else closed).append((spot.label, line))
-    reply.rows = opened + closed
-    reply.headline = f"At {moment_label(ctx)}: {len(opened)} open, {len(closed)} closed or unknown."
-    reply.add_source("Center hours from each center's section; see `clecbot ask` per center")
-    reply.sources = sorted({c.source.cite() for c in k.centers.values()})[:0] or [
-        "each center's section of its source document"
-    ]
+            change = hours_engine.status_at(spot.hours, ctx.k.calendars, moment.at).next_change
+            rank = {True: 0, False: 1, None: 2}[is_open]
+            rows.append((rank, change, spot.label, line))
+            reply.add_source(ctx.k.documents[center.source.document]["title"])
+    rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or moment.at))
+    reply.rows = [(label, line) for _, _, label, line in rows]
+    counts = [sum(1 for r in rows if r[0] == rank) for rank in (0, 1, 2)]
+    reply.headline = (
+        f"At {moment_label(ctx)}: {counts[0]} open, {counts[1]} closed, "
+        f"{counts[2]} with hours not in the sources."
+    )
     return reply
 
 
