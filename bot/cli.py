@@ -46,6 +46,33 @@ def parse_at(text: str | None, zone: str) -> datetime:
     return at
 
 
+def track_one(text: str, at: str | None, tz: str | None, user: str | None = None, db=None) -> dict:
+    """One line of the tracker conversation to its JSON reply (the `track` contract)."""
+    from bot.conversation import respond
+    from bot.knowledge.loader import load
+    from bot.reply import to_json
+    from bot.tracking import is_tracker_command
+    from bot.understanding import understand
+    from storage.db import connect
+
+    zone = parse_zone(tz)
+    moment = parse_at(at, zone)
+    db = db if db is not None else connect()
+    if not is_tracker_command(text, understand(load(), text, moment, zone)):
+        text = f"track {text}"  # `clecbot track` always means the trackers
+    reply = respond(text, at=moment, tz=zone, user=user or default_user(), db=db)
+    out = to_json(reply)
+    out.setdefault("id", None)
+    out.setdefault("kind", None)
+    out.setdefault("severity", None)
+    out.setdefault("steps", [])
+    return out
+
+
+def default_user() -> str:
+    return os.environ.get("USER") or "console"
+
+
 def ask_one(text: str, at: str | None, tz: str | None, user: str | None = None) -> dict:
     """One question to its JSON reply (the --jsonl contract)."""
     from bot.conversation import answer
@@ -56,8 +83,13 @@ def ask_one(text: str, at: str | None, tz: str | None, user: str | None = None) 
     return to_json(answer(text, at=moment, tz=zone, user=user))
 
 
-def run_jsonl(stdin: TextIO, stdout: TextIO) -> int:
+def run_jsonl(stdin: TextIO, stdout: TextIO, track: bool = False) -> int:
     """One JSON object in per line, one out, in order; a bad line gets {"error": ...}."""
+    db = None
+    if track:
+        from storage.db import connect
+
+        db = connect()
     for line in stdin:
         if not line.strip():
             continue
@@ -65,7 +97,8 @@ def run_jsonl(stdin: TextIO, stdout: TextIO) -> int:
             obj = json.loads(line)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 raise InputError('each line must be a JSON object with a "text" string')
-            out = ask_one(obj["text"], obj.get("at"), obj.get("tz"), obj.get("user"))
+            args = (obj["text"], obj.get("at"), obj.get("tz"), obj.get("user"))
+            out = track_one(*args, db=db) if track else ask_one(*args)
         except json.JSONDecodeError as exc:
             out = {"error": f"not valid JSON: {exc.msg}"}
         except InputError as exc:
@@ -83,6 +116,48 @@ def cmd_ask(args: argparse.Namespace) -> int:
     out = ask_one(" ".join(args.question), args.at, args.tz)
     print(json.dumps(out, indent=2) if args.json else out["text"])
     return 0
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    if args.jsonl:
+        return run_jsonl(sys.stdin, sys.stdout, track=True)
+    if not args.text:
+        raise InputError('track needs words: clecbot track "bvoip sev 1 site down since 8am CT"')
+    out = track_one(" ".join(args.text), args.at, args.tz, args.user)
+    print(json.dumps(out, indent=2) if args.json else out["text"])
+    return 0
+
+
+def cmd_trackers(args: argparse.Namespace) -> int:
+    from bot.tracking import tracker_json
+    from storage import trackers as repo
+    from storage.db import connect
+
+    zone = parse_zone(args.tz)
+    found = repo.for_owner(connect(), args.user, open_only=not args.all)
+    if args.json:
+        print(json.dumps([{"title": t.title, **tracker_json(t, zone)} for t in found], indent=2))
+        return 0
+    if not found:
+        print("No open trackers.")
+    for t in found:
+        nxt = t.next_step()
+        due = (
+            nxt.due_at.astimezone(pytz.timezone(zone)).strftime("%a %b %d %I:%M %p %Z")
+            if nxt
+            else "-"
+        )
+        print(f"#{t.id:<5} {t.state:<8} {t.owner:<12} next: {due:<26} {t.title}")
+    return 0
+
+
+def cmd_run_scheduler(args: argparse.Namespace) -> int:
+    from bot.knowledge.loader import load
+    from bot.scheduler import ConsoleNotifier, Scheduler, run_forever
+
+    scheduler = Scheduler(load(), ConsoleNotifier(), tick=args.tick)
+    print(f"scheduler running on {scheduler.db_path or 'CLEC_BOT_DB'}; Ctrl-C stops it")
+    return run_forever(scheduler)
 
 
 def cmd_check_knowledge(args: argparse.Namespace) -> int:
@@ -127,6 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-knowledge", help="load and validate the knowledge data")
     check.add_argument("--data", help="a data folder to check instead of the bundled one")
     check.set_defaults(func=cmd_check_knowledge)
+    track = sub.add_parser("track", help="start or change an escalation tracker")
+    track.add_argument("text", nargs="*", help='e.g. "track csr BTN 312-555-0100 submitted 9am ET"')
+    track.add_argument("--at", help="the instant it is said at (ISO 8601; default now)")
+    track.add_argument("--tz", help=f"the owner's zone (default CLEC_BOT_TZ or {DEFAULT_TZ})")
+    track.add_argument("--user", help="the owner's id (default $USER)")
+    track.add_argument("--json", action="store_true", help="print the tracker as JSON")
+    track.add_argument("--jsonl", action="store_true", help="read JSON lines on stdin")
+    track.set_defaults(func=cmd_track)
+    listing = sub.add_parser("trackers", help="list trackers in CLEC_BOT_DB")
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.add_argument("--user", help="only this owner's")
+    listing.add_argument("--all", action="store_true", help="resolved ones too")
+    listing.add_argument("--tz", help="zone to show times in")
+    listing.set_defaults(func=cmd_trackers)
+    sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
+    sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")
+    sched.set_defaults(func=cmd_run_scheduler)
     for name, func, text in (
         ("console", cmd_console, "talk to the bot in this terminal"),
         ("run", cmd_run, "run the bot: Slack when configured, else the console"),
@@ -141,6 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except InputError as exc:
+    except (InputError, ValueError) as exc:
         print(f"clecbot: {exc}", file=sys.stderr)
         return 2

@@ -8,15 +8,17 @@ reads the clock: the caller passes the instant the question is asked at.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytz
 
+from bot import tracking
 from bot.knowledge import hours as hours_engine
 from bot.knowledge import ladders, routing
 from bot.knowledge.loader import load
 from bot.knowledge.model import Center, Hours, Knowledge, Source
 from bot.reply import Reply
+from bot.timefmt import fmt_both, fmt_span, fmt_time
 from bot.understanding import Question, understand
 
 EXAMPLES = (
@@ -31,6 +33,30 @@ EXAMPLES = (
 )
 STAGE_PRIORITY = ("escalation_type", "who_to_call", "topic", "code", "level", "center_topic")
 LADDER_CENTER = {"bvoip": "BVOIP", "qwest_it": "WSHD", "qwest_process": "CSIE", "csr": "CSR-CENTER"}
+
+
+def respond(
+    text: str,
+    *,
+    at: datetime,
+    tz: str,
+    user: str,
+    db=None,
+    channel: str | None = None,
+    thread: str | None = None,
+    members=None,
+    k: Knowledge | None = None,
+) -> Reply:
+    """The one conversation every surface calls: tracker commands go to the trackers
+    (when a database is given), everything else is a question."""
+    k = k or load()
+    text = (text or "").strip()
+    if db is not None and text:
+        q = understand(k, text[:2000], at, tz)
+        if tracking.is_tracker_command(text, q):
+            session = tracking.Session(k, db, user, at, tz, channel, thread, members)
+            return tracking.handle(session, text[:2000])
+    return answer(text, at=at, tz=tz, user=user, k=k)
 
 
 def answer(
@@ -60,33 +86,6 @@ class Context:
 
 
 # --- formatting -----------------------------------------------------------------
-
-
-def fmt_time(at: datetime, zone: pytz.BaseTzInfo, with_date: bool = True) -> str:
-    local = at.astimezone(zone)
-    clock = local.strftime("%I:%M %p").lstrip("0")
-    day = local.strftime("%a %b ") + str(local.day) + ", " if with_date else ""
-    return f"{day}{clock} {local.tzname()}"
-
-
-def fmt_both(at: datetime, asker: pytz.BaseTzInfo, center_zone: str) -> str:
-    """A time in the asker's zone, with the center's beside it where it differs."""
-    mine = fmt_time(at, asker)
-    theirs = pytz.timezone(center_zone)
-    if at.astimezone(theirs).tzname() == at.astimezone(asker).tzname():
-        return mine
-    return f"{mine} ({fmt_time(at, theirs, with_date=False)} center time)"
-
-
-def fmt_span(delta: timedelta) -> str:
-    minutes = int(round(abs(delta.total_seconds()) / 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def moment_label(ctx: Context) -> str:

@@ -1,0 +1,656 @@
+"""Escalation trackers in conversation: create, list, show, escalate, resolve, snooze.
+
+"track csr BTN 312-555-0100 submitted today 4:30pm ET", "bvoip sev 1 site down
+since 8am central AOTS 1234567", "qwest sev 3 ticket 45678 no workaround",
+"remind me in 2 hours to escalate PON 12345 to the LSC", "my trackers",
+"show 12", "escalated 12", "resolved 12", "snooze 12 1h", "got an update on 45678".
+
+The ladder engine (bot.knowledge.ladders) says when levels fall due; storage
+keeps them; this module turns words into those calls and their results into
+Replies. Who may act on a tracker: its owner, and members of its channel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import pytz
+import sqlite_utils
+
+from bot.knowledge import ladders
+from bot.knowledge.model import Knowledge
+from bot.reply import Reply
+from bot.timefmt import fmt_both, fmt_span, fmt_time
+from bot.understanding import Question, understand
+from storage import trackers as repo
+from storage.trackers import NewStep, Tracker
+
+Members = Callable[[str], set[str]]  # channel id -> its members' user ids
+
+KIND_NAMES = {
+    "csr": "AT&T Business CSR request",
+    "bvoip": "BVoIP trouble",
+    "qwest_it": "Qwest IT trouble ticket",
+    "qwest_process": "Qwest process trouble (CSIE)",
+    "custom": "Reminder",
+}
+SNOOZE_CHOICES = (
+    ("30m", timedelta(minutes=30)),
+    ("1h", timedelta(hours=1)),
+    ("2h", timedelta(hours=2)),
+)
+ACTIONS = ("escalated", "resolved", "snooze")
+
+CREATE_RE = re.compile(
+    r"^\s*(track|tracking|start (a )?(timer|tracker)|watch|remind me|set (a )?reminder|"
+    r"new tracker|open (a )?tracker)\b"
+)
+LIST_RE = re.compile(
+    r"^\s*((list|show)( me)?( all)?( my)? (trackers|timers|escalations|reminders)|"
+    r"my (open )?(trackers|timers|escalations|reminders)|trackers|timers|list|"
+    r"what am i tracking)\W*$"
+)
+SHOW_RE = re.compile(
+    r"^\s*(show|status( of)?|details?( of)?|timeline( of)?|history( of)?|"
+    r"tracker)\s+(tracker\s+)?#?(\d+)\W*$"
+)
+VERB_RE = re.compile(
+    r"^\s*(?:i\s+|we\s+)?(escalated|escalate|resolved|resolve|closed|close|done|fixed|"
+    r"reopen|reopened|snooze|snoozed|mute)\s+(?:tracker\s+)?#?(\d+)\b(.*)$"
+)
+UPDATE_RE = re.compile(
+    r"\b(got|received|have|had)\s+(an?\s+)?(update|status|response|call ?back)\b|"
+    r"\b(update|status|response)\s+(logged|received|came in)\b|^\s*(log )?update\b|"
+    r"\bqwest (updated|called|responded)\b"
+)
+WORKAROUND_GIVEN_RE = re.compile(
+    r"\bwork\s*-?\s*around\s+(provided|given|in place|received)\b|"
+    r"\b(got|have) a work\s*-?\s*around\b"
+)
+CLOSURE_RE = re.compile(r"\b(wants? to|going to|proposed to|asked to|will) close\b")
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)\b")
+TO_LEVEL_RE = re.compile(r"\b(?:to\s+)?(?:level|lvl|tier|l)\s*([1-5])\b")
+NUMBER_RE = re.compile(r"\b(\d{3,})\b")
+CUSTOMER_RE = re.compile(
+    r"\bcustomer(?: name)?\s*(?:is|:)?\s*([a-z0-9&.' -]{2,40}?)(?:,|$| btn| submitted)"
+)
+STATUS_NOTE = "Tier 1's 2-hourly status is due."
+
+
+@dataclass
+class Session:
+    """Who is talking, where, and when: what every tracker command needs."""
+
+    k: Knowledge
+    db: sqlite_utils.Database
+    user: str
+    now: datetime
+    zone: str
+    channel: str | None = None
+    thread: str | None = None
+    members: Members | None = None
+
+
+def is_tracker_command(text: str, q: Question) -> bool:
+    """Whether `text` manages trackers rather than asks a question."""
+    low = text.lower().strip()
+    if CREATE_RE.search(low) or LIST_RE.search(low) or SHOW_RE.search(low):
+        return True
+    if VERB_RE.search(low):
+        return True
+    if (UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)) and (
+        NUMBER_RE.search(low)
+    ):
+        return True
+    # "bvoip sev 1 site down since 8am central AOTS 1234567": a ladder, an id, no question
+    asks = "?" in low or re.search(r"\b(who|what|when|how|which|where|should|can i)\b", low)
+    return bool(q.ladder and q.ids and not asks)
+
+
+def handle(s: Session, text: str) -> Reply:
+    """Run one tracker command and say what happened."""
+    low = " ".join(text.lower().split())
+    if LIST_RE.search(low):
+        return list_trackers(s)
+    if m := SHOW_RE.search(low):
+        return show(s, int(m.group(7)))
+    if m := VERB_RE.search(low):
+        return act(s, int(m.group(2)), m.group(1), m.group(3))
+    if not CREATE_RE.search(low) and (
+        UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)
+    ):
+        return ticket_news(s, low)
+    return create(s, text)
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+def _new_steps(schedule: ladders.Schedule) -> list[NewStep]:
+    return [
+        NewStep(
+            st.level,
+            st.kind,
+            st.due_at,
+            st.title,
+            [asdict(c) for c in st.contacts],
+            list(st.have_ready),
+            st.note,
+        )
+        for st in schedule.steps
+    ]
+
+
+def plan(
+    k: Knowledge, kind: str, start: datetime, severity: int | None, workaround: bool | None
+) -> list[NewStep]:
+    """The steps of a new tracker, from the ladder engine (DOMAIN readings 6-9)."""
+    if kind == "csr":
+        return _new_steps(ladders.csr_schedule(k, start))
+    if kind == "bvoip":
+        return _new_steps(ladders.bvoip_schedule(k, start, severity or 1))
+    if kind == "qwest_it":
+        return _new_steps(ladders.qwest_it_schedule(k, start, severity or 3, bool(workaround)))
+    if kind == "qwest_process":
+        return _new_steps(ladders.qwest_process_schedule(k, start))
+    raise ValueError(f"no ladder for {kind!r}")
+
+
+def follow_up(k: Knowledge, tracker: Tracker, step: repo.Step) -> NewStep | None:
+    """The next nudge of a periodic ladder, counted from the one just sent."""
+    if tracker.kind == "qwest_it" and step.kind == "update":
+        nxt = ladders.qwest_it_schedule(
+            k, step.due_at, tracker.severity or 3, bool(tracker.workaround)
+        ).steps
+        return _new_steps(ladders.Schedule("qwest_it", None, step.due_at, nxt))[0] if nxt else None
+    if tracker.kind == "qwest_process" and step.kind in ("response", "update"):
+        ladder = k.ladders["qwest_process"]
+        every = timedelta(hours=float(ladder.rules["status_every_hours"]))
+        first = ladder.levels[0]
+        return NewStep(
+            1,
+            "update",
+            step.due_at + every,
+            first.title,
+            [asdict(c) for c in first.contacts],
+            list(ladder.have_ready),
+            STATUS_NOTE,
+        )
+    return None
+
+
+# --- creating -----------------------------------------------------------------------------
+
+
+def create(s: Session, text: str) -> Reply:
+    q = understand(s.k, text, s.now, s.zone)
+    low = q.text
+    if re.search(r"\bremind me\b|\breminder\b", low):
+        return _create_reminder(s, q)
+    kind = _kind(q)
+    if kind is None:
+        return _refusal(
+            "Which escalation should I track? Say, for example:",
+            [
+                "track csr BTN 312-555-0100 submitted today 4:30pm ET",
+                "bvoip sev 1 site down since 8am central AOTS 1234567",
+                "qwest sev 3 ticket 45678 no workaround",
+                "remind me in 2 hours to escalate PON 12345 to the LSC",
+            ],
+        )
+    start = q.moment.at if q.moment.stated else s.now
+    if start > s.now + timedelta(minutes=1):
+        return _refusal("That start time is in the future; when was it submitted or reported?")
+    severity = q.severity
+    if kind == "bvoip":
+        severity = severity or _severity_from_words(s.k, q, "bvoip") or None
+        if severity not in (1, 2):
+            return _refusal(
+                "BVoIP severity must be 1 or 2: which is it? (site down, no calls, "
+                "one-way audio = 1; degraded, latency, intermittent = 2)"
+            )
+    if kind == "qwest_it":
+        severity = severity or _severity_from_words(s.k, q, "qwest_it")
+        if severity not in (1, 2, 3, 4):
+            return _refusal("What severity did the WSHD give the ticket (1 to 4)?")
+    steps = plan(s.k, kind, start, severity, q.workaround)
+    refs = _refs(q)
+    title = _title(kind, severity, refs)
+    tracker_id = repo.create(
+        s.db,
+        owner=s.user,
+        kind=kind,
+        title=title,
+        zone=s.zone,
+        started_at=start,
+        steps=steps,
+        now=s.now,
+        channel=s.channel,
+        thread=s.thread,
+        refs=refs,
+        severity=severity,
+        workaround=q.workaround,
+    )
+    tracker = repo.get(s.db, tracker_id)
+    reply = tracker_reply(s.k, tracker, s.now, s.zone, headline_prefix="Tracking")
+    if kind in ("qwest_it",) and not steps:
+        reply.facts.append(
+            (
+                "Note",
+                "Severity 3-4 with a workaround: Qwest sends no periodic "
+                "updates, so I won't nudge; say 'resolved' when it is fixed.",
+            )
+        )
+    return reply
+
+
+def _kind(q: Question) -> str | None:
+    if q.ladder in ("csr", "bvoip", "qwest_it", "qwest_process"):
+        return q.ladder
+    if "btn" in q.ids:
+        return "csr"
+    if "aots" in q.ids:
+        return "bvoip"
+    return None
+
+
+def _severity_from_words(k: Knowledge, q: Question, ladder: str) -> int | None:
+    for sev in sorted((s for s in k.severities if s.ladder == ladder), key=lambda s: s.level):
+        if any(re.search(rf"\b{re.escape(w)}\b", q.text) for w in sev.words):
+            return sev.level
+    return None
+
+
+def _refs(q: Question) -> dict:
+    refs = dict(q.ids)
+    if m := re.search(r"\bpon\s*#?\s*([a-z0-9-]{3,})", q.text):
+        refs["pon"] = m.group(1).upper()
+    if m := re.search(
+        r"\bcustomer(?: name)?\s*(?:is|:)?\s*([a-z0-9&.' -]{2,40}?)(?:,|$| btn| submitted)", q.text
+    ):
+        refs["customer"] = m.group(1).strip().title()
+    return refs
+
+
+def _title(kind: str, severity: int | None, refs: dict) -> str:
+    label = KIND_NAMES[kind] + (f" sev {severity}" if severity else "")
+    names = {"btn": "BTN", "aots": "AOTS", "ticket": "ticket", "pon": "PON"}
+    ids = ", ".join(f"{names[k]} {v}" for k, v in refs.items() if k in names)
+    return f"{label}" + (f" ({ids})" if ids else "")
+
+
+def _create_reminder(s: Session, q: Question) -> Reply:
+    if not q.moment.stated or q.moment.at <= s.now:
+        return _refusal("When should I remind you? Say 'in 2 hours' or 'at 3pm ET tomorrow'.")
+    about = re.split(r"\bto\b", q.raw, maxsplit=1)
+    what = about[1].strip() if len(about) > 1 else q.raw
+    contacts: list[dict] = []
+    if q.centers:
+        center = s.k.center(q.centers[0])
+        contacts = [asdict(c) for c in center.contacts]
+        contacts += [asdict(c) for r in center.regions if r.id == q.region for c in r.contacts]
+    step = NewStep(1, "reminder", q.moment.at, f"Reminder: {what}"[:200], contacts, [], "")
+    refs = _refs(q)
+    tracker_id = repo.create(
+        s.db,
+        owner=s.user,
+        kind="custom",
+        title=f"Reminder: {what}"[:200],
+        zone=s.zone,
+        started_at=s.now,
+        steps=[step],
+        now=s.now,
+        channel=s.channel,
+        thread=s.thread,
+        refs=refs,
+    )
+    return tracker_reply(s.k, repo.get(s.db, tracker_id), s.now, s.zone, headline_prefix="Okay")
+
+
+# --- acting -------------------------------------------------------------------------------
+
+
+def may_act(tracker: Tracker, user: str, members: Members | None) -> bool:
+    """The owner may act; so may members of the channel the tracker was made in."""
+    if tracker.owner == user:
+        return True
+    return bool(tracker.channel and members and user in members(tracker.channel))
+
+
+def _load(s: Session, tracker_id: int) -> Tracker | Reply:
+    tracker = repo.get(s.db, tracker_id)
+    if tracker is None:
+        return _refusal(f"I have no tracker #{tracker_id}. Say 'my trackers' to list yours.")
+    if not may_act(tracker, s.user, s.members):
+        return _refusal(
+            f"Tracker #{tracker_id} belongs to <@{tracker.owner}>; only its owner or "
+            "members of the channel it was made in can change it. Nothing changed."
+        )
+    return tracker
+
+
+def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
+    """escalated / resolved / reopen / snooze on one tracker; each idempotent."""
+    found = _load(s, tracker_id)
+    if isinstance(found, Reply):
+        return found
+    tracker = found
+    if verb.startswith(("resolve", "close", "done", "fixed")):
+        changed = repo.resolve(s.db, tracker.id, s.user, s.now)
+        say = "Resolved: no more nudges." if changed else "It was already resolved."
+    elif verb.startswith("reopen"):
+        changed = repo.reopen(s.db, tracker.id, s.user, s.now)
+        say = "Reopened: nudges resume." if changed else "It is already open."
+    elif verb.startswith(("snooze", "mute")):
+        return snooze(s, tracker, rest)
+    else:
+        if tracker.state != repo.OPEN:
+            return _refusal(f"Tracker #{tracker.id} is resolved; say 'reopen {tracker.id}' first.")
+        level = _escalated_level(tracker, rest)
+        if level is None:
+            return _refusal("This tracker has no escalation levels; say 'resolved' when done.")
+        changed = repo.escalated(s.db, tracker.id, s.user, s.now, level)
+        say = f"Escalated to level {level}." if changed else f"Already at level {level}."
+    return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
+
+
+def _escalated_level(tracker: Tracker, rest: str) -> int | None:
+    """The level named ("to level 3"), else the level due now or next."""
+    if m := TO_LEVEL_RE.search(rest):
+        return int(m.group(1))
+    levels = [st.level for st in tracker.steps if st.kind == "escalate"]
+    if not levels:
+        return None
+    sent = [st.level for st in tracker.steps if st.kind == "escalate" and st.state == "sent"]
+    waiting = tracker.next_step()
+    if sent:
+        return max(sent)
+    return waiting.level if waiting else max(levels)
+
+
+def snooze_until(text: str, s: Session) -> datetime | None:
+    """'30m', '1 h', '2 hours', 'until 3pm' -> an instant; None when unreadable."""
+    if m := DURATION_RE.search(text):
+        amount, unit = float(m.group(1)), m.group(2)
+        minutes = amount * (1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1)
+        return s.now + timedelta(minutes=minutes)
+    if re.search(r"\b(until|till|til|to)\b", text):
+        q = understand(s.k, text, s.now, s.zone)
+        if q.moment.stated and q.moment.at > s.now:
+            return q.moment.at
+    return None
+
+
+def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
+    until = snooze_until(rest, s) if rest.strip() else s.now + timedelta(hours=1)
+    if until is None or until <= s.now:
+        return _refusal("Snooze for how long? Say 'snooze 12 30m', '1h', '2h' or 'until 3pm'.")
+    if until > s.now + timedelta(days=7):
+        return _refusal("I snooze for a week at most.")
+    if tracker.state != repo.OPEN:
+        return _refusal(f"Tracker #{tracker.id} is resolved; nothing to snooze.")
+    last = [st for st in tracker.steps if st.state == "sent"]
+    again = None
+    if last:  # re-nudge the level just nudged, unless a later one falls due first
+        st = last[-1]
+        again = NewStep(
+            st.level, "snoozed", until, st.title, st.contacts, st.have_ready, "Snoozed nudge."
+        )
+    changed = repo.snooze(s.db, tracker.id, s.user, s.now, until, again)
+    when = fmt_time(until, s.zone)
+    say = f"Snoozed until {when}." if changed else f"Already snoozed until {when}."
+    return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
+
+
+def ticket_news(s: Session, low: str) -> Reply:
+    """'got an update on 45678', 'workaround provided on 45678', 'qwest wants to close 45678'."""
+    numbers = NUMBER_RE.findall(low) + re.findall(r"#(\d+)", low)
+    matches: list[Tracker] = []
+    for number in numbers:
+        matches = repo.find_by_ref(s.db, number)
+        if not matches and number.isdigit() and (t := repo.get(s.db, int(number))):
+            matches = [t] if t.state == repo.OPEN else []
+        if matches:
+            break
+    if not matches:
+        return _refusal("Which tracker? I found no open tracker with that ticket or number.")
+    found = _load(s, matches[0].id)
+    if isinstance(found, Reply):
+        return found
+    tracker = found
+    if WORKAROUND_GIVEN_RE.search(low):
+        return _workaround(s, tracker)
+    if CLOSURE_RE.search(low):
+        return _closure(s, tracker)
+    return _update_logged(s, tracker)
+
+
+def _update_logged(s: Session, tracker: Tracker) -> Reply:
+    """A Qwest update restarts the cadence clock from now."""
+    if tracker.kind == "qwest_it":
+        sched = ladders.qwest_it_schedule(
+            s.k, s.now, tracker.severity or 3, bool(tracker.workaround)
+        )
+        steps = _new_steps(sched)
+    elif tracker.kind == "qwest_process":
+        every = timedelta(hours=float(s.k.ladders["qwest_process"].rules["status_every_hours"]))
+        first = s.k.ladders["qwest_process"].levels[0]
+        steps = [
+            NewStep(
+                1,
+                "update",
+                s.now + every,
+                first.title,
+                [asdict(c) for c in first.contacts],
+                [],
+                STATUS_NOTE,
+            )
+        ]
+    else:
+        return _refusal(
+            "Updates restart the clock on Qwest tickets only; for this tracker say "
+            "'escalated' or 'resolved'."
+        )
+    repo.replace_waiting(
+        s.db, tracker.id, s.user, s.now, ("update", "response"), steps, "update_logged"
+    )
+    return tracker_reply(
+        s.k,
+        repo.get(s.db, tracker.id),
+        s.now,
+        s.zone,
+        headline_prefix="Update logged; the clock restarts.",
+    )
+
+
+def _workaround(s: Session, tracker: Tracker) -> Reply:
+    if tracker.kind != "qwest_it":
+        return _refusal("Workarounds change the cadence of Qwest IT tickets only.")
+    sched = ladders.qwest_it_schedule(s.k, s.now, tracker.severity or 3, True)
+    repo.replace_waiting(
+        s.db,
+        tracker.id,
+        s.user,
+        s.now,
+        ("update",),
+        _new_steps(sched),
+        "update_logged",
+        workaround=True,
+    )
+    stops = not sched.steps
+    say = (
+        "Workaround noted: Qwest sends no periodic updates now, so I stop nudging."
+        if stops
+        else ("Workaround noted; severity 1-2 updates stay hourly.")
+    )
+    return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
+
+
+def _closure(s: Session, tracker: Tracker) -> Reply:
+    if tracker.kind != "qwest_process":
+        return _refusal("The 24-hour closure window is for Qwest process (CSIE) tickets.")
+    sched = ladders.qwest_process_schedule(s.k, tracker.started_at, s.now)
+    closing = [st for st in _new_steps(sched) if st.kind == "closure"]
+    repo.replace_waiting(s.db, tracker.id, s.user, s.now, ("closure",), closing, "closure_proposed")
+    return tracker_reply(
+        s.k,
+        repo.get(s.db, tracker.id),
+        s.now,
+        s.zone,
+        headline_prefix="Noted: escalate within 24 hours or Qwest may close it.",
+    )
+
+
+# --- showing ------------------------------------------------------------------------------
+
+
+def list_trackers(s: Session) -> Reply:
+    mine = repo.for_owner(s.db, s.user)
+    if not mine:
+        return Reply(
+            "trackers",
+            "You have no open trackers. Start one with "
+            "'track csr BTN 312-555-0100 submitted today 4:30pm ET'.",
+        )
+    reply = Reply("trackers", f"Your open trackers ({len(mine)}):")
+    for t in mine:
+        nxt = t.next_step()
+        when = (
+            f"level {nxt.level} due {fmt_time(nxt.due_at, s.zone)}" if nxt else "no nudge waiting"
+        )
+        reply.rows.append((f"#{t.id} {t.title}", when))
+    reply.data["trackers"] = [{"id": t.id, "kind": t.kind, "title": t.title} for t in mine]
+    return reply
+
+
+def show(s: Session, tracker_id: int) -> Reply:
+    tracker = repo.get(s.db, tracker_id)
+    if tracker is None:
+        return _refusal(f"I have no tracker #{tracker_id}.")
+    if not may_act(tracker, s.user, s.members):
+        return _refusal(f"Tracker #{tracker_id} is not yours to see.")
+    reply = tracker_reply(s.k, tracker, s.now, s.zone)
+    for event in repo.events(s.db, tracker_id):
+        detail = ", ".join(f"{k}={v}" for k, v in event["detail"].items() if k != "kind")
+        reply.next_steps.append(
+            f"{fmt_time(event['at'], s.zone)}: {event['kind']}" + (f" ({detail})" if detail else "")
+        )
+    return reply
+
+
+def tracker_reply(
+    k: Knowledge, tracker: Tracker, now: datetime, zone: str, headline_prefix: str = ""
+) -> Reply:
+    """A tracker with its schedule in the owner's zone and the ladder's zone."""
+    ladder_zone = _ladder_zone(k, tracker.kind)
+    state = "resolved" if tracker.state == repo.RESOLVED else "open"
+    head = f"{headline_prefix} #{tracker.id}: {tracker.title} ({state})".strip()
+    reply = Reply("tracker", head)
+    for st in tracker.steps:
+        label = _step_label(st)
+        when = fmt_both(st.due_at, zone, ladder_zone)
+        reply.rows.append((label, f"{when} [{st.state}]"))
+    nxt = tracker.next_step()
+    if tracker.snoozed_until and tracker.snoozed_until > now:
+        reply.facts.append(("Snoozed until", fmt_time(tracker.snoozed_until, zone)))
+    if nxt and tracker.state == repo.OPEN:
+        reply.facts.append(
+            ("Next", f"{_step_label(nxt)} {fmt_both(nxt.due_at, zone, ladder_zone)}")
+        )
+        reply.contacts = [_contact_line(c) for c in nxt.contacts]
+    reply.data.update(tracker_json(tracker, zone))
+    return reply
+
+
+def tracker_json(tracker: Tracker, zone: str) -> dict:
+    """The tracker for --json: every step's due_at with the owner's offset."""
+    local = pytz.timezone(zone)
+    return {
+        "id": tracker.id,
+        "kind": tracker.kind,
+        "severity": tracker.severity,
+        "state": tracker.state,
+        "refs": tracker.refs,
+        "steps": [
+            {
+                "level": st.level,
+                "kind": st.kind,
+                "due_at": st.due_at.astimezone(local).isoformat(),
+                "state": st.state,
+                "title": st.title,
+                "contact": st.contacts,
+            }
+            for st in tracker.steps
+        ],
+    }
+
+
+def nudge_reply(
+    k: Knowledge, tracker: Tracker, step: repo.Step, now: datetime, folded: int = 0
+) -> Reply:
+    """The nudge for a due step: which level, since when, whom to contact, what to have."""
+    ladder_zone = _ladder_zone(k, tracker.kind)
+    late = now - step.due_at
+    lateness = f", {fmt_span(late)} ago" if late >= timedelta(minutes=2) else ""
+    what = {
+        "escalate": f"level {step.level} ({_owner(step.title)}) is due",
+        "final": f"every level's interval has passed; stay on level {step.level}",
+        "update": "an update from Qwest is due: chase it",
+        "response": "Tier 1's 2-hour response is due",
+        "closure": "Qwest may close the ticket soon: escalate now if it is not resolved",
+        "reminder": step.title,
+        "snoozed": f"level {step.level} ({_owner(step.title)}) again, after your snooze",
+    }.get(step.kind, step.title)
+    due = fmt_both(step.due_at, tracker.zone, ladder_zone)
+    reply = Reply("nudge", f"#{tracker.id} {tracker.title}: {what} (due {due}{lateness}).")
+    if folded:
+        reply.facts.append(("Caught up", f"{folded} earlier nudge(s) folded into this one"))
+    if step.note:
+        reply.facts.append(("", step.note))
+    reply.contacts = [_contact_line(c) for c in step.contacts]
+    reply.have_ready = list(step.have_ready)
+    reply.data.update(
+        tracker_id=tracker.id,
+        step_id=step.id,
+        level=step.level,
+        actions=[a for a in ACTIONS if a != "escalated" or step.kind != "reminder"],
+    )
+    return reply
+
+
+def _ladder_zone(k: Knowledge, kind: str) -> str:
+    center = {
+        "csr": "CSR-CENTER",
+        "bvoip": "BVOIP",
+        "qwest_it": "WSHD",
+        "qwest_process": "WSHD",
+    }.get(kind)
+    return k.center(center).hours.zone if center else ""
+
+
+def _step_label(st: repo.Step) -> str:
+    return {
+        "final": "Last nudge",
+        "update": "Update due",
+        "response": "Response due",
+        "closure": "Closure window",
+        "reminder": "Reminder",
+        "snoozed": f"Level {st.level} again",
+    }.get(st.kind, f"Level {st.level}: {_owner(st.title)}")
+
+
+def _owner(title: str) -> str:
+    return title.split(": ", 1)[-1]
+
+
+def _contact_line(c: dict) -> str:
+    from bot.knowledge.model import Contact
+
+    return Contact(**{key: c.get(key, "") for key in Contact.__dataclass_fields__}).line()
+
+
+def _refusal(text: str, examples: list[str] | None = None) -> Reply:
+    return Reply("tracker_error", text, examples=examples or [])

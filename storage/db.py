@@ -1,0 +1,135 @@
+"""The SQLite database: connection settings, named migrations, transactions.
+
+WAL lets the scheduler read while a handler writes; synchronous=FULL makes a
+committed nudge or resolve survive power loss; every read-then-write runs in
+BEGIN IMMEDIATE so two processes never interleave. A `Database` is bound to
+the thread that opened it: open one per thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import pytz
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+DEFAULT_PATH = "./clecbot.db"
+BUSY_TIMEOUT_MS = 10_000
+
+migrations = Migrations("clecbot")
+
+
+class StorageError(RuntimeError):
+    """The database could not be opened or migrated."""
+
+
+def db_path() -> str:
+    return os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
+
+
+def utc(at: datetime) -> str:
+    """An instant as stored: UTC, second precision, sortable as text."""
+    return at.astimezone(pytz.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=pytz.utc)
+
+
+def connect(path: str | None = None) -> sqlite_utils.Database:
+    """Open (creating and migrating) the database at `path` (default CLEC_BOT_DB)."""
+    path = path or db_path()
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open database {path!r}: {exc}") from exc
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending migrations under one write lock, so concurrent starts do not race."""
+    with immediate(db):
+        migrations.apply(db)
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction taken at its start (BEGIN IMMEDIATE), not at its first write."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+@migrations(name="0001_trackers_steps_events")
+def _m0001(db: sqlite_utils.Database) -> None:
+    for statement in (
+        """CREATE TABLE trackers (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            channel TEXT,
+            thread TEXT,
+            kind TEXT NOT NULL,
+            refs TEXT NOT NULL DEFAULT '{}',
+            severity INTEGER,
+            workaround INTEGER,
+            title TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open',
+            level INTEGER NOT NULL DEFAULT 0,
+            snoozed_until TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE steps (
+            id INTEGER PRIMARY KEY,
+            tracker_id INTEGER NOT NULL REFERENCES trackers(id),
+            level INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            title TEXT NOT NULL,
+            contacts TEXT NOT NULL DEFAULT '[]',
+            have_ready TEXT NOT NULL DEFAULT '[]',
+            note TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'pending',
+            claim_token TEXT,
+            lease_until TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX steps_due ON steps(state, due_at)",
+        "CREATE INDEX steps_tracker ON steps(tracker_id, due_at)",
+        "CREATE INDEX trackers_owner ON trackers(owner, state)",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            tracker_id INTEGER NOT NULL REFERENCES trackers(id),
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX events_tracker ON events(tracker_id, id)",
+        """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+        """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+           BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+    ):
+        db.execute(statement)
