@@ -146,20 +146,23 @@ def _clock(text: str) -> dtime | None:
     return dtime(hour, minute)
 
 
-def _bare_hour(hour: int, now: datetime) -> dtime | None:
-    """ "at 6" with no am/pm: the next occurrence of that hour on a 12-hour clock."""
+def _bare_hour(hour: int, now: datetime, past: bool = False) -> dtime | None:
+    """An hour with no am/pm ("at 6"): the next one on a 12-hour clock (the last, reading
+    the past)."""
     if not 1 <= hour <= 12:
         return None
-    candidates = [dtime(hour % 12, 0), dtime(hour % 12 + 12, 0)]
-    later = [c for c in candidates if c > now.time()]
-    return later[0] if later else candidates[0]
+    return _bare_clock(dtime(hour, 0), now, past)
 
 
-def _bare_clock(clock: dtime, now: datetime) -> dtime:
-    """A clock time with no am/pm ("4:45"): the next one on a 12-hour clock."""
+def _bare_clock(clock: dtime, now: datetime, past: bool = False) -> dtime:
+    """A clock time with no am/pm ("4:45"): the next one on a 12-hour clock, or when
+    reading the past ("since 7:50"), the last one."""
     if not 1 <= clock.hour <= 12:
         return clock
     candidates = [clock.replace(hour=clock.hour % 12), clock.replace(hour=clock.hour % 12 + 12)]
+    if past:
+        earlier = [c for c in candidates if c <= now.time()]
+        return earlier[-1] if earlier else candidates[-1]
     later = [c for c in candidates if c > now.time()]
     return later[0] if later else candidates[0]
 
@@ -276,9 +279,9 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
     if m := CLOCK_RE.search(text):
         clock = _clock(m.group(1))
         if clock and not _HALF_RE.search(m.group(1)) and ":" in m.group(1) and day is None:
-            clock = _bare_clock(clock, local_now)
+            clock = _bare_clock(clock, local_now, past)
     elif m := BARE_AT_RE.search(text):
-        clock = _bare_hour(int(m.group(1)), local_now)
+        clock = _bare_hour(int(m.group(1)), local_now, past)
     if clock is None and part_hour is not None:
         clock = dtime(part_hour, 0)
     elif clock and part_hour and part_hour >= 14 and clock.hour < 12 and not _HALF_RE.search(text):

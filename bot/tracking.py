@@ -119,11 +119,18 @@ def handle(s: Session, text: str) -> Reply:
         return show(s, int(m.group(7)))
     if m := VERB_RE.search(low):
         return act(s, int(m.group(2)), m.group(1), m.group(3))
-    if not CREATE_RE.search(low) and (
-        UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)
-    ):
-        return ticket_news(s, low)
+    news = UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)
+    if news and not CREATE_RE.search(low):
+        target = _news_target(s, low)
+        if target is not None or not _creatable(s, text):
+            return ticket_news(s, low, target)
     return create(s, text)
+
+
+def _creatable(s: Session, text: str) -> bool:
+    """A new ticket described ("qwest sev 3 ticket 45680 workaround in place")."""
+    q = understand(s.k, text, s.now, s.zone)
+    return bool(_kind(q) and q.ids)
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -349,7 +356,7 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
     else:
         if tracker.state != repo.OPEN:
             return _refusal(f"Tracker #{tracker.id} is resolved; say 'reopen {tracker.id}' first.")
-        level = _escalated_level(tracker, rest)
+        level = _escalated_level(tracker, rest, s.now)
         if level is None:
             return _refusal("This tracker has no escalation levels; say 'resolved' when done.")
         changed = repo.escalated(s.db, tracker.id, s.user, s.now, level)
@@ -357,18 +364,18 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
     return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
 
 
-def _escalated_level(tracker: Tracker, rest: str) -> int | None:
-    """The level named ("to level 3"), else the level due now or next."""
+def _escalated_level(tracker: Tracker, rest: str, now: datetime) -> int | None:
+    """The level named ("to level 3"), else the level due now (else the next one), so
+    saying "escalated 12" twice changes nothing the second time."""
     if m := TO_LEVEL_RE.search(rest):
         return int(m.group(1))
-    levels = [st.level for st in tracker.steps if st.kind == "escalate"]
-    if not levels:
+    ladder = [st for st in tracker.steps if st.kind == "escalate"]
+    if not ladder:
         return None
-    sent = [st.level for st in tracker.steps if st.kind == "escalate" and st.state == "sent"]
-    waiting = tracker.next_step()
-    if sent:
-        return max(sent)
-    return waiting.level if waiting else max(levels)
+    due = [st.level for st in ladder if st.due_at <= now]
+    if due:
+        return max(due)
+    return min(st.level for st in ladder)
 
 
 def snooze_until(text: str, s: Session) -> datetime | None:
@@ -405,19 +412,22 @@ def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
     return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
 
 
-def ticket_news(s: Session, low: str) -> Reply:
+def _news_target(s: Session, low: str) -> Tracker | None:
+    """The open tracker a piece of ticket news names, by reference or by tracker number."""
+    for number in NUMBER_RE.findall(low) + re.findall(r"#(\d+)", low):
+        if matches := repo.find_by_ref(s.db, number):
+            return matches[0]
+        tracker = repo.get(s.db, int(number))
+        if tracker and tracker.state == repo.OPEN:
+            return tracker
+    return None
+
+
+def ticket_news(s: Session, low: str, target: Tracker | None) -> Reply:
     """'got an update on 45678', 'workaround provided on 45678', 'qwest wants to close 45678'."""
-    numbers = NUMBER_RE.findall(low) + re.findall(r"#(\d+)", low)
-    matches: list[Tracker] = []
-    for number in numbers:
-        matches = repo.find_by_ref(s.db, number)
-        if not matches and number.isdigit() and (t := repo.get(s.db, int(number))):
-            matches = [t] if t.state == repo.OPEN else []
-        if matches:
-            break
-    if not matches:
+    if target is None:
         return _refusal("Which tracker? I found no open tracker with that ticket or number.")
-    found = _load(s, matches[0].id)
+    found = _load(s, target.id)
     if isinstance(found, Reply):
         return found
     tracker = found
