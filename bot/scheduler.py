@@ -63,9 +63,13 @@ class ConsoleNotifier:
 
     def send(self, tracker: Tracker, nudge: Reply) -> None:
         with self.lock:
-            actions = ", ".join(nudge.data.get("actions", ()))
+            verbs = {"snooze": "snooze {id} 30m"}
+            hint = " / ".join(
+                verbs.get(a, a + " {id}").format(id=tracker.id)
+                for a in nudge.data.get("actions", ())
+            )
             text = render_text(nudge).replace("\n", "\n     ")
-            self.out.write(f"\n[nudge] {text}\n     (reply: {actions} {tracker.id})\n")
+            self.out.write(f"\n[nudge] {text}\n     (reply: {hint})\n")
             self.out.flush()
 
 

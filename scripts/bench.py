@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,9 +113,128 @@ def bench_cold_start(runs: int = 7) -> dict:
     }
 
 
+def _seed_trackers(db, n: int, now) -> None:
+    """n open BVoIP-like trackers with four future steps each, in one transaction."""
+    from datetime import timedelta
+
+    from storage.db import immediate, utc
+
+    start = utc(now)
+    with immediate(db):
+        db.conn.executemany(
+            "INSERT INTO trackers (id, owner, kind, title, zone, started_at, created_at,"
+            " updated_at) VALUES (?, 'U1', 'bvoip', 'bench', 'America/Chicago', ?, ?, ?)",
+            [(i, start, start, start) for i in range(1, n + 1)],
+        )
+        db.conn.executemany(
+            "INSERT INTO steps (tracker_id, level, kind, due_at, title) VALUES (?, ?, ?, ?, ?)",
+            [
+                (i, level, "escalate", utc(now + timedelta(hours=level, seconds=i % 3600)), "L")
+                for i in range(1, n + 1)
+                for level in (1, 2, 3, 4)
+            ],
+        )
+
+
+def bench_trackers(n: int = 100_000, due_per_tick: int = 100) -> dict:
+    """Claim time of one tick among n open trackers, and the time to create one."""
+    import tempfile
+    from datetime import timedelta
+
+    import pytz
+
+    from bot.cli import track_one
+    from storage import trackers as repo
+    from storage.db import connect, immediate, utc
+
+    now = datetime(2026, 12, 1, 14, 0, tzinfo=pytz.utc)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = connect(f"{tmp}/bench.db")
+        started = time.perf_counter()
+        _seed_trackers(db, n, now)
+        seed_s = time.perf_counter() - started
+        idle, busy = [], []
+        for round_ in range(20):
+            t0 = time.perf_counter()
+            repo.claim_due(db, now, "idle", timedelta(minutes=2))
+            idle.append((time.perf_counter() - t0) * 1000)
+            first = round_ * due_per_tick + 1
+            ids = list(range(first, first + due_per_tick))
+            with immediate(db):  # make `due_per_tick` trackers' level 1 due now
+                db.conn.executemany(
+                    "UPDATE steps SET due_at = ? WHERE tracker_id = ? AND level = 1",
+                    [(utc(now - timedelta(seconds=5)), i) for i in ids],
+                )
+            t0 = time.perf_counter()
+            claims = repo.claim_due(db, now, f"t{round_}", timedelta(minutes=2))
+            busy.append((time.perf_counter() - t0) * 1000)
+            assert len(claims) == due_per_tick, len(claims)
+        creates = []
+        for i in range(50):
+            t0 = time.perf_counter()
+            track_one(f"track csr BTN 312-555-{i:04d} submitted 2026-11-30 11am ET",
+                      "2026-11-30T12:00:00-05:00", "America/New_York", "U1", db=db)  # fmt: skip
+            creates.append((time.perf_counter() - t0) * 1000)
+    return {
+        "open_trackers": n,
+        "steps": n * 4,
+        "seed_s": round(seed_s, 1),
+        "claim_idle_tick_p50_ms": round(statistics.median(idle), 2),
+        f"claim_tick_{due_per_tick}_due_p50_ms": round(statistics.median(busy), 2),
+        f"claim_tick_{due_per_tick}_due_max_ms": round(max(busy), 2),
+        "create_tracker_p50_ms": round(statistics.median(creates), 2),
+        "create_tracker_max_ms": round(max(creates), 2),
+    }
+
+
+def bench_lateness(n: int = 1000) -> dict:
+    """n steps due at once: how late each is handed to the notifier after it falls due."""
+    import tempfile
+    from datetime import timedelta
+
+    import pytz
+
+    from bot.knowledge.loader import load
+    from bot.scheduler import RecordingNotifier, Scheduler
+    from storage import trackers as repo
+    from storage.db import connect
+    from storage.trackers import NewStep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/late.db"
+        db = connect(path)
+        due = datetime.now(pytz.utc) + timedelta(seconds=2)
+        due = due.replace(microsecond=0)
+        for i in range(n):
+            step = NewStep(1, "reminder", due, f"Reminder {i}")
+            repo.create(db, owner="U1", kind="custom", title=f"r{i}", zone="America/Chicago",
+                        started_at=due, steps=[step], now=due)  # fmt: skip
+        notifier = RecordingNotifier()
+        scheduler = Scheduler(load(), notifier, path, tick=0.05, batch=n)
+        scheduler.start()
+        deadline = time.time() + 60
+        while len(notifier.sent) < n and time.time() < deadline:
+            time.sleep(0.05)
+        scheduler.shutdown()
+    late = sorted((stamp - due).total_seconds() for *_, stamp in notifier.sent)
+    return {
+        "due_at_once": n,
+        "handed_over": len(late),
+        "lateness_p50_s": round(statistics.median(late), 3),
+        "lateness_p99_s": round(late[int(len(late) * 0.99) - 1], 3),
+        "all_handed_over_within_s": round(late[-1], 3),
+    }
+
+
 def main() -> int:
     os.environ.setdefault("PYTHONPATH", str(ROOT))
-    results = {"answers_jsonl": bench_answers(), "cold_start_ask": bench_cold_start()}
+    sys.path.insert(0, str(ROOT))
+    results = {
+        "answers_jsonl": bench_answers(),
+        "cold_start_ask": bench_cold_start(),
+        "trackers": bench_trackers(),
+        "nudge_lateness": bench_lateness(),
+    }
     print(json.dumps(results, indent=2))
     return 0
 
