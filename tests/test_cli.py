@@ -100,3 +100,35 @@ def test_python_dash_m_bot_runs():
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0 and "866-791-0240" in done.stdout
+
+
+def test_track_json_and_trackers(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CLEC_BOT_DB", str(tmp_path / "cli.db"))
+    args = ["track", "--json", "--at", "2026-12-01T08:05:00-06:00", "--tz", "America/Chicago"]
+    assert main([*args, "--user", "U9", "bvoip sev 2 degraded since 8am central AOTS 42"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["id"], out["kind"], out["severity"]) == (1, "bvoip", 2)
+    assert out["steps"][0] == {**out["steps"][0], "level": 1, "due_at": "2026-12-01T08:00:00-06:00"}
+    assert main(["trackers", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [t["id"] for t in listed] == [1] and len(listed[0]["steps"]) == 5
+
+
+def test_track_jsonl(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLEC_BOT_DB", str(tmp_path / "jsonl.db"))
+    out = io.StringIO()
+    lines = [
+        {"text": "track csr BTN 312-555-0101 submitted 2026-11-30 11am ET",
+         "at": "2026-11-30T11:05:00-05:00", "tz": "America/New_York", "user": "U1"},
+        {"text": "qwest sev 4 ticket 45679", "at": "2026-11-23T10:00:00-07:00",
+         "tz": "America/Denver"},
+        {"text": "resolved 1", "at": "2026-11-30T12:00:00-05:00", "user": "U2"},
+    ]  # fmt: skip
+    run_jsonl(
+        io.StringIO("\n".join(json.dumps(x) for x in lines) + "\nnot json\n"), out, track=True
+    )
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r.get("kind") for r in rows[:2]] == ["csr", "qwest_it"]
+    assert [s["due_at"] for s in rows[0]["steps"]][0] == "2026-12-03T11:00:00-05:00"
+    assert "only its owner" in rows[2]["text"]  # U2 may not resolve U1's tracker
+    assert "error" in rows[3]
