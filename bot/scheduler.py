@@ -1,18 +1,20 @@
 """The scheduler: claims due steps, renders nudges, hands them to a notifier.
 
 Each tick claims the due steps in one transaction, each with a lease and this
-tick's token. For each claim it then takes the write lock, checks the token
-still holds and the tracker is still open, hands the nudge to the notifier,
-and marks it sent, all before committing. So:
+tick's token. For each claim it then, in a short transaction, moves the step
+in flight ('sending') if the token still holds and the tracker is still open
+and not snoozed; sends it with no lock held; and in another short transaction
+marks it sent. So:
 
 - a crash between claim and send loses nothing: the lease runs out and the
   step is claimed again;
-- a crash after the notifier took the nudge but before the commit is the one
-  window where a nudge can go out twice (the step is claimed again later);
+- a crash after the notifier took the nudge but before it is marked sent is the
+  one window where a nudge can go out twice (the step is claimed again later);
 - two schedulers on one database never send the same step: claims are taken
-  under BEGIN IMMEDIATE and the token is checked under the same lock as the send;
-- a resolve that commits first cancels the step; one that comes later waits
-  for the nudge in hand, so no nudge follows a committed resolve.
+  under BEGIN IMMEDIATE and only the token's holder can take a step in flight;
+- a resolve that commits first cancels the step; one that comes while the
+  tracker's nudge is in flight waits for that nudge (only that one), so no
+  nudge follows a committed resolve, and no writer waits for a batch of sends.
 
 A notifier that fails (Slack down, rate limited) releases its claim: the step
 stays due and is tried again next tick, never lost.
@@ -151,20 +153,23 @@ class Scheduler:
         return sent
 
     def deliver(self, claim: repo.Claim) -> bool:
+        """Take the step in flight, send it with no lock held, then mark it sent."""
+        with storage_db.immediate(self.db):
+            if not repo.begin_send(self.db, claim, self.clock(), self.lease):
+                return False  # resolved or snoozed meanwhile, or another scheduler took it
+            tracker = repo.get(self.db, claim.step.tracker_id)
+        now = self.clock()
         try:
-            with storage_db.immediate(self.db):
-                if not repo.holds(self.db, claim.step.id, claim.token):
-                    return False  # resolved meanwhile, or our lease ran out and another took it
-                tracker = repo.get(self.db, claim.step.tracker_id)
-                now = self.clock()
-                nudge = nudge_reply(self.k, tracker, claim.step, now, claim.skipped)
-                self.notifier.send(tracker, nudge)
-                return repo.mark_sent(self.db, claim, now, follow_up(self.k, tracker, claim.step))
+            self.notifier.send(
+                tracker, nudge_reply(self.k, tracker, claim.step, now, claim.skipped)
+            )
         except NotifyError as exc:
             log.warning("nudge for step %s not delivered, will retry: %s", claim.step.id, exc)
             with storage_db.immediate(self.db):
                 repo.release(self.db, claim)
             return False
+        with storage_db.immediate(self.db):
+            return repo.mark_sent(self.db, claim, now, follow_up(self.k, tracker, claim.step))
 
     def run(self) -> None:
         """Tick until stopped; an error in one tick is logged, not fatal."""

@@ -33,14 +33,15 @@ def db_path() -> str:
 
 
 def utc(at: datetime) -> str:
-    """An instant as stored: UTC, second precision, sortable as text."""
-    return at.astimezone(pytz.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """An instant as stored: UTC to the millisecond, fixed width, so it sorts as text."""
+    stamp = at.astimezone(pytz.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def parse_utc(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=pytz.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=pytz.utc)
 
 
 def connect(path: str | None = None) -> sqlite_utils.Database:
@@ -133,3 +134,9 @@ def _m0001(db: sqlite_utils.Database) -> None:
            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
     ):
         db.execute(statement)
+
+
+@migrations(name="0002_step_folded")
+def _m0002(db: sqlite_utils.Database) -> None:
+    """How many earlier due levels a catch-up nudge folds in, kept across a retried send."""
+    db.execute("ALTER TABLE steps ADD COLUMN folded INTEGER NOT NULL DEFAULT 0")

@@ -9,6 +9,7 @@ change, so each action is idempotent.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,9 +18,16 @@ import sqlite_utils
 from storage.db import immediate, parse_utc, utc
 
 OPEN, RESOLVED = "open", "resolved"
-PENDING, CLAIMED, SENT, SKIPPED, CANCELLED, DONE = (
-    "pending", "claimed", "sent", "skipped", "cancelled", "done"
-)  # fmt: skip
+PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE = (
+    "pending",
+    "claimed",
+    "sending",
+    "sent",
+    "skipped",
+    "cancelled",
+    "done",
+)
+IN_FLIGHT_WAIT_S = 30.0  # how long a resolve waits for its tracker's nudge in flight  # fmt: skip
 
 
 @dataclass
@@ -72,7 +80,7 @@ class Tracker:
 
     def next_step(self) -> Step | None:
         """The first step still to come (pending or being sent)."""
-        waiting = [s for s in self.steps if s.state in (PENDING, CLAIMED)]
+        waiting = [s for s in self.steps if s.state in (PENDING, CLAIMED, SENDING)]
         return min(waiting, key=lambda s: s.due_at) if waiting else None
 
 
@@ -229,35 +237,45 @@ def events(db: sqlite_utils.Database, tracker_id: int) -> list[dict]:
 # --- the scheduler's side --------------------------------------------------------------
 
 
+DUE = (
+    "steps.due_at <= :now AND trackers.state = 'open'"
+    " AND (trackers.snoozed_until IS NULL OR trackers.snoozed_until <= :now)"
+    " AND (steps.state = 'pending'"
+    "      OR (steps.state IN ('claimed', 'sending') AND steps.lease_until <= :now))"
+)
+
+
 def claim_due(
     db: sqlite_utils.Database, now: datetime, token: str, lease: timedelta, limit: int = 500
 ) -> list[Claim]:
     """Claim the steps due at `now` under one write lock, with a lease and a token.
 
-    Catch-up policy: when a tracker has several due steps (after downtime, or a
-    snooze), only the latest is claimed and nudged (it names the level due now
-    and how late it is); the earlier ones are marked skipped. A claim whose
-    lease ran out (its scheduler died) is claimed again.
+    At most `limit` trackers are served per call, the longest-waiting first, and
+    all of their due steps are considered together. Catch-up policy: when a
+    tracker has several due steps (after downtime, or a snooze), only the latest
+    is claimed and nudged (it names the level due now and how late it is); the
+    earlier ones are marked skipped and counted on it. A claim whose lease ran
+    out (its scheduler died before marking it sent) is claimed again.
     """
-    stamp = utc(now)
+    params = {"now": utc(now), "limit": limit}
     with immediate(db):
         due = _rows(
             db,
-            "SELECT steps.* FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
-            " WHERE steps.due_at <= ? AND trackers.state = 'open'"
-            " AND (trackers.snoozed_until IS NULL OR trackers.snoozed_until <= ?)"
-            " AND (steps.state = 'pending' OR (steps.state = 'claimed' AND steps.lease_until <= ?))"
-            " ORDER BY steps.due_at, steps.id LIMIT ?",
-            (stamp, stamp, stamp, limit),
+            f"SELECT steps.* FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
+            f" WHERE {DUE} AND steps.tracker_id IN ("
+            f"   SELECT steps.tracker_id FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
+            f"   WHERE {DUE} GROUP BY steps.tracker_id ORDER BY MIN(steps.due_at) LIMIT :limit)"
+            f" ORDER BY steps.due_at, steps.id",
+            params,
         )
         latest: dict[int, dict] = {}
-        folded: dict[int, list[int]] = {}
+        folded: dict[int, list[dict]] = {}
         for row in due:
             earlier = latest.get(row["tracker_id"])
             if earlier is not None:
-                folded.setdefault(row["tracker_id"], []).append(earlier["id"])
+                folded.setdefault(row["tracker_id"], []).append(earlier)
             latest[row["tracker_id"]] = row
-        skipped = [i for ids in folded.values() for i in ids]
+        skipped = [r["id"] for rows in folded.values() for r in rows]
         if skipped:
             marks = ",".join("?" * len(skipped))
             db.execute(
@@ -266,37 +284,45 @@ def claim_due(
             )
         lease_until = utc(now + lease)
         claims = []
-        for row in latest.values():
+        for tracker_id, row in latest.items():
+            earlier = folded.get(tracker_id, [])
+            count = row["folded"] + sum(1 + r["folded"] for r in earlier)
             db.execute(
                 "UPDATE steps SET state = 'claimed', claim_token = ?, lease_until = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                (token, lease_until, row["id"]),
+                " attempts = attempts + 1, folded = ? WHERE id = ?",
+                (token, lease_until, count, row["id"]),
             )
             row.update(state=CLAIMED, claim_token=token, attempts=row["attempts"] + 1)
-            claims.append(Claim(_step(row), token, len(folded.get(row["tracker_id"], ()))))
+            claims.append(Claim(_step(row), token, count))
     return claims
 
 
-def holds(db: sqlite_utils.Database, step_id: int, token: str) -> bool:
-    """Whether `token` still holds the claim on a step of an open tracker."""
-    rows = _rows(
-        db,
-        "SELECT 1 FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
-        " WHERE steps.id = ? AND steps.claim_token = ? AND steps.state = 'claimed'"
-        " AND trackers.state = 'open'",
-        (step_id, token),
+def begin_send(db: sqlite_utils.Database, claim: Claim, now: datetime, lease: timedelta) -> bool:
+    """Take a claimed step in flight, if the claim still holds and its tracker is still
+    open and not snoozed (call inside `immediate`), renewing the lease for the send.
+
+    From here a resolve of the tracker waits for `mark_sent` or `release`, so no
+    nudge follows a committed resolve. The lease must outlast the longest send
+    (the notifier's timeout): a send still going when it ends may be repeated.
+    """
+    cursor = db.execute(
+        "UPDATE steps SET state = 'sending', lease_until = ?"
+        " WHERE id = ? AND claim_token = ? AND state = 'claimed'"
+        " AND tracker_id IN (SELECT id FROM trackers WHERE state = 'open'"
+        "   AND (snoozed_until IS NULL OR snoozed_until <= ?))",
+        (utc(now + lease), claim.step.id, claim.token, utc(now)),
     )
-    return bool(rows)
+    return cursor.rowcount == 1
 
 
 def mark_sent(db, claim: Claim, now: datetime, follow_up: NewStep | None = None) -> bool:
-    """Mark a claimed step sent, if the claim still holds (call inside `immediate`).
+    """Mark a step in flight sent, if the claim still holds (call inside `immediate`).
 
     `follow_up` is the next step of a periodic ladder (Qwest update cadence).
     """
     cursor = db.execute(
         "UPDATE steps SET state = 'sent', sent_at = ?, claim_token = NULL"
-        " WHERE id = ? AND claim_token = ? AND state = 'claimed'",
+        " WHERE id = ? AND claim_token = ? AND state = 'sending'",
         (utc(now), claim.step.id, claim.token),
     )
     if cursor.rowcount != 1:
@@ -318,7 +344,7 @@ def release(db: sqlite_utils.Database, claim: Claim) -> None:
     """Give a claim back (the notifier failed): the step is due again at once."""
     db.execute(
         "UPDATE steps SET state = 'pending', claim_token = NULL, lease_until = NULL"
-        " WHERE id = ? AND claim_token = ? AND state = 'claimed'",
+        " WHERE id = ? AND claim_token = ? AND state IN ('claimed', 'sending')",
         (claim.step.id, claim.token),
     )
 
@@ -326,16 +352,44 @@ def release(db: sqlite_utils.Database, claim: Claim) -> None:
 # --- the owner's side -----------------------------------------------------------------
 
 
-def resolve(db, tracker_id: int, actor: str, now: datetime) -> bool:
-    """Resolve: no nudge goes out once this commits (waiting steps are cancelled)."""
+class InFlight(RuntimeError):
+    """A nudge for this tracker is being sent right now; try again in a moment."""
+
+
+def resolve(
+    db, tracker_id: int, actor: str, now: datetime, wait_s: float = IN_FLIGHT_WAIT_S
+) -> bool:
+    """Resolve: no nudge goes out once this commits (waiting steps are cancelled).
+
+    A nudge of this tracker already in flight is let finish first: the resolve
+    waits for it (other trackers' nudges never hold it up).
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return _resolve(db, tracker_id, actor, now)
+        except InFlight:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
+def _resolve(db, tracker_id: int, actor: str, now: datetime) -> bool:
     with immediate(db):
         if _state(db, tracker_id) != OPEN:
             return False
+        sending = _rows(
+            db,
+            "SELECT 1 FROM steps WHERE tracker_id = ? AND state = 'sending' AND lease_until > ?",
+            (tracker_id, utc(now)),
+        )
+        if sending:
+            raise InFlight(f"a nudge for tracker {tracker_id} is being sent")
         db.execute("UPDATE trackers SET state = 'resolved', updated_at = ? WHERE id = ?",
                    (utc(now), tracker_id))  # fmt: skip
         db.execute(
             "UPDATE steps SET state = 'cancelled', claim_token = NULL"
-            " WHERE tracker_id = ? AND state IN ('pending', 'claimed')",
+            " WHERE tracker_id = ? AND state IN ('pending', 'claimed', 'sending')",
             (tracker_id,),
         )
         add_event(db, tracker_id, now, "resolved", actor)

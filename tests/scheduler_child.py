@@ -1,0 +1,94 @@
+"""A scheduler process for the reliability tests (tests/test_reliability.py).
+
+    python tests/scheduler_child.py DB LOG MARKER [--tick S] [--lease S] [--batch N]
+                                   [--send-delay S] [--until-done] [--max-seconds S]
+
+Runs a real `bot.scheduler.Scheduler` on the database at DB with the real clock.
+Its notifier appends one line "MARKER STEP_ID" to LOG for every nudge and
+flushes and fsyncs it before returning, so a nudge is on disk before the
+scheduler marks its step sent: a SIGKILL between the two leaves a logged but
+unmarked step, which is the one duplicate window the scheduler allows.
+--send-delay then waits (a slow delivery acknowledgement), widening that window.
+
+It prints "ready" once its database connection is open, before the first tick.
+
+Without --until-done it ticks until killed (or --max-seconds, a safety net
+against orphans); with it, it exits 0 as soon as no step is pending or
+claimed, and 3 if that takes longer than --max-seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from datetime import timedelta
+
+
+class LogNotifier:
+    """Writes "MARKER STEP_ID" per nudge, durably, before the step is marked sent."""
+
+    def __init__(self, path: str, marker: str, delay: float = 0.0):
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.marker = marker
+        self.delay = delay
+
+    def send(self, tracker, nudge) -> None:
+        os.write(self.fd, f"{self.marker} {nudge.data['step_id']}\n".encode())
+        os.fsync(self.fd)
+        if self.delay:
+            time.sleep(self.delay)
+
+
+def waiting(db) -> int:
+    """Steps still to deliver (pending, or claimed and not yet marked)."""
+    return db.execute(
+        "SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'claimed')"
+    ).fetchone()[0]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("log")
+    parser.add_argument("marker")
+    parser.add_argument("--tick", type=float, default=0.02)
+    parser.add_argument("--lease", type=float, default=1.0)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--send-delay", type=float, default=0.0)
+    parser.add_argument("--until-done", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=60.0)
+    args = parser.parse_args(argv)
+
+    from bot.knowledge.loader import load
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(
+        load(),
+        LogNotifier(args.log, args.marker, args.send_delay),
+        args.db,
+        tick=args.tick,
+        lease=timedelta(seconds=args.lease),
+        batch=args.batch,
+    )
+    scheduler.db  # noqa: B018 - open (and migrate) now, so "ready" means ready
+    print("ready", flush=True)
+    if not args.until_done:
+        timer = threading.Timer(args.max_seconds, scheduler.stop.set)
+        timer.daemon = True
+        timer.start()
+        scheduler.run()  # the production loop: ticks until stopped (or killed)
+        return 0
+    deadline = time.monotonic() + args.max_seconds
+    while time.monotonic() < deadline:
+        scheduler.tick()  # errors propagate: a failing tick fails the test
+        if not waiting(scheduler.db):
+            return 0
+        time.sleep(args.tick)
+    return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
