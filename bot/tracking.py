@@ -174,19 +174,18 @@ def follow_up(k: Knowledge, tracker: Tracker, step: repo.Step) -> NewStep | None
         ).steps
         return _new_steps(ladders.Schedule("qwest_it", None, step.due_at, nxt))[0] if nxt else None
     if tracker.kind == "qwest_process" and step.kind in ("response", "update"):
-        ladder = k.ladders["qwest_process"]
-        every = timedelta(hours=float(ladder.rules["status_every_hours"]))
-        first = ladder.levels[0]
-        return NewStep(
-            1,
-            "update",
-            step.due_at + every,
-            first.title,
-            [asdict(c) for c in first.contacts],
-            list(ladder.have_ready),
-            STATUS_NOTE,
-        )
+        return csie_status_step(k, step.due_at)
     return None
+
+
+def csie_status_step(k: Knowledge, after: datetime) -> NewStep:
+    """Tier 1's next 2-hourly status, counted from `after` (reading 9)."""
+    ladder = k.ladders["qwest_process"]
+    every = timedelta(hours=float(ladder.rules["status_every_hours"]))
+    first = ladder.levels[0]
+    contacts = [asdict(c) for c in first.contacts]
+    return NewStep(1, "update", after + every, first.title, contacts, list(ladder.have_ready),
+                   STATUS_NOTE)  # fmt: skip
 
 
 # --- creating -----------------------------------------------------------------------------
@@ -314,7 +313,7 @@ def _create_reminder(s: Session, q: Question) -> Reply:
         thread=s.thread,
         refs=refs,
     )
-    return tracker_reply(s.k, repo.get(s.db, tracker_id), s.now, s.zone, headline_prefix="Okay")
+    return _said(s, tracker_id, "Okay")
 
 
 # --- acting -------------------------------------------------------------------------------
@@ -361,7 +360,7 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
             return _refusal("This tracker has no escalation levels; say 'resolved' when done.")
         changed = repo.escalated(s.db, tracker.id, s.user, s.now, level)
         say = f"Escalated to level {level}." if changed else f"Already at level {level}."
-    return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
+    return _said(s, tracker.id, say)
 
 
 def _escalated_level(tracker: Tracker, rest: str, now: datetime) -> int | None:
@@ -409,7 +408,7 @@ def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
     changed = repo.snooze(s.db, tracker.id, s.user, s.now, until, again)
     when = fmt_time(until, s.zone)
     say = f"Snoozed until {when}." if changed else f"Already snoozed until {when}."
-    return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
+    return _said(s, tracker.id, say)
 
 
 def _news_target(s: Session, low: str) -> Tracker | None:
@@ -446,19 +445,7 @@ def _update_logged(s: Session, tracker: Tracker) -> Reply:
         )
         steps = _new_steps(sched)
     elif tracker.kind == "qwest_process":
-        every = timedelta(hours=float(s.k.ladders["qwest_process"].rules["status_every_hours"]))
-        first = s.k.ladders["qwest_process"].levels[0]
-        steps = [
-            NewStep(
-                1,
-                "update",
-                s.now + every,
-                first.title,
-                [asdict(c) for c in first.contacts],
-                [],
-                STATUS_NOTE,
-            )
-        ]
+        steps = [csie_status_step(s.k, s.now)]
     else:
         return _refusal(
             "Updates restart the clock on Qwest tickets only; for this tracker say "
@@ -467,13 +454,7 @@ def _update_logged(s: Session, tracker: Tracker) -> Reply:
     repo.replace_waiting(
         s.db, tracker.id, s.user, s.now, ("update", "response"), steps, "update_logged"
     )
-    return tracker_reply(
-        s.k,
-        repo.get(s.db, tracker.id),
-        s.now,
-        s.zone,
-        headline_prefix="Update logged; the clock restarts.",
-    )
+    return _said(s, tracker.id, "Update logged; the clock restarts.")
 
 
 def _workaround(s: Session, tracker: Tracker) -> Reply:
@@ -496,7 +477,7 @@ def _workaround(s: Session, tracker: Tracker) -> Reply:
         if stops
         else ("Workaround noted; severity 1-2 updates stay hourly.")
     )
-    return tracker_reply(s.k, repo.get(s.db, tracker.id), s.now, s.zone, headline_prefix=say)
+    return _said(s, tracker.id, say)
 
 
 def _closure(s: Session, tracker: Tracker) -> Reply:
@@ -505,13 +486,7 @@ def _closure(s: Session, tracker: Tracker) -> Reply:
     sched = ladders.qwest_process_schedule(s.k, tracker.started_at, s.now)
     closing = [st for st in _new_steps(sched) if st.kind == "closure"]
     repo.replace_waiting(s.db, tracker.id, s.user, s.now, ("closure",), closing, "closure_proposed")
-    return tracker_reply(
-        s.k,
-        repo.get(s.db, tracker.id),
-        s.now,
-        s.zone,
-        headline_prefix="Noted: escalate within 24 hours or Qwest may close it.",
-    )
+    return _said(s, tracker.id, "Noted: escalate within 24 hours or Qwest may close it.")
 
 
 # --- showing ------------------------------------------------------------------------------
@@ -660,6 +635,11 @@ def _contact_line(c: dict) -> str:
     from bot.knowledge.model import Contact
 
     return Contact(**{key: c.get(key, "") for key in Contact.__dataclass_fields__}).line()
+
+
+def _said(s: Session, tracker_id: int, say: str) -> Reply:
+    """The tracker as it is now, headed by what just happened to it."""
+    return tracker_reply(s.k, repo.get(s.db, tracker_id), s.now, s.zone, headline_prefix=say)
 
 
 def _refusal(text: str, examples: list[str] | None = None) -> Reply:

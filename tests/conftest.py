@@ -44,3 +44,9 @@ def at(text: str) -> datetime:
     """'2026-12-01 07:45 CT' -> an aware datetime in that zone."""
     stamp, zone = text.rsplit(" ", 1)
     return local(stamp, ZONES[zone])
+
+
+@pytest.fixture(autouse=True)
+def own_database(tmp_path, monkeypatch):
+    """Every test gets its own CLEC_BOT_DB: none writes ./clecbot.db in the checkout."""
+    monkeypatch.setenv("CLEC_BOT_DB", str(tmp_path / "clecbot.db"))

@@ -14,7 +14,7 @@ It prints "ready" once its database connection is open, before the first tick.
 
 Without --until-done it ticks until killed (or --max-seconds, a safety net
 against orphans); with it, it exits 0 as soon as no step is pending or
-claimed, and 3 if that takes longer than --max-seconds.
+claimed or in flight, and 3 if that takes longer than --max-seconds.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ class LogNotifier:
 
 
 def waiting(db) -> int:
-    """Steps still to deliver (pending, or claimed and not yet marked)."""
+    """Steps still to deliver (pending, claimed, or in flight and not yet marked)."""
     return db.execute(
-        "SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'claimed')"
+        "SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'claimed', 'sending')"
     ).fetchone()[0]
 
 

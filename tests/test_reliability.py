@@ -335,7 +335,7 @@ def test_no_nudge_is_handed_over_after_a_resolve_commits(tmp_path, k):
 
     Proves: for every tracker, a nudge (if any) was handed over before its resolve
     returned; a tracker resolved first is never nudged (its step is cancelled);
-    afterwards no resolved tracker has a pending or claimed step.
+    afterwards no resolved tracker has a pending, claimed or in-flight step.
     """
     path = tmp_path / "race.db"
     db = storage_db.connect(str(path))
@@ -370,7 +370,8 @@ def test_no_nudge_is_handed_over_after_a_resolve_commits(tmp_path, k):
             ["created", "nudged", "resolved"] if tracker_id in notifier.handed else
             ["created", "resolved"]
         )  # fmt: skip
-    assert not db.execute("SELECT 1 FROM steps WHERE state IN ('pending', 'claimed')").fetchall()
+    waiting = "SELECT 1 FROM steps WHERE state IN ('pending', 'claimed', 'sending')"
+    assert not db.execute(waiting).fetchall()
     claimed_then_cancelled = db.execute(
         "SELECT COUNT(*) FROM steps WHERE state = 'cancelled' AND attempts > 0"
     ).fetchone()[0]
@@ -386,7 +387,7 @@ def test_no_nudge_is_handed_over_after_a_resolve_commits(tmp_path, k):
 def test_a_resolve_between_claim_and_send_cancels_the_claimed_nudge(tmp_path, k):
     """The narrow interleaving, made deterministic: claim, then resolve, then deliver.
 
-    Proves: delivery re-checks the claim under the write lock, so a step claimed
+    Proves: delivery re-checks the claim before sending, so a step claimed
     before the resolve committed is not handed over; it ends 'cancelled'.
     """
     path = tmp_path / "claimed.db"
