@@ -184,8 +184,23 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_console(parse_zone(args.tz), sys.stdin, sys.stdout)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT."""
+    from bot.handlers.app import serve
+    from bot.settings import SettingError, from_env
+
+    try:
+        settings = from_env()
+    except SettingError as exc:
+        print(f"clecbot: cannot start: {exc}", file=sys.stderr)
+        return 2
+    return serve(settings)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """`make run`: Slack when its tokens are set (a later issue), else the console."""
+    """`make run`: Slack when SLACK_BOT_TOKEN is set, else the local console."""
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        return cmd_serve(args)
     return cmd_console(args)
 
 
@@ -219,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
     sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")
     sched.set_defaults(func=cmd_run_scheduler)
+    serve = sub.add_parser("serve", help="serve Slack (Socket Mode or HTTP on PORT)")
+    serve.set_defaults(func=cmd_serve)
     for name, func, text in (
         ("console", cmd_console, "talk to the bot in this terminal"),
         ("run", cmd_run, "run the bot: Slack when configured, else the console"),

@@ -332,7 +332,7 @@ def _load(s: Session, tracker_id: int) -> Tracker | Reply:
         return _refusal(f"I have no tracker #{tracker_id}. Say 'my trackers' to list yours.")
     if not may_act(tracker, s.user, s.members):
         return _refusal(
-            f"Tracker #{tracker_id} belongs to <@{tracker.owner}>; only its owner or "
+            f"Tracker #{tracker_id} belongs to someone else; only its owner or "
             "members of the channel it was made in can change it. Nothing changed."
         )
     return tracker

@@ -140,3 +140,23 @@ def _m0001(db: sqlite_utils.Database) -> None:
 def _m0002(db: sqlite_utils.Database) -> None:
     """How many earlier due levels a catch-up nudge folds in, kept across a retried send."""
     db.execute("ALTER TABLE steps ADD COLUMN folded INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0003_slack_events_seen")
+def _m0003(db: sqlite_utils.Database) -> None:
+    """Slack event ids already handled, so a retried or replayed event acts once."""
+    db.execute("CREATE TABLE slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL)")
+    db.execute("CREATE INDEX slack_events_seen ON slack_events(seen_at)")
+
+
+def first_sighting(db: sqlite_utils.Database, event_id: str, now: datetime) -> bool:
+    """True the first time `event_id` is seen (kept a day); False for a retry or replay."""
+    from datetime import timedelta
+
+    with immediate(db):
+        db.execute("DELETE FROM slack_events WHERE seen_at < ?", (utc(now - timedelta(days=1)),))
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO slack_events (event_id, seen_at) VALUES (?, ?)",
+            (event_id, utc(now)),
+        )
+    return cursor.rowcount == 1

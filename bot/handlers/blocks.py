@@ -1,0 +1,123 @@
+"""Replies rendered as Slack Block Kit, with a plain-text fallback.
+
+All text that reaches Slack passes through `esc`, so no input (a question, a
+reminder's words) can make the bot post <!channel>, <!here> or a mention it
+did not mean; the only mentions are the ones built here from user ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot.handlers import ids
+from bot.reply import Reply
+
+SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
+MAX_BLOCKS = 48
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def esc(text: str) -> str:
+    """Slack's three control characters, escaped as Slack asks."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    """A mention of a real user id; anything else is shown as plain text."""
+    return f"<@{user_id}>" if USER_ID.match(user_id or "") else esc(user_id)
+
+
+def _section(text: str) -> list[dict]:
+    chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)] or [""]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks if c]
+
+
+def _list(title: str, items: list[str]) -> list[dict]:
+    if not items:
+        return []
+    return _section(f"*{title}*\n" + "\n".join(f"• {esc(i)}" for i in items))
+
+
+def reply_blocks(reply: Reply) -> list[dict]:
+    """Headline, facts, rows, contacts, what to have ready, next steps, source."""
+    blocks = _section(f"*{esc(reply.headline)}*")
+    facts = [
+        f"*{esc(label)}:* {esc(value)}" if label else esc(value) for label, value in reply.facts
+    ]
+    if facts:
+        blocks += _section("\n".join(facts))
+    if reply.rows:
+        blocks += _section(
+            "\n".join(f"`{esc(label)}`  {esc(value)}" for label, value in reply.rows)
+        )
+    blocks += _list("Contacts", reply.contacts)
+    blocks += _list("Have ready", reply.have_ready)
+    blocks += _list("Next", reply.next_steps)
+    blocks += _list("Try", reply.examples)
+    if reply.sources:
+        source = esc("Source: " + "; ".join(reply.sources))[:SECTION_LIMIT]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": source}]})
+    return blocks[:MAX_BLOCKS]
+
+
+def fallback(reply: Reply) -> str:
+    """The notification / screen-reader text: the headline, escaped."""
+    return esc(reply.headline)[:3000]
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def share_blocks(reply: Reply, question: str, at_iso: str, zone: str) -> list[dict]:
+    """An ephemeral answer with a "Share in channel" button that re-asks at the same instant."""
+    value = json.dumps({"q": question[:1500], "at": at_iso, "tz": zone})
+    share = _button("Share in channel", ids.ACTION_SHARE, value)
+    return reply_blocks(reply)[: MAX_BLOCKS - 1] + [{"type": "actions", "elements": [share]}]
+
+
+def nudge_blocks(reply: Reply) -> list[dict]:
+    """A nudge with its buttons: Escalated, Resolved, Snooze 30 min / 1 h / 2 h."""
+    key = f"{reply.data['tracker_id']}:{reply.data['level']}"
+    buttons = []
+    if "escalated" in reply.data.get("actions", ()):
+        buttons.append(_button("Escalated", ids.ACTION_ESCALATED, key, "primary"))
+    buttons.append(_button("Resolved", ids.ACTION_RESOLVED, key))
+    labels = {"30m": "Snooze 30 min", "1h": "Snooze 1 h", "2h": "Snooze 2 h"}
+    for choice in ids.SNOOZES:
+        buttons.append(_button(labels[choice], f"{ids.ACTION_SNOOZE}_{choice}", f"{key}:{choice}"))
+    body = reply_blocks(reply)[: MAX_BLOCKS - 1]
+    return body + [{"type": "actions", "block_id": f"nudge_{key}", "elements": buttons}]
+
+
+def settled_blocks(reply: Reply, outcome: str, user_id: str) -> list[dict]:
+    """The nudge after a click: its state now, who clicked, no buttons."""
+    note = f"{esc(outcome)} by {mention(user_id)}"
+    return reply_blocks(reply)[: MAX_BLOCKS - 1] + [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+    ]
+
+
+def home_view(trackers: list[tuple[str, str]], examples: list[str]) -> dict:
+    """App Home: the user's open trackers with their next due level, and sample questions."""
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your escalations"}}
+    ]
+    if trackers:
+        lines = "\n".join(f"• *{esc(title)}*: {esc(due)}" for title, due in trackers)
+        blocks += _section(lines)
+    else:
+        blocks += _section("No open trackers. Start one with `/clec track ...`.")
+    blocks.append({"type": "divider"})
+    blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Ask me"}})
+    blocks += _section("\n".join(f"• `/clec {esc(e)}`" for e in examples))
+    return {"type": "home", "blocks": blocks[:100]}

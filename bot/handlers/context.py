@@ -1,0 +1,89 @@
+"""What every Slack handler shares: the knowledge, a database connection per thread,
+each user's zone (from users.info, cached), and the one conversation call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pytz
+
+from bot.conversation import respond
+from bot.knowledge.model import Knowledge
+from bot.reply import Reply
+from bot.scheduler import utc_now
+from storage.db import connect
+
+log = logging.getLogger(__name__)
+ZONE_TTL_S = 3600.0
+
+
+@dataclass
+class Deps:
+    k: Knowledge
+    db_path: str
+    default_zone: str
+    clock: Callable[[], datetime] = utc_now
+    _local: threading.local = field(default_factory=threading.local)
+    _zones: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def db(self):
+        """This thread's connection (bolt runs listeners on a thread pool)."""
+        if getattr(self._local, "db", None) is None:
+            self._local.db = connect(self.db_path)
+        return self._local.db
+
+    def zone_of(self, client, user: str) -> str:
+        """The user's zone from their Slack profile, cached an hour; else the default."""
+        with self._lock:
+            cached = self._zones.get(user)
+        if cached and time.monotonic() - cached[1] < ZONE_TTL_S:
+            return cached[0]
+        zone = self.default_zone
+        try:
+            found = client.users_info(user=user)["user"].get("tz")
+            if found in pytz.all_timezones_set:
+                zone = found
+        except Exception as exc:  # a profile we cannot read: answer in the default zone
+            log.warning("users.info failed for %s: %s", user, type(exc).__name__)
+        with self._lock:
+            self._zones[user] = (zone, time.monotonic())
+        return zone
+
+
+@dataclass(frozen=True)
+class Said:
+    reply: Reply
+    at: datetime
+    zone: str
+
+
+def converse(
+    deps: Deps,
+    client,
+    text: str,
+    user: str,
+    *,
+    channel: str | None,
+    thread: str | None = None,
+) -> Said:
+    """Run one line of the conversation for a Slack user.
+
+    Channel membership for acting on a tracker is judged from where the request
+    comes from: Slack lets only a channel's members use a command or a button
+    there, so no extra scope (channels:read) is needed.
+    """
+    zone = deps.zone_of(client, user)
+    now = deps.clock().astimezone(pytz.timezone(zone))
+
+    def members(tracker_channel: str) -> set[str]:
+        return {user} if channel and tracker_channel == channel else set()
+
+    reply = respond(text, at=now, tz=zone, user=user, db=deps.db(), channel=channel,
+                    thread=thread, members=members, k=deps.k)  # fmt: skip
+    return Said(reply, now, zone)

@@ -1,0 +1,78 @@
+"""Settings from the environment, checked once at start: a missing or malformed one
+stops the start with one line naming it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytz
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class SettingError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None
+    api_url: str
+    port: int
+    db_path: str
+    zone: str
+    tick: float
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+
+def _need(env: dict, name: str) -> str:
+    value = (env.get(name) or "").strip()
+    if not value:
+        raise SettingError(f"{name} is not set")
+    return value
+
+
+def from_env(env: dict | None = None) -> Settings:
+    """Read and check every setting; raise SettingError naming the first bad one."""
+    env = dict(os.environ if env is None else env)
+    token = _need(env, "SLACK_BOT_TOKEN")
+    if not token.startswith("xoxb-"):
+        raise SettingError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    app_token = (env.get("SLACK_APP_TOKEN") or "").strip() or None
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    secret = (env.get("SLACK_SIGNING_SECRET") or "").strip()
+    if not secret and not app_token:
+        raise SettingError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
+    api_url = (env.get("SLACK_API_URL") or SLACK_API_DEFAULT).strip()
+    if not api_url.startswith(("https://", "http://")):
+        raise SettingError(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    raw_port = (env.get("PORT") or "3000").strip()
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        raise SettingError(f"PORT must be a port number (1-65535), got {raw_port!r}")
+    zone = (env.get("CLEC_BOT_TZ") or "America/Chicago").strip()
+    if zone not in pytz.all_timezones_set:
+        raise SettingError(f"CLEC_BOT_TZ must be an IANA zone like America/Chicago, got {zone!r}")
+    raw_tick = (env.get("CLEC_BOT_TICK") or "15").strip()
+    try:
+        tick = float(raw_tick)
+    except ValueError:
+        tick = -1.0
+    if tick <= 0:
+        raise SettingError(f"CLEC_BOT_TICK must be a number of seconds above 0, got {raw_tick!r}")
+    return Settings(
+        bot_token=token,
+        signing_secret=secret,
+        app_token=app_token,
+        api_url=api_url if api_url.endswith("/") else api_url + "/",
+        port=int(raw_port),
+        db_path=(env.get("CLEC_BOT_DB") or "./clecbot.db").strip(),
+        zone=zone,
+        tick=tick,
+    )
