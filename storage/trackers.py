@@ -432,11 +432,12 @@ def snooze(
 def escalated(db, tracker_id: int, actor: str, now: datetime, level: int) -> bool:
     """The owner escalated to `level`: that level and those below it are done."""
     with immediate(db):
-        row = _rows(db, "SELECT state, level FROM trackers WHERE id = ?", (tracker_id,))
-        if not row or row[0]["state"] != OPEN:
+        if _state(db, tracker_id) != OPEN:
             return False
-        if row[0]["level"] >= level and not _waiting_at_or_below(db, tracker_id, level):
-            return False  # already there: nothing to change
+        if _escalated_to(db, tracker_id) >= level and not _waiting_at_or_below(
+            db, tracker_id, level
+        ):
+            return False  # the owner already said so: nothing to change
         db.execute("UPDATE trackers SET level = MAX(level, ?), snoozed_until = NULL, updated_at = ?"
                    " WHERE id = ?", (level, utc(now), tracker_id))  # fmt: skip
         db.execute(
@@ -447,6 +448,17 @@ def escalated(db, tracker_id: int, actor: str, now: datetime, level: int) -> boo
         )
         add_event(db, tracker_id, now, "escalated", actor, level=level)
     return True
+
+
+def _escalated_to(db, tracker_id: int) -> int:
+    """The highest level the owner said they escalated to (a nudge is not an escalation)."""
+    rows = _rows(
+        db,
+        "SELECT MAX(json_extract(detail, '$.level')) AS level FROM events"
+        " WHERE tracker_id = ? AND kind = 'escalated'",
+        (tracker_id,),
+    )
+    return rows[0]["level"] or 0
 
 
 def _waiting_at_or_below(db, tracker_id: int, level: int) -> int:

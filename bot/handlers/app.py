@@ -10,9 +10,12 @@ import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -92,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8")
-        response = self.app.dispatch(BoltRequest(body=body, query=query, headers=self.headers))
+        response = self.app.dispatch(bolt_request(body, query, self.headers))
         self._send(response.status, response.headers, response.body)
 
     def _send(self, status: int, headers: dict, body) -> None:
@@ -105,6 +108,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def bolt_request(body: str, query: str, headers) -> BoltRequest:
+    """bolt reads any form body containing the word "payload" as an interactivity
+    payload, so `/clec show payload` would arrive empty; such a form is parsed here
+    (the signature is still checked against the raw body)."""
+    request = BoltRequest(body=body, query=query, headers=headers)
+    if not request.body and body and not body.lstrip().startswith("{"):
+        params = dict(parse_qsl(body, keep_blank_values=True))
+        if params and "payload" not in params:
+            request.body = params
+            request.context = build_context(BoltContext({}), params)
+    return request
 
 
 def http_server(app: App, host: str, port: int) -> ThreadingHTTPServer:

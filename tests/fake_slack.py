@@ -1,0 +1,576 @@
+"""A local fake of Slack for end-to-end tests: nothing reaches the internet, no real token is used.
+
+Two halves:
+
+* `FakeSlack` plays Slack's side of the calls the app makes: a Web API
+  (pass `fake.api_url` as `WebClient(base_url=...)`) and response_url webhooks
+  (`fake.response_url(name)`). Every request is recorded; faults (429, 500,
+  `ok: false`) and slowness can be injected per method.
+* Builders plus `sign()` and `post()` play Slack's side of the calls Slack makes
+  to the app: slash commands, Events API callbacks and block_actions, signed the
+  way https://api.slack.com/authentication/verifying-requests-from-slack says.
+
+Bolt runs listeners on a thread pool after it acks, so a test asserts on what
+the app sent to Slack with `fake.wait_for(method)`, which polls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+TEAM_ID = "T0001"
+APP_ID = "A0001"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+DEFAULT_ZONE = "America/Chicago"
+# Port 9 (discard) on loopback: refused at once, so a forgotten response_url never leaves the host.
+NOWHERE = "http://127.0.0.1:9/response/unset"
+
+_ts_counter = itertools.count(1)
+
+
+def new_ts() -> str:
+    """A unique, increasing Slack-style message ts ("1700000000.000100"), shared by fake and
+    builders so a ts never repeats within a test run."""
+    micros = 1_700_000_000_000_000 + 100 * next(_ts_counter)
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The fake Slack server
+
+
+@dataclass
+class Call:
+    """One request the app made to the fake."""
+
+    method: str  # "chat.postMessage", or "response_url:NAME"
+    params: dict[str, Any]  # query string + form or JSON body, merged
+    headers: Message  # case-insensitive: call.headers["authorization"]
+    body: str
+    at: float  # time.monotonic() on arrival, before any slow() delay
+    status: int = 200  # what the fake answered (a fault's status if one was served)
+
+    def json_param(self, name: str) -> Any:
+        """A param that may be a JSON string (form-encoded `blocks`) or already parsed (JSON)."""
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class _Fault:
+    status: int
+    retry_after: int | None
+    error: str
+    times: int
+
+
+@dataclass
+class _State:
+    """Everything the handler threads share; guarded by `lock`."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    calls: list[Call] = field(default_factory=list)
+    faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
+    faults_served: Counter = field(default_factory=Counter)
+
+
+class FakeSlack:
+    """A threaded HTTP server on 127.0.0.1 that answers like Slack's Web API and response_urls.
+
+    Threaded so that `slow()` on one method leaves the others answering, as real Slack would.
+
+        with FakeSlack() as fake:
+            client = WebClient(token="xoxb-test", base_url=fake.api_url)
+            client.chat_postMessage(channel="C1", text="hi")
+            assert fake.wait_for("chat.postMessage")[0].params["text"] == "hi"
+    """
+
+    def __init__(self) -> None:
+        self.user_zones: dict[str, str] = {}  # user id -> IANA zone; others get DEFAULT_ZONE
+        self.channel_members: dict[str, list[str]] = {}  # channel id -> member user ids
+        self._state = _State()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._stopping.clear()
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in slow()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "FakeSlack is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """Web API base URL, for WebClient(base_url=...). Ends in "/" as slack_sdk expects."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str) -> str:
+        """A response_url to hand the app; its POSTs are recorded as "response_url:NAME"."""
+        return f"{self.base_url}/response/{name}"
+
+    # -- recording -------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """A snapshot of every request so far, in arrival order."""
+        with self._state.lock:
+            return list(self._state.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Poll until `count` calls to `method` arrived; bolt listeners run after the ack."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"wanted {count} x {method} within {timeout}s, got {len(found)}; "
+                    f"calls seen: {self.methods()}"
+                )
+            time.sleep(0.01)
+
+    def reset(self) -> None:
+        """Forget calls, faults and delays (configured users and channels stay)."""
+        with self._state.lock:
+            self._state.calls.clear()
+            self._state.faults.clear()
+            self._state.delays.clear()
+            self._state.faults_served.clear()
+
+    # -- faults ----------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls to `method` with a failure.
+
+        429 sends Retry-After (slack_sdk's RateLimitErrorRetryHandler sleeps
+        retry_after + random() seconds, so tests use retry_after=0). status=200 with
+        `error` is Slack's usual API error, e.g. fail_next("chat.postMessage", 200,
+        error="not_in_channel"). Faults queue up in the order they were set.
+        """
+        default = {429: "ratelimited", 200: "fatal_error"}.get(status, "internal_error")
+        fault = _Fault(status, retry_after if status == 429 else None, error or default, times)
+        with self._state.lock:
+            self._state.faults.setdefault(method, []).append(fault)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Delay every answer to `method` by `seconds` (0 to undo). Others stay fast."""
+        with self._state.lock:
+            self._state.delays[method] = seconds
+
+    def faults_served(self, method: str) -> int:
+        with self._state.lock:
+            return self._state.faults_served[method]
+
+    # -- used by the handler threads -------------------------------------------------------------
+
+    def _record(self, call: Call) -> tuple[_Fault | None, float]:
+        """Record a call; take the fault (if any) it should get, and its delay."""
+        with self._state.lock:
+            self._state.calls.append(call)
+            queue = self._state.faults.get(call.method)
+            fault = queue[0] if queue else None
+            if fault is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+                self._state.faults_served[call.method] += 1
+                call.status = fault.status
+            return fault, self._state.delays.get(call.method, 0.0)
+
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """Slack's success reply for a Web API method."""
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "clecbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "users.info":
+            return {"ok": True, "user": self._user(str(p.get("user", "")))}
+        if method == "conversations.open":
+            users = p.get("users", "")
+            users = ",".join(users) if isinstance(users, list) else str(users)
+            return {"ok": True, "channel": {"id": "D" + users.replace(",", "")}}
+        if method == "conversations.members":
+            members = self.channel_members.get(str(p.get("channel", "")), [])
+            return {"ok": True, "members": list(members), "response_metadata": {"next_cursor": ""}}
+        if method == "chat.postMessage":
+            ts = new_ts()
+            message = {"type": "message", "text": p.get("text", ""), "ts": ts, "bot_id": BOT_ID}
+            return {"ok": True, "channel": p.get("channel"), "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": new_ts()}
+        if method == "chat.update":
+            return {
+                "ok": True,
+                "channel": p.get("channel"),
+                "ts": p.get("ts"),
+                "text": p.get("text"),
+            }
+        if method == "views.publish":
+            view = p.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            return {"ok": True, "view": {**view, "id": "V0001"}}
+        return {"ok": True}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        zone = self.user_zones.get(user_id, DEFAULT_ZONE)
+        now = datetime.now(ZoneInfo(zone))
+        offset = now.utcoffset()
+        name = user_id.lower()
+        return {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "real_name": f"User {user_id}",
+            "deleted": False,
+            "tz": zone,
+            "tz_label": now.tzname(),
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "is_bot": False,
+            "profile": {"real_name": f"User {user_id}", "display_name": name},
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request: parse, record, maybe fault or sleep, then answer as Slack does."""
+
+    fake: FakeSlack  # set on the per-server subclass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output clean
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace")
+        params: dict[str, Any] = dict(parse_qsl(url.query, keep_blank_values=True))
+        if "json" in (self.headers.get_content_type() or "") and body:
+            parsed = json.loads(body)
+            params.update(parsed if isinstance(parsed, dict) else {"_json": parsed})
+        elif body:
+            params.update(parse_qsl(body, keep_blank_values=True))
+
+        if url.path.startswith("/api/"):
+            method = url.path.removeprefix("/api/")
+        elif url.path.startswith("/response/"):
+            method = "response_url:" + url.path.removeprefix("/response/")
+        else:
+            self._send(404, "text/plain", "not found")
+            return
+
+        call = Call(method, params, self.headers, body, time.monotonic())
+        fault, delay = self.fake._record(call)
+        if delay:
+            self.fake._stopping.wait(delay)
+        if fault is not None:
+            extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            payload = json.dumps({"ok": False, "error": fault.error})
+            self._send(fault.status, "application/json; charset=utf-8", payload, extra)
+        elif method.startswith("response_url:"):
+            self._send(200, "text/plain", "ok")
+        else:
+            payload = json.dumps(self.fake._answer(method, params))
+            self._send(200, "application/json; charset=utf-8", payload)
+
+    def _send(
+        self, status: int, content_type: str, text: str, headers: dict[str, str] | None = None
+    ) -> None:
+        data = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)  # fails only if the client gave up (its timeout) first
+
+
+# ---------------------------------------------------------------------------------------------
+# Driving the app the way Slack does
+
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 request signature headers for `body`."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    base = f"v0:{ts}:{body}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": "v0=" + digest}
+
+
+def slash_command(
+    text: str,
+    user: str = "U1",
+    channel: str = "C1",
+    command: str = "/clec",
+    response_url: str = NOWHERE,
+    trigger_id: str = "1001.2002.trigger",
+) -> str:
+    """A slash command body, form-encoded as Slack sends it."""
+    return urlencode(
+        {
+            "token": "fake-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
+def event_callback(
+    event: dict[str, Any], event_id: str = "Ev0001", retry_num: int | None = None
+) -> tuple[str, dict[str, str]]:
+    """An Events API envelope around `event`, and the retry headers Slack adds on redelivery."""
+    body = json.dumps(
+        {
+            "token": "fake-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+    )
+    headers: dict[str, str] = {}
+    if retry_num is not None:
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+    return body, headers
+
+
+def dm_message(text: str, user: str = "U1", channel: str = "D1", ts: str | None = None) -> dict:
+    """A `message` event in a DM with the bot."""
+    ts = ts or new_ts()
+    return {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "im",
+    }
+
+
+def app_mention(
+    text: str,
+    user: str = "U1",
+    channel: str = "C1",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+) -> dict:
+    """An `app_mention` event; the text starts with the bot's mention, as Slack sends it."""
+    ts = ts or new_ts()
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+    }
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def app_home_opened(user: str = "U1") -> dict:
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D" + user,
+        "tab": "home",
+        "event_ts": new_ts(),
+    }
+
+
+def bot_message(text: str, bot_id: str = "BOTHER", channel: str = "C1") -> dict:
+    """A message from another bot. With bot_id=BOT_ID bolt drops it as the app's own message
+    (IgnoringSelfEvents) before any listener sees it."""
+    ts = new_ts()
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": bot_id,
+        "text": text,
+        "channel": channel,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+    }
+
+
+def block_actions(
+    action_id: str,
+    value: str,
+    user: str = "U1",
+    channel: str = "C1",
+    message_ts: str = "1700000000.000001",
+    response_url: str = NOWHERE,
+    blocks: list[dict] | None = None,
+    block_id: str = "b1",
+) -> str:
+    """A button click, form-encoded as payload=<json> as Slack sends interactivity."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "fake-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": "1001.2002.trigger",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "general"},
+        "message": {
+            "type": "message",
+            "ts": message_ts,
+            "text": "",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "blocks": blocks or [],
+        },
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "type": "button",
+                "text": {"type": "plain_text", "text": value},
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def post(
+    url: str,
+    body: str,
+    secret: str,
+    content_type: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+    timestamp: int | None = None,
+    tamper: bool = False,
+    timeout: float = 10.0,
+) -> tuple[int, str, float]:
+    """Sign and POST `body` like Slack; return (status, response text, elapsed seconds).
+
+    content_type defaults from the body (JSON if it starts with "{", else form).
+    tamper=True alters the body after signing; timestamp=now-600 sends a stale one.
+    Proxies are bypassed: this only ever talks to the local app.
+    """
+    headers = sign(body, secret, timestamp)
+    if tamper:
+        body = '{"tampered": 1, ' + body[1:] if body.startswith("{") else body + "&tampered=1"
+    headers["Content-Type"] = content_type or (JSON if body.startswith("{") else FORM)
+    headers.update(extra_headers or {})
+    request = urllib.request.Request(url, body.encode(), headers, method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    started = time.monotonic()
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        status, text = err.code, err.read().decode()
+    return status, text, time.monotonic() - started
