@@ -226,6 +226,46 @@ def bench_lateness(n: int = 1000) -> dict:
     }
 
 
+def bench_slack_ack(n: int = 200, slow_s: float = 0.5) -> dict:
+    """Ack time of /clec served over HTTP while the (fake) Slack answers every call slowly."""
+    import tempfile
+
+    from bot.handlers.app import build_app, http_server, serve_in_thread
+    from bot.handlers.context import Deps
+    from bot.knowledge.loader import load
+    from bot.settings import Settings
+    from tests.fake_slack import FakeSlack, post, slash_command
+
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    fake = FakeSlack().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings("xoxb-bench", "secret", None, fake.api_url, 0, f"{tmp}/s.db",
+                            "America/Chicago", 15)  # fmt: skip
+        app = build_app(settings, Deps(load(), settings.db_path, settings.zone))
+        for method in ("users.info", "chat.postMessage"):
+            fake.slow(method, slow_s)
+        server = http_server(app, "127.0.0.1", 0)
+        serve_in_thread(server)
+        url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+        times = []
+        for i in range(n):
+            body = slash_command(f"is the npsc open {i}", user=f"U{i % 20}",
+                                 response_url=fake.response_url(f"r{i}"))  # fmt: skip
+            status, _, elapsed = post(url, body, "secret")
+            assert status == 200
+            times.append(elapsed * 1000)
+        server.shutdown()
+        fake.stop()
+    times.sort()
+    return {
+        "commands": n,
+        "fake_slack_delay_s": slow_s,
+        "ack_p50_ms": round(statistics.median(times), 2),
+        "ack_p99_ms": round(times[int(n * 0.99) - 1], 2),
+        "ack_max_ms": round(times[-1], 2),
+    }
+
+
 def main() -> int:
     os.environ.setdefault("PYTHONPATH", str(ROOT))
     sys.path.insert(0, str(ROOT))
@@ -234,6 +274,7 @@ def main() -> int:
         "cold_start_ask": bench_cold_start(),
         "trackers": bench_trackers(),
         "nudge_lateness": bench_lateness(),
+        "slack_slash_ack": bench_slack_ack(),
     }
     print(json.dumps(results, indent=2))
     return 0

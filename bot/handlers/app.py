@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
@@ -33,6 +34,7 @@ from storage.db import first_sighting
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+LISTENER_WORKERS = 64
 WEB_TIMEOUT_S = 10  # with 2 retries each, well inside the scheduler's 120 s lease
 
 
@@ -53,6 +55,9 @@ def web_client(settings: Settings) -> WebClient:
 def build_app(settings: Settings, deps: Deps) -> App:
     app = App(
         client=web_client(settings),
+        # ack() runs inside the listener: with bolt's default 10 workers, ten listeners
+        # waiting on a slow Slack would hold the next request's ack back.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS),
         signing_secret=settings.signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,  # ack at once, work on bolt's thread pool
