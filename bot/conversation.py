@@ -32,7 +32,6 @@ EXAMPLES = (
     "what do I need to escalate a late CSR?",
 )
 STAGE_PRIORITY = ("escalation_type", "who_to_call", "topic", "code", "level", "center_topic")
-LADDER_CENTER = {"bvoip": "BVOIP", "qwest_it": "WSHD", "qwest_process": "CSIE", "csr": "CSR-CENTER"}
 
 
 def respond(
@@ -296,7 +295,7 @@ def route(ctx: Context) -> Route | None:
         entry = routing.lookup(k, best.kind, best.target)
         return _route_entry(best.kind, entry)
     if q.ladder:
-        return Route(LADDER_CENTER[q.ladder], "")
+        return Route(k.ladders[q.ladder].center, "")
     return None
 
 
@@ -443,7 +442,7 @@ def severity(ctx: Context) -> Reply:
         cite(reply, s.source)
     ladders_named = {s.ladder for s in chosen}
     if len(ladders_named) == 1:
-        center = ctx.k.center(LADDER_CENTER[ladders_named.pop()])
+        center = ctx.k.center(ctx.k.ladders[ladders_named.pop()].center)
         reply.center = center.id
         reply.when = ctx.when
         reply.open = hours_engine.status_at(center.hours, ctx.k.calendars, ctx.when).open
@@ -664,9 +663,12 @@ def _csr_status(ctx: Context) -> Reply:
     cite(reply, ladder.source)
     cite(reply, center.source)
     if not (q.moment.stated and q.moment.past):
+        rules = ladder.rules
+        cutoff = fmt_time(ladders.cutoff_today(k, ctx.now), rules["cutoff_zone"], with_date=False)
         reply.headline = (
-            "A CSR is due 3 business days after a complete CSIR (after 3 PM ET: from the next "
-            "business day); then escalate a level every 4 business hours."
+            f"A CSR is due {rules['business_days']} business days after a complete CSIR (after "
+            f"{cutoff}: from the next business day); then escalate a level every "
+            f"{rules['level_gap_business_hours']} business hours."
         )
         reply.contacts = [c.line() for lv in ladder.levels for c in lv.contacts]
         reply.next_steps.append("Tell me when you submitted it for the exact due times.")

@@ -607,13 +607,9 @@ def nudge_reply(
 
 
 def _ladder_zone(k: Knowledge, kind: str) -> str:
-    center = {
-        "csr": "CSR-CENTER",
-        "bvoip": "BVOIP",
-        "qwest_it": "WSHD",
-        "qwest_process": "WSHD",
-    }.get(kind)
-    return k.center(center).hours.zone if center else ""
+    """The zone of the center whose ladder this is (shown beside the owner's)."""
+    ladder = k.ladders.get(kind)
+    return k.center(ladder.center).hours.zone if ladder else ""
 
 
 def _step_label(st: repo.Step) -> str:

@@ -7,7 +7,7 @@ The timing parameters come from each ladder's `rules` in the data files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -68,6 +68,14 @@ def csr_start(k: Knowledge, submitted_at: datetime) -> datetime:
         windows = day_windows(hours, k.calendars, day)
         if windows:
             return windows[0][0]
+
+
+def cutoff_today(k: Knowledge, at: datetime) -> datetime:
+    """The CSR cut-off (3:00 PM ET in the data) on `at`'s day in the cut-off's zone."""
+    rules = k.ladders["csr"].rules
+    zone = pytz.timezone(rules["cutoff_zone"])
+    h, m = _hm(rules["start_cutoff"])
+    return zone.localize(datetime.combine(at.astimezone(zone).date(), time(h, m)))
 
 
 def csr_schedule(k: Knowledge, submitted_at: datetime) -> Schedule:
