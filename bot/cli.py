@@ -49,18 +49,14 @@ def parse_at(text: str | None, zone: str) -> datetime:
 def track_one(text: str, at: str | None, tz: str | None, user: str | None = None, db=None) -> dict:
     """One line of the tracker conversation to its JSON reply (the `track` contract)."""
     from bot.conversation import respond
-    from bot.knowledge.loader import load
     from bot.reply import to_json
-    from bot.tracking import is_tracker_command
-    from bot.understanding import understand
     from storage.db import connect
 
     zone = parse_zone(tz)
     moment = parse_at(at, zone)
     db = db if db is not None else connect()
-    if not is_tracker_command(text, understand(load(), text, moment, zone)):
-        text = f"track {text}"  # `clecbot track` always means the trackers
-    reply = respond(text, at=moment, tz=zone, user=user or default_user(), db=db)
+    # `clecbot track` always means the trackers
+    reply = respond(text, at=moment, tz=zone, user=user or default_user(), db=db, tracker=True)
     out = to_json(reply)
     out.setdefault("id", None)
     out.setdefault("kind", None)

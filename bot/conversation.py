@@ -45,31 +45,32 @@ def respond(
     thread: str | None = None,
     members=None,
     k: Knowledge | None = None,
+    tracker: bool = False,
 ) -> Reply:
     """The one conversation every surface calls: tracker commands go to the trackers
-    (when a database is given), everything else is a question."""
+    (when a database is given; `tracker` says the line is one), the rest are questions.
+    The line is read once, whichever way it goes."""
     k = k or load()
-    text = (text or "").strip()
-    if db is not None and text:
-        q = understand(k, text[:2000], at, tz)
-        if tracking.is_tracker_command(text, q):
-            session = tracking.Session(k, db, user, at, tz, channel, thread, members)
-            return tracking.handle(session, text[:2000])
-    return answer(text, at=at, tz=tz, user=user, k=k)
+    text = (text or "").strip()[:2000]
+    if not text:
+        return help_reply("Ask me something about a center, a code or an escalation.")
+    q = understand(k, text, at, tz)
+    if db is not None and (tracker or tracking.is_tracker_command(text, q)):
+        session = tracking.Session(k, db, user, at, tz, channel, thread, members)
+        return tracking.handle(session, text, q)
+    return compose(k, q, at, tz)
 
 
 def answer(
     text: str, *, at: datetime, tz: str, user: str | None = None, k: Knowledge | None = None
 ) -> Reply:
-    """Answer `text` asked at `at` (aware) by `user` whose zone is `tz`."""
-    k = k or load()
-    text = (text or "").strip()
-    if not text:
-        return help_reply(at, "Ask me something about a center, a code or an escalation.")
-    q = understand(k, text[:2000], at, tz)
-    ctx = Context(k, q, at, pytz.timezone(tz))
-    compose = COMPOSERS.get(q.intent, unknown)
-    return compose(ctx)
+    """Answer `text` as a question, asked at `at` (aware) by `user` whose zone is `tz`."""
+    return respond(text, at=at, tz=tz, user=user or "", k=k)
+
+
+def compose(k: Knowledge, q: Question, at: datetime, tz: str) -> Reply:
+    """The Reply for an understood question."""
+    return COMPOSERS.get(q.intent, unknown)(Context(k, q, at, pytz.timezone(tz)))
 
 
 @dataclass
@@ -709,7 +710,7 @@ def board(ctx: Context) -> Reply:
     return reply
 
 
-def help_reply(at: datetime | None, headline: str | None = None) -> Reply:
+def help_reply(headline: str | None = None) -> Reply:
     reply = Reply("help", headline or "I answer questions about AT&T and Qwest wholesale centers:")
     reply.facts = [
         ("Who handles", "by topic, REQTYP/RPON, error code, order stage or product"),
@@ -722,7 +723,7 @@ def help_reply(at: datetime | None, headline: str | None = None) -> Reply:
 
 
 def help_(ctx: Context) -> Reply:
-    return help_reply(ctx.now)
+    return help_reply()
 
 
 def unknown(ctx: Context) -> Reply:

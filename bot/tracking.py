@@ -110,8 +110,8 @@ def is_tracker_command(text: str, q: Question) -> bool:
     return bool(q.ladder and q.ids and not asks)
 
 
-def handle(s: Session, text: str) -> Reply:
-    """Run one tracker command and say what happened."""
+def handle(s: Session, text: str, q: Question) -> Reply:
+    """Run one tracker command (`q` is `text` understood) and say what happened."""
     low = " ".join(text.lower().split())
     if LIST_RE.search(low):
         return list_trackers(s)
@@ -122,14 +122,13 @@ def handle(s: Session, text: str) -> Reply:
     news = UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)
     if news and not CREATE_RE.search(low):
         target = _news_target(s, low)
-        if target is not None or not _creatable(s, text):
+        if target is not None or not _creatable(q):
             return ticket_news(s, low, target)
-    return create(s, text)
+    return create(s, q)
 
 
-def _creatable(s: Session, text: str) -> bool:
+def _creatable(q: Question) -> bool:
     """A new ticket described ("qwest sev 3 ticket 45680 workaround in place")."""
-    q = understand(s.k, text, s.now, s.zone)
     return bool(_kind(q) and q.ids)
 
 
@@ -191,8 +190,7 @@ def csie_status_step(k: Knowledge, after: datetime) -> NewStep:
 # --- creating -----------------------------------------------------------------------------
 
 
-def create(s: Session, text: str) -> Reply:
-    q = understand(s.k, text, s.now, s.zone)
+def create(s: Session, q: Question) -> Reply:
     low = q.text
     if re.search(r"\bremind me\b|\breminder\b", low):
         return _create_reminder(s, q)
