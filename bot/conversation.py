@@ -278,12 +278,11 @@ def route(ctx: Context) -> Route | None:
             f"{row.request}; first point of contact: {row.center}"
         )
         return Route(row.center, reason, row.source)
+    if q.reqtyp and (row := routing.reqtyp_row(k, q.reqtyp)):
+        return _route_entry("escalation_type", row)
     if q.reqtyp or q.porting_to_att or q.standalone:
         center, reason = routing.reqtyp_center(q.reqtyp or "C", q.rpon, q.porting_to_att)
-        if q.reqtyp in ("EB", "MB", "AB"):
-            row = next(t for t in k.escalation_types if (q.reqtyp in t.escalation_type))
-            return Route(row.center, f"{reason}. {row.detail}".strip(), row.source)
-        return Route(center, reason, k.centers[center].source if center else None)
+        return Route(center, reason, k.centers[center].source)
     if q.reject:
         return Route(q.reject.center, f"CSR reject code {q.reject.code}: {q.reject.meaning}",
                      q.reject.source)  # fmt: skip

@@ -274,6 +274,7 @@ def load_from(data_dir: Path) -> Knowledge:
                     topics=_tuple(e, "topics"),
                     detail=e.get("detail", ""),
                     source=ctx.source(e, f"escalation_type {e.get('id')}"),
+                    reqtyps=tuple(str(r).upper() for r in e.get("reqtyps", ())),
                 )
             )
         for e in raw.get("code", ()):

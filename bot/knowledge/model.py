@@ -161,6 +161,7 @@ class EscalationType:
     topics: tuple[str, ...]
     detail: str
     source: Source
+    reqtyps: tuple[str, ...] = ()  # LSR request types this row handles (EB, MB, AB)
 
 
 @dataclass(frozen=True)

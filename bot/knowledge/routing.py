@@ -166,7 +166,7 @@ def code(k: Knowledge, kind: str, value: str) -> Code | None:
     return None
 
 
-def reqtyp_center(reqtyp: str, rpon: bool, porting_to_att: bool) -> tuple[str | None, str]:
+def reqtyp_center(reqtyp: str, rpon: bool, porting_to_att: bool) -> tuple[str, str]:
     """Center and reason for an LSR's REQTYP (reading 5)."""
     reqtyp = reqtyp.upper()
     if porting_to_att:
@@ -175,11 +175,12 @@ def reqtyp_center(reqtyp: str, rpon: bool, porting_to_att: bool) -> tuple[str | 
         return "LSC", "REQTYP C in an RPON arrangement with another REQTYP goes to the LSC"
     if reqtyp == "C":
         return "NPSC", "REQTYP C stand-alone ports (not in an RPON) go to the NPSC"
-    if reqtyp in ("EB", "MB"):
-        return None, "Resale and Local Wholesale Complete (REQTYP EB & MB): PF Escalation Policy"
-    if reqtyp == "AB":
-        return "LSC", "Loop (REQTYP AB) facility issues: the provisioning contacts (LSC)"
     return "LSC", f"REQTYP {reqtyp} LSRs are ordered and handled through the LSC"
+
+
+def reqtyp_row(k: Knowledge, reqtyp: str) -> EscalationType | None:
+    """The escalation-matrix row for a REQTYP it names (EB/MB resale, AB loop)."""
+    return next((t for t in k.escalation_types if reqtyp.upper() in t.reqtyps), None)
 
 
 def lookup(k: Knowledge, kind: str, target: str):
