@@ -36,7 +36,7 @@ SLANG = {
     "escalte": "escalate", "esclate": "escalate", "xfer": "transfer", "appt": "appointment",
     "yr": "year", "nyd": "new year's day", "tday": "today", "2day": "today", "2nite": "tonight",
     "lemme": "let me", "gimme": "give me", "gonna": "going to", "wanna": "want to",
-    "yet?": "yet", "asap": "as soon as possible", "msg": "message",
+"asap": "as soon as possible", "msg": "message",
 }  # fmt: skip
 INTENT_WORDS = (
     "who", "handles", "handle", "handling", "call", "contact", "open", "opens", "opening", "close",

@@ -151,11 +151,3 @@ def add_business_hours(
             cursor = end
         if not found:
             raise ValueError("no opening hours found to count business time in")
-
-
-def next_open(hours: Hours, calendars: dict[str, dict], at: datetime) -> datetime | None:
-    """`at` itself when open, else the next opening (None when unknown or never)."""
-    status = status_at(hours, calendars, at)
-    if status.open:
-        return at.astimezone(pytz.utc)
-    return status.next_change

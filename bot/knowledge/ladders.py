@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from bot.knowledge.hours import add_business_days, add_business_hours, day_windows, status_at
+from bot.knowledge.hours import add_business_days, add_business_hours, day_windows
 from bot.knowledge.model import Contact, Knowledge, Ladder
 
 STATUS_KINDS = ("escalate", "final", "update", "response", "closure")
@@ -176,8 +176,3 @@ def _span(delta: timedelta) -> str:
     if hours == 1:
         return "hour"
     return f"{hours:g} hours"
-
-
-def center_open_at(k: Knowledge, center_id: str, at: datetime) -> bool | None:
-    """Whether a ladder's center is open at `at` (for the after-hours route)."""
-    return status_at(k.center(center_id).hours, k.calendars, at).open

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from bot.knowledge.model import Code, ErrorCode, EscalationType, Knowledge, Topic, WhoToCall
+from bot.knowledge.model import Code, ErrorCode, EscalationType, Knowledge
 
 REGION_WORDS = {
     "midwest": "midwest",
@@ -183,21 +183,22 @@ def reqtyp_row(k: Knowledge, reqtyp: str) -> EscalationType | None:
     return next((t for t in k.escalation_types if reqtyp.upper() in t.reqtyps), None)
 
 
-def lookup(k: Knowledge, kind: str, target: str):
-    """The data entry a `Match` points at."""
-    tables: dict[str, object] = {
+@cache
+def _entries(k: Knowledge) -> dict[str, dict[str, object]]:
+    """Rows, topics and codes by the ids phrases point at, built once per knowledge."""
+    return {
         "who_to_call": {w.id: w for w in k.who_to_call},
         "escalation_type": {t.id: t for t in k.escalation_types},
         "topic": {t.id: t for t in k.topics},
         "code": {f"{c.kind}:{c.code}": c for c in k.codes},
     }
+
+
+def lookup(k: Knowledge, kind: str, target: str):
+    """The data entry a `Match` points at."""
+    if kind in ("center", "center_topic"):
+        return k.centers[target]
     if kind == "level":
         ladder_id, level = target.split(":")
         return k.ladders[ladder_id].levels[int(level) - 1]
-    if kind in ("center", "center_topic"):
-        return k.centers[target]
-    return tables[kind][target]  # type: ignore[index]
-
-
-def entry_center(entry: WhoToCall | EscalationType | Topic | Code) -> str | None:
-    return getattr(entry, "center", None)
+    return _entries(k)[kind][target]
