@@ -125,7 +125,7 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 
 def cmd_trackers(args: argparse.Namespace) -> int:
-    from bot.tracking import tracker_json
+    from bot.tracking import next_due, tracker_json
     from storage import trackers as repo
     from storage.db import connect
 
@@ -137,13 +137,7 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     if not found:
         print("No open trackers.")
     for t in found:
-        nxt = t.next_step()
-        due = (
-            nxt.due_at.astimezone(pytz.timezone(zone)).strftime("%a %b %d %I:%M %p %Z")
-            if nxt
-            else "-"
-        )
-        print(f"#{t.id:<5} {t.state:<8} {t.owner:<12} next: {due:<26} {t.title}")
+        print(f"#{t.id:<5} {t.state:<8} {t.owner:<12} {next_due(t, zone):<40} {t.title}")
     return 0
 
 

@@ -29,6 +29,16 @@ class Reply:
     open: bool | None = None
     data: dict[str, Any] = field(default_factory=dict)  # extra machine-readable fields
 
+    def lists(self) -> list[tuple[str, list[str]]]:
+        """The titled lists every renderer shows, in order: contacts, what to have
+        ready, next steps, examples."""
+        return [
+            ("Contacts", self.contacts),
+            ("Have ready", self.have_ready),
+            ("Next", self.next_steps),
+            ("Try", self.examples),
+        ]
+
     def add_source(self, citation: str) -> None:
         if citation and citation not in self.sources:
             self.sources.append(citation)
@@ -40,18 +50,10 @@ def render_text(reply: Reply) -> str:
     lines += [f"- {label}: {value}" if label else f"- {value}" for label, value in reply.facts]
     if reply.rows:
         lines += [f"  {label:<34} {value}" for label, value in reply.rows]
-    if reply.contacts:
-        lines.append("Contacts:")
-        lines += [f"  - {c}" for c in reply.contacts]
-    if reply.have_ready:
-        lines.append("Have ready:")
-        lines += [f"  - {item}" for item in reply.have_ready]
-    if reply.next_steps:
-        lines.append("Next:")
-        lines += [f"  - {step}" for step in reply.next_steps]
-    if reply.examples:
-        lines.append("Try:")
-        lines += [f"  - {ex}" for ex in reply.examples]
+    for title, items in reply.lists():
+        if items:
+            lines.append(f"{title}:")
+            lines += [f"  - {item}" for item in items]
     if reply.sources:
         lines.append("Source: " + "; ".join(reply.sources))
     return "\n".join(lines)

@@ -490,6 +490,12 @@ def _closure(s: Session, tracker: Tracker) -> Reply:
 # --- showing ------------------------------------------------------------------------------
 
 
+def next_due(tracker: Tracker, zone: str) -> str:
+    """A tracker's next nudge in one phrase: "level 2 due Tue Dec 1, 9:00 AM CST"."""
+    nxt = tracker.next_step()
+    return f"level {nxt.level} due {fmt_time(nxt.due_at, zone)}" if nxt else "no nudge waiting"
+
+
 def list_trackers(s: Session) -> Reply:
     mine = repo.for_owner(s.db, s.user)
     if not mine:
@@ -499,12 +505,7 @@ def list_trackers(s: Session) -> Reply:
             "'track csr BTN 312-555-0100 submitted today 4:30pm ET'.",
         )
     reply = Reply("trackers", f"Your open trackers ({len(mine)}):")
-    for t in mine:
-        nxt = t.next_step()
-        when = (
-            f"level {nxt.level} due {fmt_time(nxt.due_at, s.zone)}" if nxt else "no nudge waiting"
-        )
-        reply.rows.append((f"#{t.id} {t.title}", when))
+    reply.rows = [(f"#{t.id} {t.title}", next_due(t, s.zone)) for t in mine]
     reply.data["trackers"] = [{"id": t.id, "kind": t.kind, "title": t.title} for t in mine]
     return reply
 

@@ -51,10 +51,8 @@ def reply_blocks(reply: Reply) -> list[dict]:
         blocks += _section(
             "\n".join(f"`{esc(label)}`  {esc(value)}" for label, value in reply.rows)
         )
-    blocks += _list("Contacts", reply.contacts)
-    blocks += _list("Have ready", reply.have_ready)
-    blocks += _list("Next", reply.next_steps)
-    blocks += _list("Try", reply.examples)
+    for title, items in reply.lists():
+        blocks += _list(title, items)
     if reply.sources:
         source = esc("Source: " + "; ".join(reply.sources))[:SECTION_LIMIT]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": source}]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.conversation import EXAMPLES
 from bot.handlers.blocks import home_view
 from bot.handlers.context import Deps
-from bot.timefmt import fmt_time
+from bot.tracking import next_due
 from storage import trackers as repo
 
 
@@ -14,11 +14,5 @@ def register(app, deps: Deps) -> None:
     def home(event, client):
         user = event["user"]
         zone = deps.zone_of(client, user)
-        rows = []
-        for tracker in repo.for_owner(deps.db(), user):
-            nxt = tracker.next_step()
-            due = (
-                f"level {nxt.level} due {fmt_time(nxt.due_at, zone)}" if nxt else "no nudge waiting"
-            )
-            rows.append((f"#{tracker.id} {tracker.title}", due))
+        rows = [(f"#{t.id} {t.title}", next_due(t, zone)) for t in repo.for_owner(deps.db(), user)]
         client.views_publish(user_id=user, view=home_view(rows, list(EXAMPLES[:5])))
