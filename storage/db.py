@@ -22,6 +22,12 @@ DEFAULT_PATH = "./clecbot.db"
 BUSY_TIMEOUT_MS = 10_000
 
 migrations = Migrations("clecbot")
+APPEND_ONLY = {  # the event history refuses updates and deletes
+    "events_append_only_update": "BEFORE UPDATE ON events"
+    " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+    "events_append_only_delete": "BEFORE DELETE ON events"
+    " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+}
 
 
 class StorageError(RuntimeError):
@@ -128,12 +134,10 @@ def _m0001(db: sqlite_utils.Database) -> None:
             detail TEXT NOT NULL DEFAULT '{}'
         )""",
         "CREATE INDEX events_tracker ON events(tracker_id, id)",
-        """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
-           BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
-        """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
-           BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
     ):
         db.execute(statement)
+    for trigger, statement in APPEND_ONLY.items():
+        db.execute(f"CREATE TRIGGER {trigger} {statement}")
 
 
 @migrations(name="0002_step_folded")
@@ -160,3 +164,28 @@ def first_sighting(db: sqlite_utils.Database, event_id: str, now: datetime) -> b
             (event_id, utc(now)),
         )
     return cursor.rowcount == 1
+
+
+STAMPED = {
+    "trackers": ("started_at", "snoozed_until", "created_at", "updated_at"),
+    "steps": ("due_at", "lease_until", "sent_at"),
+    "events": ("at",),
+    "slack_events": ("seen_at",),
+}
+
+
+@migrations(name="0004_millisecond_instants")
+def _m0004(db: sqlite_utils.Database) -> None:
+    """Instants written to the second before 0004 ('...:42Z') get milliseconds
+    ('...:42.000Z'), so every stored instant parses and sorts the same way. The
+    append-only triggers are lifted for this one rewrite, inside its transaction."""
+    for trigger in APPEND_ONLY:
+        db.execute(f"DROP TRIGGER {trigger}")
+    for table, columns in STAMPED.items():
+        for column in columns:
+            db.execute(
+                f"UPDATE {table} SET {column} = substr({column}, 1, 19) || '.000Z'"
+                f" WHERE length({column}) = 20"
+            )
+    for trigger, statement in APPEND_ONLY.items():
+        db.execute(f"CREATE TRIGGER {trigger} {statement}")

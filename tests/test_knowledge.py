@@ -118,3 +118,29 @@ def test_check_knowledge_command(capsys, data_copy):
     edit(data_copy, "att_bvoip.toml", 'center = "BVOIP"', 'center = "NOPE"')
     assert main(["check-knowledge", "--data", str(data_copy)]) == 1
     assert "unknown center 'NOPE'" in capsys.readouterr().err
+
+
+def test_a_database_from_before_millisecond_instants_still_reads(tmp_path):
+    """Migration 0004 rewrites second-precision stamps ('...:42Z') written before it."""
+    import sqlite3
+
+    from storage import trackers as repo
+    from storage.db import connect, migrations
+
+    path = str(tmp_path / "old.db")
+    old = connect(path)
+    old.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_millisecond_instants'")
+    old.execute(
+        "INSERT INTO trackers (owner, kind, title, zone, started_at, created_at, updated_at)"
+        " VALUES ('U1', 'custom', 'old', 'America/Chicago', '2026-11-22T00:29:42Z',"
+        " '2026-11-22T00:29:42Z', '2026-11-22T00:29:42Z')"
+    )
+    old.execute("INSERT INTO events (tracker_id, at, kind) VALUES (1, '2026-11-22T00:29:42Z', 'x')")
+    old.conn.close()
+    assert sqlite3.connect(path).execute("SELECT started_at FROM trackers").fetchone()[0][-1] == "Z"
+    tracker = repo.get(connect(path), 1)
+    assert tracker.started_at.isoformat() == "2026-11-22T00:29:42+00:00"
+    assert repo.events(connect(path), 1)[0]["at"] == tracker.started_at
+    assert "0004_millisecond_instants" in {m.name for m in migrations.applied(connect(path))}
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        connect(path).execute("DELETE FROM events")
