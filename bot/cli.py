@@ -177,7 +177,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT."""
     from bot.handlers.app import serve
-    from bot.settings import SettingError, from_env
+    from bot.handlers.settings import SettingError, from_env
 
     try:
         settings = from_env()

@@ -232,8 +232,8 @@ def bench_slack_ack(n: int = 200, slow_s: float = 0.5) -> dict:
 
     from bot.handlers.app import build_app, http_server, serve_in_thread
     from bot.handlers.context import Deps
+    from bot.handlers.settings import Settings
     from bot.knowledge.loader import load
-    from bot.settings import Settings
     from tests.fake_slack import FakeSlack, post, slash_command
 
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"

@@ -13,9 +13,9 @@ from bot.handlers import ids
 from bot.handlers.app import build_app, http_server, serve_in_thread
 from bot.handlers.context import Deps
 from bot.handlers.notifier import SlackNotifier
+from bot.handlers.settings import Settings
 from bot.knowledge.loader import load
 from bot.scheduler import Scheduler
-from bot.settings import Settings
 from storage import trackers as repo
 from storage.db import connect
 from storage.trackers import NewStep

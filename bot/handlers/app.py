@@ -27,9 +27,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.handlers import actions, commands, home, messages
 from bot.handlers.context import Deps
 from bot.handlers.notifier import SlackNotifier
+from bot.handlers.settings import Settings
 from bot.knowledge.loader import load
 from bot.scheduler import Scheduler
-from bot.settings import Settings
 from storage.db import first_sighting
 
 log = logging.getLogger(__name__)
