@@ -31,7 +31,38 @@ APPEND_ONLY = {  # the event history refuses updates and deletes
 
 
 class StorageError(RuntimeError):
-    """The database could not be opened or migrated."""
+    """The database cannot be used now: `str()` is one line naming the file and what to do.
+
+    Handlers catch it after the ack and say "try again"; the CLI prints it and exits 1.
+    """
+
+
+class ReadOnly(StorageError):
+    """The file or its directory cannot be written."""
+
+
+class Missing(StorageError):
+    """The file's directory does not exist (or the file cannot be created there)."""
+
+
+class Corrupt(StorageError):
+    """The file is not a SQLite database, or is damaged or truncated."""
+
+
+class TooNew(StorageError):
+    """The database was written by a newer clecbot (a migration this code does not know)."""
+
+
+class Busy(StorageError):
+    """Another process held the write lock past the busy timeout."""
+
+
+class Full(StorageError):
+    """The disk (or the database's size limit) is full."""
+
+
+class BadInstant(ValueError):
+    """An instant outside the years storage keeps (1970-2100): refused, never stored."""
 
 
 def db_path() -> str:
