@@ -8,18 +8,26 @@ the thread that opened it: open one per thread.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import re
+import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import pytz
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 DEFAULT_PATH = "./clecbot.db"
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # CLEC_BOT_BUSY_MS overrides it
+FIRST_YEAR, LAST_YEAR = 1970, 2100  # the years an instant may be stored in
+STAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+MIN_FREE_BYTES = 1 << 20  # `serve` refuses a disk with less free space than this
 
 migrations = Migrations("clecbot")
 APPEND_ONLY = {  # the event history refuses updates and deletes
@@ -69,51 +77,245 @@ def db_path() -> str:
     return os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
 
 
+def busy_timeout_ms() -> int:
+    """CLEC_BOT_BUSY_MS: how long a write waits for another process's lock."""
+    raw = os.environ.get("CLEC_BOT_BUSY_MS", "")
+    return int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS
+
+
 def utc(at: datetime) -> str:
-    """An instant as stored: UTC to the millisecond, fixed width, so it sorts as text."""
-    stamp = at.astimezone(pytz.utc)
+    """An instant as stored: UTC to the millisecond, fixed width, so it sorts as text.
+
+    Only years 1970-2100 are stored: anything else raises BadInstant, so no row
+    can hold text that sorts or parses unlike the others.
+    """
+    try:
+        stamp = at.astimezone(pytz.utc)
+    except (OverflowError, ValueError) as exc:
+        raise BadInstant(f"{at!r} cannot be stored: it is outside the years 1970-2100") from exc
+    if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+        raise BadInstant(f"{stamp:%Y-%m-%d} cannot be stored: only years 1970-2100 are kept")
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def parse_utc(text: str | None) -> datetime | None:
-    if not text:
+    """A stored instant back; text in any other shape raises BadInstant."""
+    if text is None or text == "":
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=pytz.utc)
+    if not isinstance(text, str) or not STAMP_RE.fullmatch(text):
+        raise BadInstant(f"stored instant {str(text)[:40]!r} is not in the fixed format")
+    try:
+        at = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=pytz.utc)
+    except ValueError as exc:
+        raise BadInstant(f"stored instant {text!r} is not a real date") from exc
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise BadInstant(f"stored instant {text!r} is outside the years 1970-2100")
+    return at
+
+
+# --- faults as one line ---------------------------------------------------------------
+
+
+def _where(path: str) -> str:
+    return path.removeprefix("file:").split("?", 1)[0]
+
+
+def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
+    """A SQLite error as the StorageError that says what happened to `path` and what to do."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    where = _where(path)
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return Busy(
+            f"database {where} is locked by another process (waited"
+            f" {busy_timeout_ms() / 1000:g} s); try again, or stop the process holding it"
+        )
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        return ReadOnly(
+            f"database {where} cannot be written (read-only file or directory);"
+            " make both writable, or set CLEC_BOT_DB to a writable file"
+        )
+    if code == sqlite3.SQLITE_CANTOPEN:
+        folder = os.path.dirname(os.path.abspath(where))
+        if not os.path.isdir(folder):
+            return _missing(where, folder)
+        return ReadOnly(
+            f"database {where} cannot be opened or created in {folder};"
+            " check its permissions, or set CLEC_BOT_DB to a writable file"
+        )
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return Corrupt(
+            f"database {where} is damaged or not a clecbot database ({exc});"
+            " restore it from a backup, or move it aside to start an empty one"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return Full(f"database {where} cannot grow: the disk is full; free space and try again")
+    return StorageError(f"database {where} failed: {exc}; check the disk and the file")
+
+
+def _missing(where: str, folder: str) -> Missing:
+    return Missing(
+        f"database {where}: the directory {folder} does not exist;"
+        " create it, or set CLEC_BOT_DB to a file in an existing directory"
+    )
+
+
+def path_of(db: sqlite_utils.Database) -> str:
+    return getattr(db, "clec_path", None) or "(unnamed)"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(func: F) -> F:
+    """Turn SQLite errors inside a storage function (first argument: the database)
+    into StorageErrors, so callers handle one family of one-line faults."""
+
+    @functools.wraps(func)
+    def wrapper(db, *args, **kwargs):
+        try:
+            return func(db, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, path_of(db)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- opening --------------------------------------------------------------------------
 
 
 def connect(path: str | None = None) -> sqlite_utils.Database:
-    """Open (creating and migrating) the database at `path` (default CLEC_BOT_DB)."""
+    """Open (creating and migrating) the database at `path` (default CLEC_BOT_DB).
+
+    A `file:` URI is accepted (e.g. `file:/srv/clecbot.db?mode=ro` for a
+    read-only look). Every fault comes out as a one-line StorageError.
+    """
     path = path or db_path()
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StorageError(f"cannot open database {path!r}: {exc}") from exc
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    where = _where(path)
     if path != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
-    migrate(db)
+        folder = os.path.dirname(os.path.abspath(where))
+        if not os.path.isdir(folder):
+            raise _missing(where, folder)
+    try:
+        conn = sqlite3.connect(
+            path,
+            timeout=busy_timeout_ms() / 1000,
+            isolation_level=None,
+            uri=path.startswith("file:"),
+        )
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    try:
+        configure(conn, path)
+        db = sqlite_utils.Database(conn)
+        db.clec_path = path
+        migrate(db)
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 
+def configure(conn: sqlite3.Connection, path: str) -> None:
+    """Connection settings. A read-only database keeps its journal mode (reads still work)."""
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+        if path != ":memory:":
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if not isinstance(storage_error(exc, path), ReadOnly):
+                    raise
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+
+
 def migrate(db: sqlite_utils.Database) -> None:
-    """Apply pending migrations under one write lock, so concurrent starts do not race."""
-    with immediate(db):
-        migrations.apply(db)
+    """Apply pending migrations under one write lock, so concurrent starts do not race.
+
+    A database that records a migration this code does not know was written by a
+    newer clecbot: it is refused (TooNew), never used. An up-to-date database is
+    not written to, so a read-only one can still be read.
+    """
+    try:
+        _refuse_newer(db)
+        if not migrations.pending(db):
+            return
+        with immediate(db):
+            _refuse_newer(db)
+            migrations.apply(db)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path_of(db)) from exc
+
+
+def _refuse_newer(db: sqlite_utils.Database) -> None:
+    if not db[Migrations.migrations_table].exists():
+        return
+    known = {m.name for m in migrations._migrations}
+    applied = [
+        r[0]
+        for r in db.execute(
+            f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?",
+            (migrations.name,),
+        ).fetchall()
+    ]
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise TooNew(
+            f"database {_where(path_of(db))} was written by a newer clecbot (it has migration"
+            f" {unknown[0]!r}); run that version, or set CLEC_BOT_DB to another file"
+        )
+
+
+def check_writable(db: sqlite_utils.Database) -> None:
+    """Prove the database can take a write now (for `serve`, before it accepts work):
+    a rolled-back write, and room to grow on the disk and under max_page_count."""
+    where = _where(path_of(db))
+    table = Migrations.migrations_table
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(f"UPDATE {table} SET name = name WHERE rowid = (SELECT MIN(rowid) FROM {table})")
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        limit = db.execute("PRAGMA max_page_count").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path_of(db)) from exc
+    finally:
+        _rollback(db)
+    full = pages >= limit
+    if not full and os.path.exists(where):
+        full = shutil.disk_usage(os.path.dirname(os.path.abspath(where))).free < MIN_FREE_BYTES
+    if full:
+        raise Full(f"database {where} cannot grow: the disk is full; free space and try again")
 
 
 @contextmanager
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A write transaction taken at its start (BEGIN IMMEDIATE), not at its first write."""
-    db.execute("BEGIN IMMEDIATE")
+    """A write transaction taken at its start (BEGIN IMMEDIATE), not at its first write.
+
+    A failed BEGIN or COMMIT (locked, full, read-only) raises a StorageError and
+    leaves no transaction open on the connection.
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path_of(db)) from exc
     try:
         yield db
     except BaseException:
-        db.execute("ROLLBACK")
+        _rollback(db)
         raise
-    db.execute("COMMIT")
+    try:
+        db.execute("COMMIT")
+    except sqlite3.Error as exc:
+        _rollback(db)
+        raise storage_error(exc, path_of(db)) from exc
+
+
+def _rollback(db: sqlite_utils.Database) -> None:
+    if db.conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself
+            db.execute("ROLLBACK")
 
 
 @migrations(name="0001_trackers_steps_events")
@@ -184,10 +386,9 @@ def _m0003(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX slack_events_seen ON slack_events(seen_at)")
 
 
+@guarded
 def first_sighting(db: sqlite_utils.Database, event_id: str, now: datetime) -> bool:
     """True the first time `event_id` is seen (kept a day); False for a retry or replay."""
-    from datetime import timedelta
-
     with immediate(db):
         db.execute("DELETE FROM slack_events WHERE seen_at < ?", (utc(now - timedelta(days=1)),))
         cursor = db.execute(
@@ -220,3 +421,62 @@ def _m0004(db: sqlite_utils.Database) -> None:
             )
     for trigger, statement in APPEND_ONLY.items():
         db.execute(f"CREATE TRIGGER {trigger} {statement}")
+
+
+STAMP_GLOB = (
+    "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z"
+)
+
+
+def stamp_ok(column: str) -> str:
+    """SQL true when `column` holds an instant in the fixed format, a real date, 1970-2100."""
+    return (
+        f"({column} GLOB '{STAMP_GLOB}'"
+        f" AND strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '+0 seconds') = {column}"
+        f" AND substr({column}, 1, 4) BETWEEN '{FIRST_YEAR}' AND '{LAST_YEAR}')"
+    )
+
+
+def instant_checks() -> dict[str, str]:
+    """Triggers refusing any write of an instant column in another shape: only utc()
+    text gets in, whoever writes (SQLite cannot add CHECKs to existing columns)."""
+    triggers = {}
+    for table, columns in STAMPED.items():
+        for event in ("INSERT", "UPDATE"):
+            if table == "events" and event == "UPDATE":
+                continue  # append-only: updates are refused anyway
+            when = " OR ".join(
+                f"(NEW.{c} IS NOT NULL AND NOT {stamp_ok('NEW.' + c)})" for c in columns
+            )
+            of = f"OF {', '.join(columns)} " if event == "UPDATE" else ""
+            triggers[f"{table}_instants_{event.lower()}"] = (
+                f"BEFORE {event} {of}ON {table} WHEN {when}"
+                f" BEGIN SELECT RAISE(ABORT, 'instant not in the stored format (1970-2100)'); END"
+            )
+    return triggers
+
+
+@migrations(name="0005_instant_checks_and_quarantine")
+def _m0005(db: sqlite_utils.Database) -> None:
+    """Instant columns accept only the fixed format; rows the scheduler cannot read,
+    render or send are set aside with the reason (`problem`), and their owner is told
+    once (`problem_told`). Rows already unreadable are set aside here."""
+    for table in ("trackers", "steps"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN problem TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN problem_told INTEGER NOT NULL DEFAULT 0")
+        db.execute(
+            f"CREATE INDEX {table}_problems ON {table}(problem_told) WHERE problem IS NOT NULL"
+        )
+    for trigger, statement in instant_checks().items():
+        db.execute(f"CREATE TRIGGER {trigger} {statement}")
+    for table, columns in (("trackers", STAMPED["trackers"]), ("steps", ("due_at",))):
+        for column in columns:
+            db.execute(
+                f"UPDATE {table} SET problem = 'stored {column} ' || quote({column})"
+                f" || ' is not an instant' WHERE problem IS NULL AND {column} IS NOT NULL"
+                f" AND NOT {stamp_ok(column)}"
+            )
+    db.execute(
+        "UPDATE steps SET state = 'quarantined', claim_token = NULL"
+        " WHERE problem IS NOT NULL AND state IN ('pending', 'claimed', 'sending')"
+    )
