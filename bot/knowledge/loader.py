@@ -17,6 +17,7 @@ import pytz
 
 from bot.knowledge.model import (
     WEEKDAYS,
+    Carrier,
     Center,
     Code,
     Contact,
@@ -203,7 +204,26 @@ def _ladder(ctx: _Ctx, entry: dict) -> Ladder:
         rules=dict(entry.get("rules", {})),
         notes=_tuple(entry, "notes"),
         source=ctx.source(entry, name),
+        words=tuple(w.lower() for w in _tuple(entry, "words")),
+        symptoms=tuple(w.lower() for w in _tuple(entry, "symptoms")),
     )
+
+
+def _carriers(readings: dict) -> tuple[Carrier, ...]:
+    """Reading 12's carriers; `covers` must name a carrier the sources' centers have."""
+    carriers = []
+    for e in readings.get("carrier", ()):
+        if not e.get("id") or not e.get("words"):
+            raise KnowledgeError(f"{READINGS_FILE}: carrier {e.get('id')!r}: needs id and words")
+        if e.get("covers") not in (None, "AT&T", "Qwest"):
+            raise KnowledgeError(
+                f"{READINGS_FILE}: carrier {e['id']}: covers must be AT&T or Qwest"
+            )
+        words = tuple(" ".join(w.lower().split()) for w in e["words"])
+        carriers.append(
+            Carrier(e["id"], e.get("name", e["id"]), words, e.get("covers"), e.get("note", ""))
+        )
+    return tuple(carriers)
 
 
 def _read(path: Path) -> dict:
@@ -330,6 +350,7 @@ def load_from(data_dir: Path) -> Knowledge:
         zone_words=zone_words,
         calendars=calendars,
         documents=documents,
+        carriers=_carriers(readings),
     )
     _check_references(knowledge)
     return knowledge

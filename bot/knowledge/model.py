@@ -211,6 +211,8 @@ class Ladder:
     rules: dict  # timing parameters, read by bot.knowledge.ladders
     notes: tuple[str, ...]
     source: Source
+    words: tuple[str, ...] = ()  # product and ticket names that name this ladder
+    symptoms: tuple[str, ...] = ()  # troubles that name it without a product word
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,18 @@ class Topic:
     topics: tuple[str, ...]
     source: Source
     have_ready: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A carrier a desk may name (DOMAIN reading 12): covered by the sources, covered
+    under an earlier name (CenturyLink and Lumen for Qwest), or not covered at all."""
+
+    id: str
+    name: str
+    words: tuple[str, ...]
+    covers: str | None  # the sources' carrier ("AT&T" / "Qwest") it is answered as, or None
+    note: str = ""  # said with every answer given for it (a rename the source predates)
 
 
 @dataclass(eq=False)  # hashed by identity: engines cache per loaded knowledge
@@ -241,6 +255,7 @@ class Knowledge:
     zone_words: dict[str, str]
     calendars: dict[str, dict]
     documents: dict[str, dict]
+    carriers: tuple[Carrier, ...] = ()
 
     def center(self, center_id: str) -> Center:
         return self.centers[center_id]

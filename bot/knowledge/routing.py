@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from bot.knowledge.model import Code, ErrorCode, EscalationType, Knowledge
+from bot.knowledge.model import Code, ErrorCode, EscalationType, Knowledge, Severity
 
 REGION_WORDS = {
     "midwest": "midwest",
@@ -202,3 +202,91 @@ def lookup(k: Knowledge, kind: str, target: str):
         ladder_id, level = target.split(":")
         return k.ladders[ladder_id].levels[int(level) - 1]
     return _entries(k)[kind][target]
+
+
+# --- phrases said loosely: symptoms, severity words ----------------------------------------
+
+PHRASE_GAP = 2  # other words allowed between two words of a phrase ("no inbound or outbound calls")
+
+
+@cache
+def phrase_pattern(phrase: str) -> re.Pattern:
+    """`phrase` with its words in order, up to PHRASE_GAP other words between each two:
+    "no inbound calls" meets "no inbound or outbound calls"; hyphens count as spaces."""
+    words = flat(phrase).split()
+    gap = rf"(?:\W+[\w&']+){{0,{PHRASE_GAP}}}?\W+"
+    return re.compile(r"(?<![\w&])" + gap.join(re.escape(w) for w in words) + r"(?![\w&])")
+
+
+def flat(text: str) -> str:
+    """Lower case, hyphens and slashes as spaces: "one-way" reads as "one way"."""
+    return " ".join(re.sub(r"[-_/]", " ", text.lower()).split())
+
+
+def said(phrases: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """The phrases of `phrases` said in `text` (already `flat`), longest first."""
+    hits = [p for p in phrases if phrase_pattern(p).search(text)]
+    return tuple(sorted(hits, key=lambda p: -len(p.split())))
+
+
+# Words every severity's text shares, or that only say a severity is asked about.
+SEVERITY_NOISE = frozenset({
+    "severity", "sev", "level", "levels", "priority", "impact", "clec", "clecs", "qwest", "bvoip",
+    "ticket", "tickets", "trouble", "what", "which", "would", "should", "give", "giv", "call",
+    "count", "counts", "is", "it", "that", "this", "these", "there", "our", "we", "they", "set",
+    "when", "how", "do", "does", "get", "got", "has", "have", "been", "being", "was", "were",
+    "not", "or", "but", "so", "as", "any", "some", "can", "may", "for", "one", "all", "us",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SeverityFit:
+    """How well a question's words fit one severity: its own words said, and the
+    definition, criteria and examples whose content words the question shares."""
+
+    severity: Severity
+    score: float
+    words: tuple[str, ...]
+    lines: tuple[str, ...]  # the definition / criteria / examples that match, best first
+
+
+def _content(text: str) -> frozenset[str]:
+    return frozenset(s for s in stems_of(flat(text)) if s not in SEVERITY_NOISE and len(s) > 1)
+
+
+def severity_fits(
+    k: Knowledge, text: str, ladders: tuple[str, ...] | None = None, lines: bool = True
+) -> list[SeverityFit]:
+    """Every severity (of `ladders`, else all) scored against `text`, best first.
+
+    A severity's own words count most (each 1 + half a point a word past the first);
+    a definition, criterion or example counts by the content words it shares with
+    the text times the share of its own words said, once two are shared (or all of
+    it). `lines=False` scores the words alone: what a tracker relies on."""
+    text = flat(text)
+    said_stems = _content(text)
+    fits = []
+    for sev in k.severities:
+        if ladders and sev.ladder not in ladders:
+            continue
+        words = said(tuple(flat(w) for w in sev.words), text)
+        score = sum(1 + (len(w.split()) - 1) / 2 for w in words)
+        matched: list[tuple[float, str]] = []
+        sentences = (sev.definition, *sev.criteria, *sev.examples) if lines else ()
+        for line in sentences:
+            own = _content(line)
+            shared = own & said_stems
+            if own and (len(shared) >= 2 or shared == own):
+                matched.append((len(shared) * len(shared) / len(own), line))
+        matched.sort(key=lambda m: -m[0])
+        score += sum(m[0] for m in matched)
+        fits.append(SeverityFit(sev, score, words, tuple(line for _, line in matched)))
+    return sorted(fits, key=lambda f: (-f.score, f.severity.ladder, f.severity.level))
+
+
+def severity_from_words(k: Knowledge, ladder: str, text: str) -> int | None:
+    """The severity a trouble's words say (reading 7), by each severity's own words only;
+    when words of two severities are said, the graver one (an earlier escalation)."""
+    said_levels = [f.severity.level for f in severity_fits(k, text, (ladder,), lines=False)
+                   if f.words]  # fmt: skip
+    return min(said_levels) if said_levels else None
