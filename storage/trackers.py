@@ -4,6 +4,12 @@ Persistence only; when steps fall due is the ladder engine's business. Every
 change is one BEGIN IMMEDIATE transaction that re-reads the state it changes,
 appends an event, and does nothing (returns False) when there is nothing to
 change, so each action is idempotent.
+
+Rows are read defensively: a row that cannot be read (an instant in another
+shape, broken JSON, a wrong type) is never allowed to stop other rows. The
+scheduler sets such a step aside (state 'quarantined', with its `problem`), or
+a tracker (its `problem`, which keeps its steps waiting); `problems()` lists
+them and their owners are told once. SQLite faults come out as StorageErrors.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.db import immediate, parse_utc, utc
+from storage.db import StorageError, guarded, immediate, parse_utc, utc
 
 OPEN, RESOLVED = "open", "resolved"
-PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE = (
+PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE, QUARANTINED = (
     "pending",
     "claimed",
     "sending",
@@ -26,7 +32,32 @@ PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE = (
     "skipped",
     "cancelled",
     "done",
+    "quarantined",
 )
+INT64 = range(-(2**63), 2**63)  # the ids SQLite can hold
+
+
+class BadRow(ValueError):
+    """A stored row that cannot be read; the message says which column and why."""
+
+
+class Unreadable(StorageError):
+    """A tracker whose stored row cannot be read: it is set aside, not guessed at."""
+
+
+@dataclass
+class Problem:
+    """A tracker or step set aside because it could not be read, rendered or sent."""
+
+    tracker_id: int
+    step_id: int | None
+    owner: str
+    channel: str | None
+    thread: str | None
+    level: int | None
+    what: str
+
+
 IN_FLIGHT_WAIT_S = 30.0  # how long a resolve waits for its tracker's nudge in flight  # fmt: skip
 
 
@@ -56,6 +87,7 @@ class Step:
     attempts: int
     sent_at: datetime | None
     claim_token: str | None = None
+    folded: int = 0
 
 
 @dataclass
@@ -77,6 +109,7 @@ class Tracker:
     created_at: datetime
     updated_at: datetime
     steps: list[Step] = field(default_factory=list)
+    problem: str | None = None  # why a step of it could not be read, if one could not
 
     def next_step(self) -> Step | None:
         """The first step still to come (pending or being sent)."""
@@ -93,43 +126,90 @@ class Claim:
     skipped: int  # earlier due levels of the same tracker folded into this nudge
 
 
+def _column(row: dict, name: str, read):
+    """One stored value through its reader; anything unreadable is a BadRow naming it."""
+    try:
+        return read(row[name])
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise BadRow(f"stored {name} {str(row.get(name))[:60]!r} cannot be read") from exc
+
+
+def _int(value) -> int:
+    if type(value) is not int:
+        raise TypeError(f"{value!r} is not an integer")
+    return value
+
+
+def _opt_int(value) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _opt_text(value) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _instant(value) -> datetime:
+    at = parse_utc(_text(value))
+    if at is None:
+        raise ValueError("empty instant")
+    return at
+
+
+def _json(kind: type):
+    def read(value):
+        parsed = json.loads(_text(value))
+        if not isinstance(parsed, kind):
+            raise TypeError(f"not a JSON {kind.__name__}")
+        return parsed
+
+    return read
+
+
 def _step(row: dict) -> Step:
     return Step(
         id=row["id"],
         tracker_id=row["tracker_id"],
-        level=row["level"],
-        kind=row["kind"],
-        due_at=parse_utc(row["due_at"]),
-        title=row["title"],
-        contacts=json.loads(row["contacts"]),
-        have_ready=json.loads(row["have_ready"]),
-        note=row["note"],
+        level=_column(row, "level", _int),
+        kind=_column(row, "kind", _text),
+        due_at=_column(row, "due_at", _instant),
+        title=_column(row, "title", _text),
+        contacts=_column(row, "contacts", _json(list)),
+        have_ready=_column(row, "have_ready", _json(list)),
+        note=_column(row, "note", _text),
         state=row["state"],
-        attempts=row["attempts"],
-        sent_at=parse_utc(row["sent_at"]),
+        attempts=_column(row, "attempts", _int),
+        sent_at=_column(row, "sent_at", parse_utc),
         claim_token=row["claim_token"],
+        folded=_column(row, "folded", _int),
     )
 
 
 def _tracker(row: dict, steps: list[Step]) -> Tracker:
     return Tracker(
         id=row["id"],
-        owner=row["owner"],
-        channel=row["channel"],
-        thread=row["thread"],
-        kind=row["kind"],
-        refs=json.loads(row["refs"]),
-        severity=row["severity"],
-        workaround=None if row["workaround"] is None else bool(row["workaround"]),
-        title=row["title"],
-        zone=row["zone"],
-        started_at=parse_utc(row["started_at"]),
+        owner=_column(row, "owner", _text),
+        channel=_column(row, "channel", _opt_text),
+        thread=_column(row, "thread", _opt_text),
+        kind=_column(row, "kind", _text),
+        refs=_column(row, "refs", _json(dict)),
+        severity=_column(row, "severity", _opt_int),
+        workaround=_column(row, "workaround", lambda v: None if v is None else bool(_int(v))),
+        title=_column(row, "title", _text),
+        zone=_column(row, "zone", _text),
+        started_at=_column(row, "started_at", _instant),
         state=row["state"],
-        level=row["level"],
-        snoozed_until=parse_utc(row["snoozed_until"]),
-        created_at=parse_utc(row["created_at"]),
-        updated_at=parse_utc(row["updated_at"]),
+        level=_column(row, "level", _int),
+        snoozed_until=_column(row, "snoozed_until", parse_utc),
+        created_at=_column(row, "created_at", _instant),
+        updated_at=_column(row, "updated_at", _instant),
         steps=steps,
+        problem=row.get("problem"),
     )
 
 
@@ -160,6 +240,7 @@ def insert_steps(db, tracker_id: int, steps: list[NewStep]) -> None:
     )  # fmt: skip
 
 
+@guarded
 def create(
     db: sqlite_utils.Database,
     *,
@@ -192,14 +273,52 @@ def create(
     return tracker_id
 
 
+@guarded
 def get(db: sqlite_utils.Database, tracker_id: int) -> Tracker | None:
+    """The tracker with its steps; None when there is none (any id, however large).
+
+    A tracker row that cannot be read raises Unreadable; a step that cannot be
+    read is left out and named in the tracker's `problem`.
+    """
+    if tracker_id not in INT64:
+        return None
     rows = _rows(db, "SELECT * FROM trackers WHERE id = ?", (tracker_id,))
     if not rows:
         return None
-    steps = _rows(db, "SELECT * FROM steps WHERE tracker_id = ? ORDER BY due_at, id", (tracker_id,))
-    return _tracker(rows[0], [_step(s) for s in steps])
+    steps, unread = [], []
+    for row in _rows(
+        db, "SELECT * FROM steps WHERE tracker_id = ? ORDER BY due_at, id", (tracker_id,)
+    ):
+        try:
+            steps.append(_step(row))
+        except BadRow as exc:
+            unread.append(f"step {row['id']}: {exc}")
+    try:
+        tracker = _tracker(rows[0], steps)
+    except BadRow as exc:
+        raise Unreadable(
+            f"tracker #{tracker_id} is stored in a form I cannot read ({exc}); it is set"
+            " aside and listed by `clecbot trackers --problems` for an operator"
+        ) from exc
+    if unread and not tracker.problem:
+        tracker.problem = "; ".join(unread)
+    return tracker
 
 
+def readable(db: sqlite_utils.Database, ids: list[int]) -> list[Tracker]:
+    """The trackers among `ids` that can be read (the others are listed as problems)."""
+    found = []
+    for tracker_id in ids:
+        try:
+            tracker = get(db, tracker_id)
+        except Unreadable:
+            continue
+        if tracker:
+            found.append(tracker)
+    return found
+
+
+@guarded
 def for_owner(
     db: sqlite_utils.Database, owner: str | None, open_only: bool = True
 ) -> list[Tracker]:
@@ -212,39 +331,52 @@ def for_owner(
         where.append("state = 'open'")
     sql = "SELECT id FROM trackers" + (" WHERE " + " AND ".join(where) if where else "")
     ids = [r["id"] for r in _rows(db, sql + " ORDER BY id DESC LIMIT 200", params)]
-    return [t for t in (get(db, i) for i in ids) if t]
+    return readable(db, ids)
 
 
+@guarded
 def find_by_ref(db: sqlite_utils.Database, value: str) -> list[Tracker]:
-    """Open trackers whose references (BTN, AOTS, ticket, PON) hold `value`."""
+    """Open trackers whose references (BTN, AOTS, ticket, PON) hold `value`
+    (a tracker whose stored references are not JSON is skipped, not fatal)."""
     rows = _rows(
         db,
-        "SELECT trackers.id FROM trackers, json_each(trackers.refs)"
+        "SELECT trackers.id FROM trackers, json_each(CASE WHEN json_valid(trackers.refs)"
+        " THEN trackers.refs ELSE '{}' END)"
         " WHERE json_each.value = ? AND state = 'open' ORDER BY trackers.id DESC",
         (value,),
     )
-    return [t for t in (get(db, r["id"]) for r in rows) if t]
+    return readable(db, [r["id"] for r in rows])
 
 
+@guarded
 def events(db: sqlite_utils.Database, tracker_id: int) -> list[dict]:
+    """The tracker's history, oldest first (an event that cannot be read is left out)."""
+    if tracker_id not in INT64:
+        return []
     rows = _rows(db, "SELECT * FROM events WHERE tracker_id = ? ORDER BY id", (tracker_id,))
+    history = []
     for row in rows:
-        row["at"] = parse_utc(row["at"])
-        row["detail"] = json.loads(row["detail"])
-    return rows
+        try:
+            row["at"] = _column(row, "at", _instant)
+            row["detail"] = _column(row, "detail", _json(dict))
+        except BadRow:
+            continue
+        history.append(row)
+    return history
 
 
 # --- the scheduler's side --------------------------------------------------------------
 
 
 DUE = (
-    "steps.due_at <= :now AND trackers.state = 'open'"
+    "steps.due_at <= :now AND trackers.state = 'open' AND trackers.problem IS NULL"
     " AND (trackers.snoozed_until IS NULL OR trackers.snoozed_until <= :now)"
     " AND (steps.state = 'pending'"
     "      OR (steps.state IN ('claimed', 'sending') AND steps.lease_until <= :now))"
 )
 
 
+@guarded
 def claim_due(
     db: sqlite_utils.Database, now: datetime, token: str, lease: timedelta, limit: int = 500
 ) -> list[Claim]:
@@ -256,6 +388,10 @@ def claim_due(
     is claimed and nudged (it names the level due now and how late it is); the
     earlier ones are marked skipped and counted on it. A claim whose lease ran
     out (its scheduler died before marking it sent) is claimed again.
+
+    Row by row: a due step that cannot be read is quarantined (set aside with its
+    problem, logged once by the caller through `problems`), never claimed, and
+    leaves the window, so it cannot stop other steps or hold a LIMIT slot.
     """
     params = {"now": utc(now), "limit": limit}
     with immediate(db):
@@ -268,14 +404,19 @@ def claim_due(
             f" ORDER BY steps.due_at, steps.id",
             params,
         )
-        latest: dict[int, dict] = {}
-        folded: dict[int, list[dict]] = {}
+        latest: dict[int, Step] = {}
+        folded: dict[int, list[Step]] = {}
         for row in due:
-            earlier = latest.get(row["tracker_id"])
+            try:
+                step = _step(row)
+            except BadRow as exc:
+                quarantine(db, row["id"], str(exc))
+                continue
+            earlier = latest.get(step.tracker_id)
             if earlier is not None:
-                folded.setdefault(row["tracker_id"], []).append(earlier)
-            latest[row["tracker_id"]] = row
-        skipped = [r["id"] for rows in folded.values() for r in rows]
+                folded.setdefault(step.tracker_id, []).append(earlier)
+            latest[step.tracker_id] = step
+        skipped = [st.id for steps in folded.values() for st in steps]
         if skipped:
             marks = ",".join("?" * len(skipped))
             db.execute(
@@ -284,19 +425,21 @@ def claim_due(
             )
         lease_until = utc(now + lease)
         claims = []
-        for tracker_id, row in latest.items():
+        for tracker_id, step in latest.items():
             earlier = folded.get(tracker_id, [])
-            count = row["folded"] + sum(1 + r["folded"] for r in earlier)
+            count = step.folded + sum(1 + st.folded for st in earlier)
             db.execute(
                 "UPDATE steps SET state = 'claimed', claim_token = ?, lease_until = ?,"
                 " attempts = attempts + 1, folded = ? WHERE id = ?",
-                (token, lease_until, count, row["id"]),
+                (token, lease_until, count, step.id),
             )
-            row.update(state=CLAIMED, claim_token=token, attempts=row["attempts"] + 1)
-            claims.append(Claim(_step(row), token, count))
+            step.state, step.claim_token, step.attempts = CLAIMED, token, step.attempts + 1
+            step.folded = count
+            claims.append(Claim(step, token, count))
     return claims
 
 
+@guarded
 def begin_send(db: sqlite_utils.Database, claim: Claim, now: datetime, lease: timedelta) -> bool:
     """Take a claimed step in flight, if the claim still holds and its tracker is still
     open and not snoozed (call inside `immediate`), renewing the lease for the send.
@@ -315,6 +458,7 @@ def begin_send(db: sqlite_utils.Database, claim: Claim, now: datetime, lease: ti
     return cursor.rowcount == 1
 
 
+@guarded
 def mark_sent(db, claim: Claim, now: datetime, follow_up: NewStep | None = None) -> bool:
     """Mark a step in flight sent, if the claim still holds (call inside `immediate`).
 
@@ -340,6 +484,7 @@ def mark_sent(db, claim: Claim, now: datetime, follow_up: NewStep | None = None)
     return True
 
 
+@guarded
 def release(db: sqlite_utils.Database, claim: Claim) -> None:
     """Give a claim back (the notifier failed): the step is due again at once."""
     db.execute(
@@ -349,6 +494,76 @@ def release(db: sqlite_utils.Database, claim: Claim) -> None:
     )
 
 
+# --- rows set aside -------------------------------------------------------------------
+
+
+def quarantine(db, step_id: int, problem: str) -> bool:
+    """Set a step aside (call inside `immediate`): never claimed again until repaired.
+    True only the first time, so the caller logs it once."""
+    cursor = db.execute(
+        "UPDATE steps SET state = 'quarantined', problem = ?, claim_token = NULL"
+        " WHERE id = ? AND state != 'quarantined'",
+        (problem[:500], step_id),
+    )
+    return cursor.rowcount == 1
+
+
+def set_aside(db, tracker_id: int, problem: str) -> bool:
+    """Set a tracker aside (call inside `immediate`): its steps keep waiting, unclaimed.
+    True only the first time."""
+    cursor = db.execute(
+        "UPDATE trackers SET problem = ? WHERE id = ? AND problem IS NULL",
+        (problem[:500], tracker_id),
+    )
+    return cursor.rowcount == 1
+
+
+PROBLEMS = (
+    "SELECT trackers.id AS tracker_id, NULL AS step_id, trackers.owner, trackers.channel,"
+    " trackers.thread, NULL AS level, trackers.problem AS what, trackers.problem_told AS told"
+    " FROM trackers WHERE trackers.problem IS NOT NULL"
+    " UNION ALL"
+    " SELECT steps.tracker_id, steps.id, trackers.owner, trackers.channel, trackers.thread,"
+    " steps.level, steps.problem, steps.problem_told"
+    " FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
+    " WHERE steps.problem IS NOT NULL AND steps.state = 'quarantined'"
+)
+
+
+def _problem(row: dict) -> Problem:
+    level = row["level"] if type(row["level"]) is int else None
+    owner, channel, thread = (
+        v if isinstance(v, str) else None for v in (row["owner"], row["channel"], row["thread"])
+    )
+    return Problem(row["tracker_id"], row["step_id"], owner or "", channel, thread, level,
+                   str(row["what"]))  # fmt: skip
+
+
+@guarded
+def problems(db: sqlite_utils.Database, owner: str | None = None) -> list[Problem]:
+    """Trackers and steps set aside (every owner's when `owner` is None), oldest first."""
+    sql = f"SELECT * FROM ({PROBLEMS})" + (" WHERE owner = ?" if owner is not None else "")
+    rows = _rows(db, sql + " ORDER BY tracker_id, step_id", (owner,) if owner else ())
+    return [_problem(r) for r in rows]
+
+
+@guarded
+def untold(db: sqlite_utils.Database, limit: int = 20) -> list[Problem]:
+    """Problems whose owner has not been told yet."""
+    rows = _rows(db, f"SELECT * FROM ({PROBLEMS}) WHERE told = 0 LIMIT ?", (limit,))
+    return [_problem(r) for r in rows]
+
+
+@guarded
+def told(db: sqlite_utils.Database, problem: Problem) -> None:
+    """The owner has been told about `problem` (or cannot be): never again."""
+    with immediate(db):
+        if problem.step_id is None:
+            db.execute("UPDATE trackers SET problem_told = 1 WHERE id = ?", (problem.tracker_id,))
+        else:
+            db.execute("UPDATE steps SET problem_told = 1 WHERE id = ?", (problem.step_id,))
+
+
 # --- the owner's side -----------------------------------------------------------------
 
 
@@ -356,6 +571,7 @@ class InFlight(RuntimeError):
     """A nudge for this tracker is being sent right now; try again in a moment."""
 
 
+@guarded
 def resolve(
     db, tracker_id: int, actor: str, now: datetime, wait_s: float = IN_FLIGHT_WAIT_S
 ) -> bool:
@@ -374,6 +590,7 @@ def resolve(
             time.sleep(0.005)
 
 
+@guarded
 def _resolve(db, tracker_id: int, actor: str, now: datetime) -> bool:
     with immediate(db):
         if _state(db, tracker_id) != OPEN:
@@ -396,6 +613,7 @@ def _resolve(db, tracker_id: int, actor: str, now: datetime) -> bool:
     return True
 
 
+@guarded
 def reopen(db, tracker_id: int, actor: str, now: datetime) -> bool:
     """Reopen: the steps the resolve cancelled wait again (a late one is caught up)."""
     with immediate(db):
@@ -411,6 +629,7 @@ def reopen(db, tracker_id: int, actor: str, now: datetime) -> bool:
     return True
 
 
+@guarded
 def snooze(
     db, tracker_id: int, actor: str, now: datetime, until: datetime, again: NewStep | None
 ) -> bool:
@@ -429,6 +648,7 @@ def snooze(
     return True
 
 
+@guarded
 def escalated(db, tracker_id: int, actor: str, now: datetime, level: int) -> bool:
     """The owner escalated to `level`: that level and those below it are done."""
     with immediate(db):
@@ -471,6 +691,7 @@ def _waiting_at_or_below(db, tracker_id: int, level: int) -> int:
     return rows[0]["n"]
 
 
+@guarded
 def replace_waiting(db, tracker_id: int, actor: str, now: datetime, kinds: tuple[str, ...],
                     steps: list[NewStep], event: str, **detail) -> bool:  # fmt: skip
     """Cancel the waiting steps of `kinds` and schedule `steps` instead (an update logged
@@ -494,5 +715,7 @@ def replace_waiting(db, tracker_id: int, actor: str, now: datetime, kinds: tuple
 
 
 def _state(db, tracker_id: int) -> str | None:
+    if tracker_id not in INT64:
+        return None
     rows = _rows(db, "SELECT state FROM trackers WHERE id = ?", (tracker_id,))
     return rows[0]["state"] if rows else None
