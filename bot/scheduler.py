@@ -18,6 +18,17 @@ marks it sent. So:
 
 A notifier that fails (Slack down, rate limited) releases its claim: the step
 stays due and is tried again next tick, never lost.
+
+One bad row never stops the others: a step that cannot be read or rendered is
+quarantined (set aside with its problem), a tracker that cannot be read is set
+aside (its steps wait), and a notifier that raises something unexpected for
+one nudge releases it, quarantining it after QUARANTINE_AFTER attempts. Each
+is logged once with its id and its owner is told once.
+
+A nudge sent whose mark then fails (disk full, database locked) is not sent
+again: its mark is kept in memory and retried, with backoff, at the start of
+every tick, before anything is claimed; a re-claim of that step by this
+scheduler only retries the mark.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,11 +52,15 @@ from bot.reply import Reply, render_text
 from bot.tracking import follow_up, nudge_reply
 from storage import db as storage_db
 from storage import trackers as repo
-from storage.trackers import Tracker
+from storage.db import StorageError
+from storage.trackers import Problem, Tracker
 
 log = logging.getLogger(__name__)
 DEFAULT_TICK_S = 15.0
 DEFAULT_LEASE = timedelta(seconds=120)
+QUARANTINE_AFTER = 3  # attempts a nudge may fail unexpectedly before it is set aside
+MARK_RETRY_S = (0.05, 0.25)  # quick retries of a failed mark, inside the delivery
+MARK_BACKOFF_MAX_S = 30.0  # later retries, once per tick at most this far apart
 
 
 class NotifyError(RuntimeError):
@@ -90,8 +106,49 @@ class RecordingNotifier:
                 self.failures -= 1
                 raise NotifyError("recording notifier told to fail")
             stamp = datetime.now(pytz.utc)
-            self.sent.append((tracker.id, nudge.data["step_id"], nudge.data["level"], stamp))
+            if nudge.intent != "problem":
+                self.sent.append((tracker.id, nudge.data["step_id"], nudge.data["level"], stamp))
             self.replies.append(nudge)
+
+
+@dataclass
+class Unmarked:
+    """A nudge handed over whose 'sent' mark could not be written yet."""
+
+    claim: repo.Claim
+    sent_at: datetime
+    follow: repo.NewStep | None
+    tries: int = 0
+    next_try: float = 0.0  # time.monotonic()
+
+
+def problem_reply(problem: Problem) -> Reply:
+    """What the owner is told about a tracker or step set aside."""
+    part = f"a nudge (level {problem.level})" if problem.step_id else "it"
+    reply = Reply(
+        "problem",
+        f"Tracker #{problem.tracker_id}: I could not read or send {part}, so I set it aside"
+        " rather than guess. Its other nudges are not affected.",
+        facts=[("Problem", problem.what)],
+        next_steps=[
+            "Keep an eye on this escalation yourself for now.",
+            "An operator can see it with `clecbot trackers --problems`.",
+        ],
+    )
+    reply.data.update(tracker_id=problem.tracker_id, step_id=problem.step_id,
+                      level=problem.level or 0, actions=[])  # fmt: skip
+    return reply
+
+
+def addressee(problem: Problem) -> Tracker:
+    """A Tracker carrying only what a notifier needs to reach the owner (id, owner,
+    channel, thread): the stored row may be unreadable."""
+    epoch = datetime(1970, 1, 1, tzinfo=pytz.utc)
+    return Tracker(problem.tracker_id, problem.owner, problem.channel, problem.thread,
+                   kind="", refs={}, severity=None, workaround=None, title="", zone="UTC",
+                   started_at=epoch, state="open", level=problem.level or 0,
+                   snoozed_until=None, created_at=epoch, updated_at=epoch,
+                   problem=problem.what)  # fmt: skip
 
 
 def tick_seconds() -> float:
@@ -134,6 +191,7 @@ class Scheduler:
         self.stop = threading.Event()
         self._db = None
         self._thread: threading.Thread | None = None
+        self.unmarked: dict[int, Unmarked] = {}  # step id -> a sent nudge still to mark
 
     @property
     def db(self):
@@ -143,39 +201,174 @@ class Scheduler:
         return self._db
 
     def tick(self) -> int:
-        """Claim what is due now and deliver it; returns how many nudges went out."""
+        """Claim what is due now and deliver it; returns how many nudges went out.
+
+        Marks that failed earlier are retried first; one claim that fails in an
+        unexpected way is logged and the others still go out.
+        """
+        self.retry_marks()
         now = self.clock()
         token = uuid.uuid4().hex
         sent = 0
         claims = repo.claim_due(self.db, now, token, self.lease, self.batch)
         for claim in claims:
-            sent += self.deliver(claim)
+            try:
+                sent += self.deliver(claim)
+            except StorageError as exc:
+                log.warning("step %s not delivered now (lease will retry it): %s",
+                            claim.step.id, exc)  # fmt: skip
+            except Exception:
+                log.exception("step %s: unexpected failure; its lease will retry it", claim.step.id)
+        self.tell_problems()
         return sent
 
     def deliver(self, claim: repo.Claim) -> bool:
         """Take the step in flight, send it with no lock held, then mark it sent."""
+        if claim.step.id in self.unmarked:
+            return self._mark_again(claim)
         with storage_db.immediate(self.db):
             if not repo.begin_send(self.db, claim, self.clock(), self.lease):
                 return False  # resolved or snoozed meanwhile, or another scheduler took it
-            tracker = repo.get(self.db, claim.step.tracker_id)
+            try:
+                tracker = repo.get(self.db, claim.step.tracker_id)
+            except repo.Unreadable as exc:
+                self._set_aside(claim, str(exc))
+                return False
         now = self.clock()
         try:
-            self.notifier.send(
-                tracker, nudge_reply(self.k, tracker, claim.step, now, claim.skipped)
-            )
+            nudge = nudge_reply(self.k, tracker, claim.step, now, claim.skipped)
+            follow = follow_up(self.k, tracker, claim.step)
+        except Exception as exc:  # a row that cannot be rendered: set aside, not retried
+            self._quarantine(claim, f"cannot be rendered: {type(exc).__name__}: {exc}")
+            return False
+        try:
+            self.notifier.send(tracker, nudge)
         except NotifyError as exc:
             log.warning("nudge for step %s not delivered, will retry: %s", claim.step.id, exc)
             with storage_db.immediate(self.db):
                 repo.release(self.db, claim)
             return False
+        except Exception as exc:
+            self._unexpected(claim, exc)
+            return False
+        self._mark(Unmarked(claim, now, follow))
+        return True
+
+    # --- rows set aside --------------------------------------------------------------
+
+    def _quarantine(self, claim: repo.Claim, problem: str) -> None:
         with storage_db.immediate(self.db):
-            return repo.mark_sent(self.db, claim, now, follow_up(self.k, tracker, claim.step))
+            first = repo.quarantine(self.db, claim.step.id, problem)
+        if first:
+            log.error("step %s of tracker %s quarantined: %s", claim.step.id,
+                      claim.step.tracker_id, problem)  # fmt: skip
+
+    def _set_aside(self, claim: repo.Claim, problem: str) -> None:
+        """(inside a transaction) The tracker is set aside; its step waits unclaimed."""
+        first = repo.set_aside(self.db, claim.step.tracker_id, problem)
+        repo.release(self.db, claim)
+        if first:
+            log.error("tracker %s set aside: %s", claim.step.tracker_id, problem)
+
+    def _unexpected(self, claim: repo.Claim, exc: Exception) -> None:
+        """A notifier error of no known kind: released for retry, set aside when it repeats."""
+        problem = f"the notifier failed: {type(exc).__name__}: {exc}"
+        if claim.step.attempts >= QUARANTINE_AFTER:
+            self._quarantine(claim, f"{problem} (after {claim.step.attempts} attempts)")
+            return
+        log.warning("step %s: %s; will retry", claim.step.id, problem)
+        with storage_db.immediate(self.db):
+            repo.release(self.db, claim)
+
+    def tell_problems(self) -> None:
+        """Tell each owner once about their trackers or steps set aside."""
+        try:
+            found = repo.untold(self.db)
+        except StorageError as exc:
+            log.warning("cannot list problems now: %s", exc)
+            return
+        for problem in found:
+            try:
+                self.notifier.send(addressee(problem), problem_reply(problem))
+            except NotifyError:
+                continue  # Slack is down: tell them next tick
+            except Exception as exc:
+                log.error("cannot tell the owner of tracker %s about its problem: %s",
+                          problem.tracker_id, exc)  # fmt: skip
+            with contextlib.suppress(StorageError):
+                repo.told(self.db, problem)
+
+    # --- marks that must not become second sends --------------------------------------
+
+    def _mark(self, pending: Unmarked) -> bool:
+        """Mark a handed-over nudge sent; when the write fails, keep it to retry (never
+        resend it). Returns False only when the claim no longer holds."""
+        for pause in (*MARK_RETRY_S, None):
+            try:
+                with storage_db.immediate(self.db):
+                    marked = repo.mark_sent(self.db, pending.claim, pending.sent_at, pending.follow)
+            except StorageError as exc:
+                if pause is not None:
+                    time.sleep(pause)
+                    continue
+                self._keep_unmarked(pending, exc)
+                return True
+            self.unmarked.pop(pending.claim.step.id, None)
+            if not marked:
+                log.warning("step %s was sent but its claim had lapsed; not marked",
+                            pending.claim.step.id)  # fmt: skip
+            return marked
+        return True
+
+    def _keep_unmarked(self, pending: Unmarked, exc: StorageError) -> None:
+        if pending.claim.step.id not in self.unmarked:
+            log.error("step %s was sent but cannot be marked (%s); retrying the mark, not"
+                      " the send", pending.claim.step.id, exc)  # fmt: skip
+        pending.tries += 1
+        wait = min(MARK_BACKOFF_MAX_S, 2.0**pending.tries)
+        pending.next_try = time.monotonic() + wait
+        self.unmarked[pending.claim.step.id] = pending
+
+    def retry_marks(self) -> None:
+        """Retry the marks that failed, each when its backoff has passed."""
+        for pending in list(self.unmarked.values()):
+            if time.monotonic() >= pending.next_try:
+                with contextlib.suppress(StorageError):
+                    self._try_mark_once(pending)
+
+    def _try_mark_once(self, pending: Unmarked) -> None:
+        try:
+            with storage_db.immediate(self.db):
+                marked = repo.mark_sent(self.db, pending.claim, pending.sent_at, pending.follow)
+        except StorageError as exc:
+            self._keep_unmarked(pending, exc)
+            raise
+        self.unmarked.pop(pending.claim.step.id, None)
+        log.info("step %s marked sent at last (%s)", pending.claim.step.id,
+                 "ok" if marked else "its claim had lapsed")  # fmt: skip
+
+    def _mark_again(self, claim: repo.Claim) -> bool:
+        """This scheduler re-claimed a step it already sent (its mark failed past the
+        lease): take it in flight under the new claim and mark it, without sending."""
+        earlier = self.unmarked[claim.step.id]
+        with storage_db.immediate(self.db):
+            if not repo.begin_send(self.db, claim, self.clock(), self.lease):
+                self.unmarked.pop(claim.step.id, None)
+                return False
+        return self._mark(Unmarked(claim, earlier.sent_at, earlier.follow))
 
     def run(self) -> None:
-        """Tick until stopped; an error in one tick is logged, not fatal."""
+        """Tick until stopped; an error in one tick is logged, not fatal (a storage
+        fault in one line, and only when it changes)."""
+        last = ""
         while not self.stop.is_set():
             try:
                 self.tick()
+                last = ""
+            except StorageError as exc:
+                if str(exc) != last:
+                    log.error("scheduler tick failed, retrying each tick: %s", exc)
+                last = str(exc)
             except Exception:
                 log.exception("scheduler tick failed; trying again next tick")
             self.stop.wait(self.tick_s)
