@@ -410,37 +410,81 @@ def code(ctx: Context) -> Reply:
     return reply
 
 
+SEVERITY_SCOPES = {"bvoip": "AT&T BVoIP", "qwest_it": "Qwest IT trouble ticket"}
+CLEAR_LEAD = 1.25  # the best fit must beat the next by this factor to be THE severity
+
+
 def severity(ctx: Context) -> Reply:
+    """A severity named, the one a described trouble fits (with why), or the list
+    when nothing fits or a comparison is asked for."""
     q = ctx.q
     ladder = q.ladder if q.ladder in ("bvoip", "qwest_it") else None
     if ladder is None and q.severity in (3, 4):
         ladder = "qwest_it"
     if ladder is None and q.ladder == "qwest_process":
         ladder = "qwest_it"
+    reply = Reply("severity", "")
+    if q.severity is None and not _compares(q):
+        fits = routing.severity_fits(ctx.k, q.text, (ladder,) if ladder else None)
+        close = [f for f in fits if f.score > 0 and f.score * CLEAR_LEAD > fits[0].score]
+        if len(close) == 1:
+            return _severity_fit(ctx, reply, close[0])
+        if close:
+            chosen = [f.severity for f in close]
+            reply.headline = "Your words fit more than one severity; the definitions:"
+            return _severity_list(ctx, reply, chosen)
     chosen = [
         s
         for s in ctx.k.severities
         if (ladder is None or s.ladder == ladder)
         and (q.severity is None or s.level == q.severity or _compares(q))
     ]
-    reply = Reply("severity", "")
-    names = {"bvoip": "AT&T BVoIP", "qwest_it": "Qwest IT trouble ticket"}
     if not chosen:
         reply.headline = "BVoIP has severities 1 and 2; Qwest IT tickets have severities 1 to 4."
         chosen = list(ctx.k.severities)
     else:
         levels = " vs ".join(f"severity {s.level}" for s in chosen if s.ladder == chosen[0].ladder)
         scope = (
-            names[chosen[0].ladder] if len({s.ladder for s in chosen}) == 1 else "BVoIP and Qwest"
+            SEVERITY_SCOPES[chosen[0].ladder]
+            if len({s.ladder for s in chosen}) == 1
+            else "BVoIP and Qwest"
         )
         reply.headline = f"{scope} {levels}:"
+    return _severity_list(ctx, reply, chosen)
+
+
+def _severity_fit(ctx: Context, reply: Reply, fit: routing.SeverityFit) -> Reply:
+    """THE severity a trouble fits, why (the source's own lines it matches), and its source."""
+    s = fit.severity
+    quote = fit.lines[0] if fit.lines else s.definition
+    said = ", ".join(f'"{w}"' for w in fit.words)
+    because = (
+        f"you said {said}; the source: \u201c{quote}\u201d" if said else f"\u201c{quote}\u201d"
+    )
+    reply.headline = f"{SEVERITY_SCOPES[s.ladder]} {s.name}: {because}"
+    if s.definition and s.definition != quote:
+        reply.facts.append(("Definition", s.definition))
+    if s.criteria and not fit.lines:
+        reply.facts.append(("Criteria", "; ".join(s.criteria)))
+    reply.facts += [("Also matches", f"\u201c{line}\u201d") for line in fit.lines[1:3]]
+    if s.examples:
+        reply.facts.append(("Examples", "; ".join(s.examples)))
+    cite(reply, s.source)
+    return _severity_center(ctx, reply, {s.ladder})
+
+
+def _severity_list(ctx: Context, reply: Reply, chosen: list) -> Reply:
     for s in chosen:
         text = s.definition or "; ".join(s.criteria)
         if s.examples:
             text += " Examples: " + "; ".join(s.examples)
-        reply.facts.append((f"{names[s.ladder]} {s.name}", text))
+        reply.facts.append((f"{SEVERITY_SCOPES[s.ladder]} {s.name}", text))
         cite(reply, s.source)
-    ladders_named = {s.ladder for s in chosen}
+    return _severity_center(ctx, reply, {s.ladder for s in chosen})
+
+
+def _severity_center(ctx: Context, reply: Reply, ladders_named: set[str]) -> Reply:
+    """An answer about one ladder's severities names that ladder's center and its state."""
     if len(ladders_named) == 1:
         center = ctx.k.center(ctx.k.ladders[ladders_named.pop()].center)
         reply.center = center.id
@@ -513,10 +557,7 @@ def guess_severity(ctx: Context, ladder: str) -> int | None:
     """Severity from the words used (reading 7), unless stated."""
     if ctx.q.severity:
         return ctx.q.severity
-    for s in sorted(ctx.k.severities, key=lambda s: s.level):
-        if s.ladder == ladder and any(w in ctx.q.text for w in s.words):
-            return s.level
-    return None
+    return routing.severity_from_words(ctx.k, ladder, ctx.q.text)
 
 
 def owner(title: str) -> str:
@@ -524,11 +565,25 @@ def owner(title: str) -> str:
     return title.split(": ", 1)[-1]
 
 
+def step_label(step: ladders.Step) -> str:
+    """A ladder step in words; the last nudge is never dressed as a level still to come."""
+    if step.kind == "final":
+        return f"Last nudge (level {step.level}'s interval ends)"
+    return f"Level {step.level}: {owner(step.title)}"
+
+
 def _ladder_rows(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: str) -> None:
+    """Every step: the one due now, those already passed, and those still to come."""
+    current, _ = ladders.due_now(schedule, ctx.now)
     for step in schedule.steps:
-        label = f"Level {step.level}: {owner(step.title)}" if step.kind != "final" else "Last nudge"
-        state = "due" if step.due_at <= ctx.now else "at"
-        reply.rows.append((label, f"{state} {fmt_both(step.due_at, ctx.zone, zone)}"))
+        when = fmt_both(step.due_at, ctx.zone, zone)
+        if step is current:
+            state = f"due now (since {when})"
+        elif step.due_at <= ctx.now:
+            state = f"passed {when}"
+        else:
+            state = f"at {when}"
+        reply.rows.append((step_label(step), state))
 
 
 def _status_reply(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: str) -> None:
@@ -538,8 +593,14 @@ def _status_reply(ctx: Context, reply: Reply, schedule: ladders.Schedule, zone: 
     if upcoming:
         wait = fmt_span(upcoming.due_at - ctx.now)
         when = fmt_both(upcoming.due_at, ctx.zone, zone)
-        name = owner(upcoming.title)
-        reply.next_steps.append(f"Level {upcoming.level} ({name}) at {when}, in {wait}.")
+        if upcoming.kind == "final":
+            reply.next_steps.append(
+                f"Last nudge: level {upcoming.level}'s interval ends at {when}, in {wait}; "
+                f"stay on level {upcoming.level} ({owner(upcoming.title)})."
+            )
+        else:
+            name = owner(upcoming.title)
+            reply.next_steps.append(f"Level {upcoming.level} ({name}) at {when}, in {wait}.")
     _ladder_rows(ctx, reply, schedule, zone)
     reply.have_ready = list(ctx.k.ladders[schedule.ladder].have_ready)
     reply.data["level"] = current.level if current else None
@@ -731,7 +792,86 @@ def unknown(ctx: Context) -> Reply:
     return reply
 
 
+def covered_centers(k: Knowledge) -> str:
+    """What the sources cover, by carrier: "AT&T: CSC, ISCC, ...; Qwest: WSHD, CSIE"."""
+    by_carrier: dict[str, list[str]] = {}
+    for center in k.centers.values():
+        by_carrier.setdefault(center.carrier, []).append(center.id)
+    return "; ".join(f"{carrier}: {', '.join(ids)}" for carrier, ids in by_carrier.items())
+
+
+def not_covered(ctx: Context) -> Reply:
+    """A carrier or a code the sources do not cover: said plainly, with what they do cover
+    (reading 12), never an answer that happens to match a word."""
+    q, k = ctx.q, ctx.k
+    reply = Reply("not_covered", "")
+    if q.unlisted:
+        reply.headline = (
+            f"The sources do not list {q.unlisted}, so I can't say what it means or who handles it."
+        )
+        reply.facts.append(_listed_codes(k, q.unlisted))
+    else:
+        others = ", ".join(c.name for c in q.carriers if c.covers is None)
+        reply.headline = (
+            f"The sources cover AT&T and Qwest only; they say nothing about {others}, "
+            f"so I can't answer for {others}."
+        )
+        reply.facts.append(("The sources cover", covered_centers(k)))
+    reply.examples = list(EXAMPLES[:4])
+    return reply
+
+
+def _listed_codes(k: Knowledge, unlisted: str) -> tuple[str, str]:
+    """The codes of the kind asked about that the sources do list."""
+    if unlisted.startswith("CSR reject"):
+        codes = ", ".join(c.code for c in k.codes if c.kind == "csr-reject")
+        return ("CSR reject codes in the CSR guide", codes)
+    if unlisted.startswith("Qwest"):
+        codes = "; ".join(c.meaning.split(" – ")[0] for c in k.codes if c.kind.startswith("qwest"))
+        return ("Qwest codes in the Qwest source", codes)
+    prefixes = ", ".join(e.prefix for e in k.error_codes)
+    return ("Error-code prefixes in the Who-to-Call job aid", prefixes)
+
+
+def _carrier_fit(ctx: Context, reply: Reply) -> Reply:
+    """An answer from one carrier's source to a question that names only the other is no
+    answer (reading 12); an answer for a renamed carrier says the source predates the name."""
+    k, q = ctx.k, ctx.q
+    named = {c.covers for c in q.carriers if c.covers}
+    center = k.centers.get(reply.center or "")
+    if center and named and center.carrier not in named:
+        said = " and ".join(sorted(named))
+        ours = ", ".join(c.id for c in k.centers.values() if c.carrier in named)
+        out = Reply(
+            "not_covered",
+            f"The {center.id} is {center.carrier}'s, and you asked about {said}: "
+            f"for {said} the sources cover {ours}.",
+        )
+        out.facts.append(("The sources cover", covered_centers(k)))
+        out.examples = list(EXAMPLES[:4])
+        return out
+    qwest_title = k.documents.get("qwest-cmp-production-support", {}).get("title", "")
+    from_qwest = (center and center.carrier == "Qwest") or any(
+        qwest_title and src.startswith(qwest_title) for src in reply.sources
+    )
+    for carrier in q.carriers:
+        if carrier.note and from_qwest and ("Note", carrier.note) not in reply.facts:
+            reply.facts.append(("Note", carrier.note))
+    return reply
+
+
+def _carrier_checked(composer):
+    """`composer`, with its answer checked against the carriers the question names."""
+
+    def compose_checked(ctx: Context) -> Reply:
+        return _carrier_fit(ctx, composer(ctx))
+
+    compose_checked.__doc__ = composer.__doc__
+    return compose_checked
+
+
 COMPOSERS = {
+    "not_covered": not_covered,
     "who_handles": who_handles,
     "hours": hours,
     "code": code,
@@ -742,3 +882,4 @@ COMPOSERS = {
     "help": help_,
     "unknown": unknown,
 }
+COMPOSERS = {intent: _carrier_checked(composer) for intent, composer in COMPOSERS.items()}

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 
 from bot.knowledge import routing
-from bot.knowledge.model import Code, ErrorCode, Knowledge
+from bot.knowledge.model import Carrier, Code, ErrorCode, Knowledge
 from bot.moments import Moment, read_moment
 
 SLANG = {
@@ -160,15 +160,29 @@ WORKAROUND_NO_RE = re.compile(
 )
 WORKAROUND_RE = re.compile(r"\bwork\s*-?\s*arounds?\b")
 
-LADDER_WORDS = (
-    ("bvoip", re.compile(r"\b(bvoip|b-voip|business voip|business voice over ip|ip flexible reach|"
-                         r"flexible reach|ipfr|aots)\b")),
-    ("qwest_process", re.compile(r"\b(csie|process trouble|process issue|process ticket|"
-                                 r"call center database|wsd tier|service manager)\b")),
-    ("qwest_it", re.compile(r"\b(qwest|wshd|wholesale systems help desk|it trouble|it ticket|"
-                            r"help desk|helpdesk)\b")),
-    ("csr", re.compile(r"\b(csr|csrs|csir|customer service record|customer service records)\b")),
-)  # fmt: skip
+LADDER_ORDER = ("bvoip", "qwest_process", "qwest_it", "csr")  # the first ladder named wins
+# Codes the sources do not list: an error code said as one ("error code XZ123"), a reject
+# code, a Qwest code. Said so, never routed by a lucky word (reading 12).
+CODE_WORD_RE = re.compile(
+    r"\b(error|err|code|codes|reject|rejects|rejected|rejection|rej|fatal|edit)\b"
+)
+REJECT_WORD_RE = re.compile(r"\b(reject|rejects|rejected|rejection|rej)\b")
+# A number is a count, a level or an id, not a code, when a unit follows it or a
+# level/id word comes before it: "3 business days", "called 2 times", "level 3", "tier 2".
+UNIT_AFTER_RE = re.compile(
+    r"\s*(?:business|biz|days?|hours?|hrs?|h|minutes?|mins?|m|secs?|seconds?|times|x|am|pm|"
+    r"a\.m|p\.m|weeks?|wks?|levels?|tiers?|pages?|users?|calls?|orders?|lines?|tickets?|"
+    r"people|sites?|locations?|st|nd|rd|th|%|:\d)(?![a-z])"
+)
+ID_BEFORE_RE = re.compile(
+    r"(?:level|lvl|lv|tier|sev|severity|priority|pri|p|s|ticket|tkt|case|pon|btn|aots|#|in|"
+    r"for|last|past|every|after|within|than|about|around|over|under|page|step|option|opt|"
+    r"prompt|press|ext|extension|version|ver|v|release|number|no\.?|tn|dial|call)\s*$"
+)
+NOT_A_CODE = frozenset(
+    {"for", "is", "of", "on", "mean", "means", "meaning", "that", "what", "they"}
+)
+RENAMED_FROM_RE = re.compile(r"\b(port(s|ing|ed)?|lnp|win\s*back|winback|moving|switching|left)\b")
 
 
 @dataclass
@@ -195,6 +209,9 @@ class Question:
     level: int | None = None
     matches: list[routing.Match] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)
+    carriers: list[Carrier] = field(default_factory=list)  # carriers named as the subject
+    unlisted: str | None = None  # a code asked about that the sources do not list
+    symptom: str | None = None  # the trouble that named the ladder, when no product word did
 
 
 @cache
@@ -263,6 +280,8 @@ def _error_code(k: Knowledge, text: str) -> tuple[ErrorCode | None, str | None, 
         letters, gap, digits = m.groups()
         if (gap and letters in NOT_ERROR_LETTERS) or (letters + digits) in NOT_ERROR_CODES:
             continue
+        if gap == " " and not CODE_WORD_RE.search(text):
+            continue  # "room b 12", "d 45": letters and a number apart are a code only if said so
         row = routing.error_code(k, letters)
         if row:
             return row, (letters + digits).upper(), text[: m.start()] + " " + text[m.end() :]
@@ -287,14 +306,107 @@ def _severity(text: str) -> int | None:
     return None
 
 
-def _ladder(text: str, centers: list[str]) -> str | None:
-    for ladder, pattern in LADDER_WORDS:
+@cache
+def _ladder_words(k: Knowledge) -> tuple[tuple[str, re.Pattern], ...]:
+    """Each ladder's product and ticket names (data), in LADDER_ORDER; a carrier that
+    covers Qwest (CenturyLink, Lumen) names Qwest's IT ladder as "qwest" does."""
+    out = []
+    for ladder_id in LADDER_ORDER:
+        words = list(k.ladders[ladder_id].words)
+        if ladder_id == "qwest_it":
+            words += [w for c in k.carriers if c.covers == "Qwest" for w in c.words]
+        body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        out.append((ladder_id, re.compile(rf"(?<![\w&])({body})(?![\w&])")))
+    return tuple(out)
+
+
+def _ladder(k: Knowledge, text: str, centers: list[str]) -> str | None:
+    """The ladder a text names: by product or ticket word, else by its center."""
+    for ladder, pattern in _ladder_words(k):
         if pattern.search(text):
             if ladder == "qwest_it" and re.search(r"\bprocess\b", text):
                 return "qwest_process"
             return ladder
-    by_center = {"BVOIP": "bvoip", "WSHD": "qwest_it", "CSIE": "qwest_process", "CSR-CENTER": "csr"}
+    by_center = {lad.center: lad.id for lad in k.ladders.values()}
     return next((by_center[c] for c in centers if c in by_center), None)
+
+
+def _symptom(k: Knowledge, text: str) -> tuple[str, str] | None:
+    """(ladder, symptom) for a trouble described with no product word: "one way audio"."""
+    flat = routing.flat(text)
+    for ladder_id in LADDER_ORDER:
+        if said := routing.said(k.ladders[ladder_id].symptoms, flat):
+            return ladder_id, said[0]
+    return None
+
+
+def _carriers(k: Knowledge, lowered: str) -> list[Carrier]:
+    """Carriers named as the subject (reading 12). Another carrier named as where a port
+    comes from ("porting from verizon to at&t") is history, not the subject."""
+    found = []
+    for carrier in k.carriers:
+        for word in carrier.words:
+            for m in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", lowered):
+                before = lowered[: m.start()]
+                if (
+                    carrier.covers is None
+                    and re.search(r"\bfrom\s+(the\s+)?$", before)
+                    and (RENAMED_FROM_RE.search(lowered))
+                ):
+                    continue
+                if carrier not in found:
+                    found.append(carrier)
+    return found
+
+
+def code_numbers(text: str) -> list[str]:
+    """Numbers of one to three digits that may be codes: not counts ("3 business days",
+    "called 2 times"), not levels ("level 3", "tier 2"), not times, not ids."""
+    out = []
+    for m in REJECT_RE.finditer(text):
+        if UNIT_AFTER_RE.match(text, m.end()) or ID_BEFORE_RE.search(text, 0, m.start()):
+            continue
+        out.append(m.group(1))
+    return out
+
+
+def _reject(k: Knowledge, text: str) -> tuple[Code | None, str | None]:
+    """A CSR reject code asked about, or the words of one the CSR guide does not list.
+
+    A number is a reject code only when the text says reject or code (or is the number
+    alone, "501?"); "3 business days for a csr" and "ticket 002345" are not."""
+    bare = re.fullmatch(r"\W*(\d{3})\W*", text)
+    rejecty = REJECT_WORD_RE.search(text) or re.search(r"\bcodes?\b", text)
+    if not (bare or rejecty):
+        return None, None
+    numbers = code_numbers(text)
+    for number in numbers:
+        if found := routing.code(k, "csr-reject", number):
+            return found, None
+    csr = re.search(r"\b(csr|csrs|csir)\b", text)
+    if numbers and (REJECT_WORD_RE.search(text) or csr):
+        return None, f"CSR reject code {numbers[0].zfill(3)}"
+    return None, None
+
+
+def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | None:
+    """An error code with a prefix the Who-to-Call job aid does not list, or a Qwest code
+    the Qwest source does not list, said as a code."""
+    if not CODE_WORD_RE.search(text):
+        return None
+    for m in ERROR_CODE_RE.finditer(text):
+        letters, gap, digits = m.groups()
+        if letters in NOT_ERROR_LETTERS or (letters + digits) in NOT_ERROR_CODES:
+            continue
+        if routing.error_code(k, letters) is None:
+            return f"error code {(letters + digits).upper()}"
+    if m := re.search(r"\b(error|err|fatal)\s+(?:code\s+)?([a-z]{0,3}\d{2,6}[a-z]?)\b", text):
+        return f"error code {m.group(2).upper()}"  # "error code 1234": no letter prefix at all
+    qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\bwshd|csie\b", text)
+    said = re.search(r"\bcodes?\s+['\"]?([\w-]+)", text) if qwest else None
+    if said and said.group(1) not in NOT_A_CODE:
+        return f"Qwest code {said.group(1).upper()}"
+    return None
 
 
 def _level_titled(k: Knowledge, ladder_id: str, phrase: str) -> int | None:
@@ -304,8 +416,29 @@ def _level_titled(k: Knowledge, ladder_id: str, phrase: str) -> int | None:
     return titled[0] if titled else None
 
 
+def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> None:
+    """Carriers named, a code the sources do not list, and a ladder named by its trouble
+    alone ("one way audio", "customers can't call in") when nothing else routes the text."""
+    q.carriers = _carriers(k, lowered)
+    if not (q.error_code or q.reject or q.disposition):
+        q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
+    routed = q.ladder or q.matches or q.centers or q.reqtyp
+    if not routed and (found := _symptom(k, q.text)):
+        q.ladder, q.symptom = found
+
+
+def not_covered(q: Question) -> bool:
+    """The question is about a carrier the sources do not cover, with none they do, or
+    about a code they do not list (reading 12)."""
+    if q.unlisted:
+        return True
+    return any(c.covers is None for c in q.carriers) and not any(c.covers for c in q.carriers)
+
+
 def _intent(q: Question) -> str:
     t = q.text
+    if not_covered(q):
+        return "not_covered"
     has_subject = bool(
         q.centers or q.matches or q.reqtyp or q.error_code or q.reject or q.disposition
     )
@@ -362,12 +495,8 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
     for match in matches:
         if match.kind == "center" and match.target not in centers:
             centers.append(match.target)
-    reject = disposition = None
-    bare = re.fullmatch(r"\W*(\d{3})\W*", text)  # "501?": a known reject code alone
-    if bare or re.search(r"\b(reject|rej|rejected|csr|csir|code)\b", text):
-        for m in REJECT_RE.finditer(text):
-            if reject := routing.code(k, "csr-reject", m.group(1)):
-                break
+    disposition = None
+    reject, unlisted = _reject(k, text)
     for match in matches:
         if match.kind == "code" and match.target.startswith("qwest-"):
             disposition = routing.lookup(k, "code", match.target)
@@ -400,7 +529,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         reject=reject,
         disposition=disposition,
         severity=severity,
-        ladder=_ladder(text, centers),
+        ladder=_ladder(k, text, centers),
         workaround=workaround,
         level=level,
         matches=[m for m in matches if m.kind != "center"],
@@ -413,5 +542,6 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
             q.level = int(lv) if q.ladder == ladder_id else _level_titled(k, q.ladder, match.phrase)
     if q.ladder == "qwest_it" and re.search(r"\btiers?\b", text):
         q.ladder = "qwest_process"  # the five tiers are the process-trouble ladder
+    _entities(k, q, lowered, unlisted)
     q.intent = _intent(q)
     return q

@@ -213,9 +213,15 @@ PHRASE_GAP = 2  # other words allowed between two words of a phrase ("no inbound
 def phrase_pattern(phrase: str) -> re.Pattern:
     """`phrase` with its words in order, up to PHRASE_GAP other words between each two:
     "no inbound calls" meets "no inbound or outbound calls"; hyphens count as spaces."""
-    words = flat(phrase).split()
+    words = [_plural(w) for w in flat(phrase).split()]
     gap = rf"(?:\W+[\w&']+){{0,{PHRASE_GAP}}}?\W+"
-    return re.compile(r"(?<![\w&])" + gap.join(re.escape(w) for w in words) + r"(?![\w&])")
+    return re.compile(r"(?<![\w&])" + gap.join(words) + r"(?![\w&])")
+
+
+def _plural(word: str) -> str:
+    """A word, singular or plural: "calls" meets "call" (typo correction may drop an s)."""
+    base = word[:-1] if word.endswith("s") and len(word) > 3 and not word.endswith("ss") else word
+    return re.escape(base) + "s?"
 
 
 def flat(text: str) -> str:
@@ -225,7 +231,7 @@ def flat(text: str) -> str:
 
 def said(phrases: tuple[str, ...], text: str) -> tuple[str, ...]:
     """The phrases of `phrases` said in `text` (already `flat`), longest first."""
-    hits = [p for p in phrases if phrase_pattern(p).search(text)]
+    hits = dict.fromkeys(flat(p) for p in phrases if phrase_pattern(p).search(text))
     return tuple(sorted(hits, key=lambda p: -len(p.split())))
 
 
