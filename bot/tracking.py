@@ -389,7 +389,10 @@ def snooze_until(text: str, s: Session) -> datetime | None:
 
 
 def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
-    until = snooze_until(rest, s) if rest.strip() else s.now + timedelta(hours=1)
+    try:
+        until = snooze_until(rest, s) if rest.strip() else s.now + timedelta(hours=1)
+    except OverflowError:  # '99999999999h': past any date there is
+        return _refusal("I snooze for a week at most.")
     if until is None or until <= s.now:
         return _refusal("Snooze for how long? Say 'snooze 12 30m', '1h', '2h' or 'until 3pm'.")
     if until > s.now + timedelta(days=7):
