@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import pytz
 import sqlite_utils
 
-from bot.knowledge import ladders
+from bot.knowledge import ladders, routing
 from bot.knowledge.model import Knowledge
 from bot.reply import Reply
 from bot.timefmt import fmt_both, fmt_span, fmt_time
@@ -44,10 +44,15 @@ SNOOZE_CHOICES = (
 )
 ACTIONS = ("escalated", "resolved", "snooze")
 
+# Reading 13: filler and politeness in front of the verb change nothing ("pls track",
+# "can you keep an eye on"); the ladder the rest names decides what is tracked.
+FILLER = r"(?:(?:please|pls|plz|can you|could you|would you|will you|hey|hi|ok|okay|bot)[\s,]+)*"
 CREATE_RE = re.compile(
-    r"^\s*(track|tracking|start (a )?(timer|tracker)|watch|remind me|set (a )?reminder|"
-    r"new tracker|open (a )?tracker)\b"
+    rf"^\s*{FILLER}(track|tracking|start (a |the )?(timer|tracker|clock)|watch|monitor|"
+    r"keep (an eye|tabs) on|follow up on|remind me|set (a |up a )?reminder|new tracker|"
+    r"open (a )?tracker)\b"
 )
+REMIND_RE = re.compile(r"\bremind me\b|\breminder\b")
 LIST_RE = re.compile(
     r"^\s*((list|show)( me)?( all)?( my)? (trackers|timers|escalations|reminders)|"
     r"my (open )?(trackers|timers|escalations|reminders)|trackers|timers|list|"
@@ -191,10 +196,11 @@ def csie_status_step(k: Knowledge, after: datetime) -> NewStep:
 
 
 def create(s: Session, q: Question) -> Reply:
-    low = q.text
-    if re.search(r"\bremind me\b|\breminder\b", low):
-        return _create_reminder(s, q)
     kind = _kind(q)
+    if REMIND_RE.search(q.text) and (kind is None or _ahead(s, q)):
+        # a reminder names no ladder, or a time still to come ("remind me at 3pm about
+        # the CSR"); "remind me about the bvoip trouble reported at 10am" is a tracker
+        return _create_reminder(s, q)
     if kind is None:
         return _refusal(
             "Which escalation should I track? Say, for example:",
@@ -251,6 +257,10 @@ def create(s: Session, q: Question) -> Reply:
     return reply
 
 
+def _ahead(s: Session, q: Question) -> bool:
+    return q.moment.stated and q.moment.at > s.now + timedelta(minutes=1)
+
+
 def _kind(q: Question) -> str | None:
     if q.ladder in ("csr", "bvoip", "qwest_it", "qwest_process"):
         return q.ladder
@@ -262,10 +272,7 @@ def _kind(q: Question) -> str | None:
 
 
 def _severity_from_words(k: Knowledge, q: Question, ladder: str) -> int | None:
-    for sev in sorted((s for s in k.severities if s.ladder == ladder), key=lambda s: s.level):
-        if any(re.search(rf"\b{re.escape(w)}\b", q.text) for w in sev.words):
-            return sev.level
-    return None
+    return routing.severity_from_words(k, ladder, q.text)
 
 
 def _refs(q: Question) -> dict:
@@ -536,20 +543,52 @@ def tracker_reply(
     state = "resolved" if tracker.state == repo.RESOLVED else "open"
     head = f"{headline_prefix} #{tracker.id}: {tracker.title} ({state})".strip()
     reply = Reply("tracker", head)
+    due, ahead = due_and_ahead(tracker, now)
     for st in tracker.steps:
-        label = _step_label(st)
-        when = fmt_both(st.due_at, zone, ladder_zone)
-        reply.rows.append((label, f"{when} [{st.state}]"))
-    nxt = tracker.next_step()
+        state = st.state
+        if st.state == repo.PENDING and st.due_at <= now:
+            state = "due now" if st is due else "passed"
+        reply.rows.append((_step_label(st), f"{fmt_both(st.due_at, zone, ladder_zone)} [{state}]"))
     if tracker.snoozed_until and tracker.snoozed_until > now:
         reply.facts.append(("Snoozed until", fmt_time(tracker.snoozed_until, zone)))
-    if nxt and tracker.state == repo.OPEN:
+    if tracker.state == repo.OPEN and due:
+        # made (or shown) after some levels passed: the level due now comes first
+        since = fmt_both(due.due_at, zone, ladder_zone)
+        reply.headline += f" {_due_words(due)} is due now (since {since})."
+        reply.facts.append(("Due now", f"{_step_label(due)}, since {since}"))
+        reply.contacts = [_contact_line(c) for c in due.contacts]
+    if tracker.state == repo.OPEN and ahead:
         reply.facts.append(
-            ("Next", f"{_step_label(nxt)} {fmt_both(nxt.due_at, zone, ladder_zone)}")
+            ("Next", f"{_step_label(ahead)} {fmt_both(ahead.due_at, zone, ladder_zone)}")
         )
-        reply.contacts = [_contact_line(c) for c in nxt.contacts]
+        reply.contacts = reply.contacts or [_contact_line(c) for c in ahead.contacts]
     reply.data.update(tracker_json(tracker, zone))
     return reply
+
+
+def due_and_ahead(tracker: Tracker, now: datetime) -> tuple[repo.Step | None, repo.Step | None]:
+    """The latest waiting step already due at `now`, and the first still to come."""
+    waiting = [st for st in tracker.steps if st.state in (repo.PENDING, repo.CLAIMED, repo.SENDING)]
+    due = [st for st in waiting if st.due_at <= now]
+    ahead = [st for st in waiting if st.due_at > now]
+    latest = max(due, key=lambda st: st.due_at) if due else None
+    return latest, (min(ahead, key=lambda st: st.due_at) if ahead else None)
+
+
+DUE_WORDS = {
+    "final": "The last nudge",
+    "update": "An update from Qwest",
+    "response": "Tier 1's 2-hour response",
+    "closure": "The closure-window nudge",
+    "reminder": "The reminder",
+}
+
+
+def _due_words(st: repo.Step) -> str:
+    """A due step as the subject of a sentence: "Level 2 (Team Manager)", "The last nudge"."""
+    if st.kind in ("escalate", "snoozed"):
+        return f"Level {st.level} ({_owner(st.title)})"
+    return DUE_WORDS.get(st.kind, st.title)
 
 
 def tracker_json(tracker: Tracker, zone: str) -> dict:
@@ -616,7 +655,7 @@ def _ladder_zone(k: Knowledge, kind: str) -> str:
 
 def _step_label(st: repo.Step) -> str:
     return {
-        "final": "Last nudge",
+        "final": f"Last nudge (level {st.level}'s interval ends)",
         "update": "Update due",
         "response": "Response due",
         "closure": "Closure window",
