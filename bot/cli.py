@@ -2,20 +2,34 @@
 
 A thin adapter: it reads the clock and the environment, then hands text, zone
 and instant to the conversation, and renders the Reply as text or JSON.
+
+The edge is checked here, once: every line and argument is typed, sized,
+ranged and made valid UTF-8 before anything else sees it. In `--jsonl` a bad
+line gets one `{"error": ...}` line and the loop goes on (exit 0 at the end of
+input); a single command prints one line to stderr and exits non-zero. No
+input ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import pytz
 
+from storage.db import FIRST_YEAR, LAST_YEAR, StorageError
+
 DEFAULT_TZ = "America/Chicago"
+MAX_TEXT = 4000  # characters in one question or tracker line
+MAX_FIELD = 200  # characters in a zone, instant or user id
+MAX_LINE = 64 * 1024  # bytes in one --jsonl line
+log = logging.getLogger(__name__)
 
 
 def default_zone() -> str:
@@ -26,8 +40,26 @@ class InputError(ValueError):
     """Bad input from the user: the message is shown as it is."""
 
 
+def clean(text: str) -> str:
+    """Text made valid UTF-8: lone surrogates and undecodable bytes become U+FFFD, NULs go."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "")
+
+
+def checked_text(text: object, what: str = "text", limit: int = MAX_TEXT) -> str:
+    """A string field from outside, typed, sized and cleaned."""
+    if not isinstance(text, str):
+        raise InputError(f"{what!r} must be a string, not {type(text).__name__}")
+    if len(text) > limit:
+        raise InputError(f"{what!r} is too long ({len(text)} characters; at most {limit})")
+    return clean(text)
+
+
+def _optional(value: object, what: str) -> str | None:
+    return None if value is None else checked_text(value, what, MAX_FIELD)
+
+
 def parse_zone(name: str | None) -> str:
-    name = (name or default_zone()).strip()
+    name = (_optional(name, "tz") or default_zone()).strip()
     if name not in pytz.all_timezones_set:
         raise InputError(f"unknown time zone {name!r}: use an IANA name like America/Chicago")
     return name
@@ -46,17 +78,38 @@ def parse_at(text: str | None, zone: str) -> datetime:
     return at
 
 
+def moment_at(text: object, zone: str) -> datetime:
+    """`at` from outside: a string read by parse_at, within the years 1970-2100."""
+    text = _optional(text, "at")
+    try:
+        at = parse_at(text, zone)
+        year = at.astimezone(pytz.utc).year
+    except OverflowError:
+        year = 0  # beyond what a datetime holds in UTC: out of range below
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"'at' must be ISO 8601 like 2026-11-23T10:00:00-06:00: {text!r}") from exc
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(
+            f"'at' must fall in the years {FIRST_YEAR}-{LAST_YEAR}, like 2026-11-23T10:00:00-06:00"
+        )
+    return at
+
+
 def track_one(text: str, at: str | None, tz: str | None, user: str | None = None, db=None) -> dict:
     """One line of the tracker conversation to its JSON reply (the `track` contract)."""
     from bot.conversation import respond
     from bot.reply import to_json
     from storage.db import connect
 
+    text = checked_text(text)
     zone = parse_zone(tz)
-    moment = parse_at(at, zone)
+    moment = moment_at(at, zone)
+    user = _optional(user, "user") or default_user()
     db = db if db is not None else connect()
     # `clecbot track` always means the trackers
-    reply = respond(text, at=moment, tz=zone, user=user or default_user(), db=db, tracker=True)
+    reply = respond(text, at=moment, tz=zone, user=user, db=db, tracker=True)
     out = to_json(reply)
     out.setdefault("id", None)
     out.setdefault("kind", None)
@@ -74,31 +127,73 @@ def ask_one(text: str, at: str | None, tz: str | None, user: str | None = None) 
     from bot.conversation import answer
     from bot.reply import to_json
 
+    text = checked_text(text)
     zone = parse_zone(tz)
-    moment = parse_at(at, zone)
-    return to_json(answer(text, at=moment, tz=zone, user=user))
+    moment = moment_at(at, zone)
+    return to_json(answer(text, at=moment, tz=zone, user=_optional(user, "user")))
 
 
-def run_jsonl(stdin: TextIO, stdout: TextIO, track: bool = False) -> int:
+class LineTooLong(InputError):
+    """A --jsonl line over MAX_LINE bytes (read no further than the limit)."""
+
+
+def jsonl_lines(stdin: TextIO | BinaryIO) -> Iterator[str | LineTooLong]:
+    """The lines of `stdin` as valid text, read as bytes so no encoding error or
+    endless line can stop the loop; a line too long is skipped to its end."""
+    source = getattr(stdin, "buffer", stdin)
+    while line := source.readline(MAX_LINE + 1):
+        if isinstance(line, str):
+            line = line.encode("utf-8", "surrogatepass")
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            _skip_rest(source)
+            yield LineTooLong(f"line longer than {MAX_LINE} bytes: send one question per line")
+            continue
+        yield clean(line.decode("utf-8", "replace"))
+
+
+def _skip_rest(source: TextIO | BinaryIO) -> None:
+    while rest := source.readline(MAX_LINE):
+        if rest.endswith(b"\n" if isinstance(rest, bytes) else "\n"):
+            return
+
+
+def jsonl_reply(line: str, one) -> dict:
+    """One --jsonl line to its reply; every failure is an {"error": ...} (never raised)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"}
+    except RecursionError:
+        return {"error": "JSON nested too deeply: send one flat object per line"}
+    if not isinstance(obj, dict) or "text" not in obj:
+        return {"error": 'each line must be a JSON object with a "text" string'}
+    try:
+        return one(obj["text"], obj.get("at"), obj.get("tz"), obj.get("user"))
+    except (InputError, StorageError, ValueError) as exc:
+        return {"error": str(exc)}
+    except Exception as exc:
+        log.error("--jsonl line failed: %s: %s", type(exc).__name__, exc)
+        return {"error": f"could not handle this line ({type(exc).__name__}); it is logged"}
+
+
+def run_jsonl(stdin: TextIO | BinaryIO, stdout: TextIO, track: bool = False) -> int:
     """One JSON object in per line, one out, in order; a bad line gets {"error": ...}."""
     db = None
     if track:
         from storage.db import connect
 
         db = connect()
-    for line in stdin:
-        if not line.strip():
+
+    def one(text, at, tz, user):
+        return track_one(text, at, tz, user, db=db) if track else ask_one(text, at, tz, user)
+
+    for line in jsonl_lines(stdin):
+        if isinstance(line, LineTooLong):
+            out = {"error": str(line)}
+        elif not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise InputError('each line must be a JSON object with a "text" string')
-            args = (obj["text"], obj.get("at"), obj.get("tz"), obj.get("user"))
-            out = track_one(*args, db=db) if track else ask_one(*args)
-        except json.JSONDecodeError as exc:
-            out = {"error": f"not valid JSON: {exc.msg}"}
-        except InputError as exc:
-            out = {"error": str(exc)}
+        else:
+            out = jsonl_reply(line, one)
         stdout.write(json.dumps(out) + "\n")
         stdout.flush()
     return 0
