@@ -211,7 +211,8 @@ class FakeSlack:
             self._state.faults.setdefault(method, []).append(fault)
 
     def slow(self, method: str, seconds: float) -> None:
-        """Delay every answer to `method` by `seconds` (0 to undo). Others stay fast."""
+        """Delay every answer to `method` by `seconds` (0 to undo). Others stay fast.
+        "response_url:*" delays every response_url."""
         with self._state.lock:
             self._state.delays[method] = seconds
 
@@ -233,7 +234,9 @@ class FakeSlack:
                     queue.pop(0)
                 self._state.faults_served[call.method] += 1
                 call.status = fault.status
-            return fault, self._state.delays.get(call.method, 0.0)
+            delays = self._state.delays
+            family = call.method.split(":", 1)[0] + ":*"  # "response_url:*" covers every name
+            return fault, delays.get(call.method, delays.get(family, 0.0))
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         """Slack's success reply for a Web API method."""

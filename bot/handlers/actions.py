@@ -14,52 +14,94 @@ from bot.conversation import answer
 from bot.handlers import ids
 from bot.handlers.blocks import fallback, reply_blocks, settled_blocks
 from bot.handlers.context import Deps, converse
+from bot.handlers.edge import (
+    Unreadable,
+    ack_at_once,
+    first_delivery,
+    reported,
+    said_text,
+    slack_id,
+)
 
 SNOOZE = re.compile(rf"^{ids.ACTION_SNOOZE}_(30m|1h|2h)$")
+NUDGE_VALUE = re.compile(r"^([0-9]{1,12}):([0-9]{1,3})(?::(30m|1h|2h))?$")
 
 
 def verb_for(action_id: str, value: str) -> str:
     """A button as the words a user would type: "escalated 12 to level 2", "snooze 12 1h"."""
-    tracker_id, level, *rest = value.split(":")
+    found = NUDGE_VALUE.match(value if isinstance(value, str) else "")
+    if not found:
+        raise Unreadable("I could not read that button; please use the newest message.")
+    tracker_id, level, snooze = found.groups()
     if action_id == ids.ACTION_ESCALATED:
         return f"escalated {int(tracker_id)} to level {int(level)}"
     if action_id == ids.ACTION_RESOLVED:
         return f"resolved {int(tracker_id)}"
-    return f"snooze {int(tracker_id)} {rest[0]}"
+    return f"snooze {int(tracker_id)} {snooze or '30m'}"
+
+
+def _shared(value: object) -> dict:
+    """The question a Share button carries: {"q", "at", "tz"}, all text."""
+    try:
+        asked = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        asked = None
+    if not isinstance(asked, dict) or not all(
+        isinstance(asked.get(k), str) for k in ("q", "at", "tz")
+    ):
+        raise Unreadable("I could not read that button; please ask again.")
+    return {**asked, "q": said_text(asked["q"])}
 
 
 def register(app, deps: Deps) -> None:
-    @app.action(ids.ACTION_ESCALATED)
-    @app.action(ids.ACTION_RESOLVED)
-    @app.action(SNOOZE)
-    def nudge_button(ack, body, action, client, respond):
-        ack()
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or body["container"].get("channel_id")
-        said = converse(
-            deps, client, verb_for(action["action_id"], action["value"]), user, channel=channel
-        )
-        if said.reply.intent == "tracker_error":  # not theirs, or stale: tell only them
-            respond(response_type="ephemeral", replace_original=False, text=fallback(said.reply))
+    def nudge_button(body, context, client, respond):
+        if not first_delivery(deps, context):
             return
-        outcome = said.reply.headline.split(" #", 1)[0]
-        client.chat_update(
-            channel=channel,
-            ts=body["container"]["message_ts"],
-            text=fallback(said.reply),
-            blocks=settled_blocks(said.reply, outcome, user),
-        )
 
-    @app.action(ids.ACTION_SHARE)
-    def share(ack, action, respond):
-        ack()
-        asked = json.loads(action["value"])
+        def tell(text: str) -> None:
+            respond(response_type="ephemeral", replace_original=False, text=text)
+
+        with reported("button", body, tell) as progress:
+            action = (body.get("actions") or [{}])[0]
+            user = slack_id((body.get("user") or {}).get("id"))
+            container = body.get("container") or {}
+            channel = slack_id(
+                (body.get("channel") or {}).get("id") or container.get("channel_id"), "channel"
+            )
+            verb = verb_for(action.get("action_id"), action.get("value"))
+            said = converse(deps, client, verb, user, channel=channel)
+            progress.done()
+            if said.reply.intent == "tracker_error":  # not theirs, or stale: tell only them
+                tell(fallback(said.reply))
+                return
+            outcome = said.reply.headline.split(" #", 1)[0]
+            client.chat_update(
+                channel=channel,
+                ts=container.get("message_ts"),
+                text=fallback(said.reply),
+                blocks=settled_blocks(said.reply, outcome, user),
+            )
+
+    def share(body, context, respond):
+        if not first_delivery(deps, context):
+            return
+
+        def tell(text: str) -> None:
+            respond(response_type="ephemeral", replace_original=False, text=text)
+
         from bot.cli import parse_at
 
-        reply = answer(asked["q"], at=parse_at(asked["at"], asked["tz"]), tz=asked["tz"], k=deps.k)
-        respond(
-            response_type="in_channel",
-            replace_original=False,
-            text=fallback(reply),
-            blocks=reply_blocks(reply),
-        )
+        with reported("share", body, tell):
+            asked = _shared((body.get("actions") or [{}])[0].get("value"))
+            at = parse_at(asked["at"], asked["tz"])
+            reply = answer(asked["q"], at=at, tz=asked["tz"], k=deps.k)
+            respond(
+                response_type="in_channel",
+                replace_original=False,
+                text=fallback(reply),
+                blocks=reply_blocks(reply),
+            )
+
+    for action_id in (ids.ACTION_ESCALATED, ids.ACTION_RESOLVED, SNOOZE):
+        app.action(action_id)(ack=ack_at_once, lazy=[nudge_button])
+    app.action(ids.ACTION_SHARE)(ack=ack_at_once, lazy=[share])

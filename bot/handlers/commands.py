@@ -7,6 +7,14 @@ import re
 from bot.handlers import ids
 from bot.handlers.blocks import fallback, share_blocks
 from bot.handlers.context import Deps, converse
+from bot.handlers.edge import (
+    ack_at_once,
+    first_delivery,
+    optional_id,
+    reported,
+    said_text,
+    slack_id,
+)
 
 ALIASES = ((re.compile(r"^\s*(list|ls|trackers)\s*$", re.I), "my trackers"),)
 
@@ -20,20 +28,28 @@ def command_text(text: str) -> str:
 
 
 def register(app, deps: Deps) -> None:
-    @app.command(ids.COMMAND)
-    def clec(ack, command, respond, client):
-        ack()  # within 3 seconds; the work happens after
-        said = converse(
-            deps,
-            client,
-            command_text(command.get("text", "")),
-            command["user_id"],
-            channel=command.get("channel_id"),
-        )
-        respond(
-            response_type="ephemeral",
-            text=fallback(said.reply),
-            blocks=share_blocks(
-                said.reply, command.get("text", ""), said.at.isoformat(), said.zone
-            ),
-        )
+    def clec(body, context, client, respond):
+        """After the ack (Slack wants it within 3 seconds): the conversation, then the reply."""
+        if not first_delivery(deps, context):
+            return
+
+        def tell(text: str) -> None:
+            respond(response_type="ephemeral", replace_original=False, text=text)
+
+        with reported("command", body, tell) as progress:
+            text = said_text(body.get("text"))
+            said = converse(
+                deps,
+                client,
+                command_text(text),
+                slack_id(body.get("user_id")),
+                channel=optional_id(body.get("channel_id")),
+            )
+            progress.done()
+            respond(
+                response_type="ephemeral",
+                text=fallback(said.reply),
+                blocks=share_blocks(said.reply, text, said.at.isoformat(), said.zone),
+            )
+
+    app.command(ids.COMMAND)(ack=ack_at_once, lazy=[clec])

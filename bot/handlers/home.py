@@ -5,14 +5,23 @@ from __future__ import annotations
 from bot.conversation import EXAMPLES
 from bot.handlers.blocks import home_view
 from bot.handlers.context import Deps
+from bot.handlers.edge import ack_at_once, first_delivery, reported, slack_id
 from bot.tracking import next_due
 from storage import trackers as repo
 
 
 def register(app, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    def home(event, client):
-        user = event["user"]
-        zone = deps.zone_of(client, user)
-        rows = [(f"#{t.id} {t.title}", next_due(t, zone)) for t in repo.for_owner(deps.db(), user)]
-        client.views_publish(user_id=user, view=home_view(rows, list(EXAMPLES[:5])))
+    def home(body, context, client):
+        """A tab that fails to build stays as it was; there is no one to tell but the log."""
+        if not first_delivery(deps, context):
+            return
+        with reported("app_home", body, lambda text: None):
+            event = body.get("event") or {}
+            user = slack_id(event.get("user"))
+            zone = deps.zone_of(client, user)
+            rows = [
+                (f"#{t.id} {t.title}", next_due(t, zone)) for t in repo.for_owner(deps.db(), user)
+            ]
+            client.views_publish(user_id=user, view=home_view(rows, list(EXAMPLES[:5])))
+
+    app.event("app_home_opened")(ack=ack_at_once, lazy=[home])

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.handlers.blocks import fallback, reply_blocks
 from bot.handlers.context import Deps, converse
+from bot.handlers.edge import (
+    SLACK_ID,
+    ack_at_once,
+    first_delivery,
+    reported,
+    said_text,
+    slack_id,
+)
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -15,28 +24,59 @@ def from_a_person(event: dict) -> bool:
     return not (event.get("bot_id") or event.get("subtype") or event.get("app_id"))
 
 
+def _event(body) -> dict:
+    event = body.get("event") if isinstance(body, dict) else None
+    return event if isinstance(event, dict) else {}
+
+
+def _teller(client, channel: object, thread: str | None = None) -> Callable[[str], None]:
+    """Say a short line where the message came from, if that place can be read at all."""
+
+    def tell(text: str) -> None:
+        if isinstance(channel, str) and SLACK_ID.match(channel):
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+
+    return tell
+
+
+def _thread(event: dict) -> str | None:
+    ts = event.get("thread_ts") or event.get("ts")
+    return ts if isinstance(ts, str) and len(ts) < 40 else None
+
+
 def register(app, deps: Deps) -> None:
-    @app.event("message")
-    def direct_message(event, client):
+    def direct_message(body, context, client):
+        event = _event(body)
         if event.get("channel_type") != "im" or not from_a_person(event):
             return
-        said = converse(
-            deps, client, event.get("text", ""), event["user"], channel=event["channel"]
-        )
-        client.chat_postMessage(
-            channel=event["channel"], text=fallback(said.reply), blocks=reply_blocks(said.reply)
-        )
-
-    @app.event("app_mention")
-    def mentioned(event, client):
-        if not from_a_person(event):
+        if not first_delivery(deps, context):
             return
-        thread = event.get("thread_ts") or event["ts"]
-        text = MENTION.sub(" ", event.get("text", "")).strip()
-        said = converse(deps, client, text, event["user"], channel=event["channel"], thread=thread)
-        client.chat_postMessage(
-            channel=event["channel"],
-            thread_ts=thread,
-            text=fallback(said.reply),
-            blocks=reply_blocks(said.reply),
-        )
+        with reported("message", body, _teller(client, event.get("channel"))) as progress:
+            channel = slack_id(event.get("channel"), "channel")
+            said = converse(deps, client, said_text(event.get("text")),
+                            slack_id(event.get("user")), channel=channel)  # fmt: skip
+            progress.done()
+            client.chat_postMessage(
+                channel=channel, text=fallback(said.reply), blocks=reply_blocks(said.reply)
+            )
+
+    def mentioned(body, context, client):
+        event = _event(body)
+        if not from_a_person(event) or not first_delivery(deps, context):
+            return
+        thread = _thread(event)
+        with reported("mention", body, _teller(client, event.get("channel"), thread)) as progress:
+            channel = slack_id(event.get("channel"), "channel")
+            text = MENTION.sub(" ", said_text(event.get("text"))).strip()
+            said = converse(deps, client, text, slack_id(event.get("user")), channel=channel,
+                            thread=thread)  # fmt: skip
+            progress.done()
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread,
+                text=fallback(said.reply),
+                blocks=reply_blocks(said.reply),
+            )
+
+    app.event("message")(ack=ack_at_once, lazy=[direct_message])
+    app.event("app_mention")(ack=ack_at_once, lazy=[mentioned])
