@@ -204,7 +204,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return run_jsonl(sys.stdin, sys.stdout)
     if not args.question:
         raise InputError('ask needs a question: clecbot ask "is the NPSC open now?"')
-    out = ask_one(" ".join(args.question), args.at, args.tz)
+    out = ask_one(clean(" ".join(args.question)), args.at, args.tz)
     print(json.dumps(out, indent=2) if args.json else out["text"])
     return 0
 
@@ -214,7 +214,7 @@ def cmd_track(args: argparse.Namespace) -> int:
         return run_jsonl(sys.stdin, sys.stdout, track=True)
     if not args.text:
         raise InputError('track needs words: clecbot track "bvoip sev 1 site down since 8am CT"')
-    out = track_one(" ".join(args.text), args.at, args.tz, args.user)
+    out = track_one(clean(" ".join(args.text)), args.at, args.tz, args.user)
     print(json.dumps(out, indent=2) if args.json else out["text"])
     return 0
 
@@ -225,7 +225,10 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     from storage.db import connect
 
     zone = parse_zone(args.tz)
-    found = repo.for_owner(connect(), args.user, open_only=not args.all)
+    db = connect()
+    if args.problems:
+        return print_problems(repo.problems(db, args.user), args.json)
+    found = repo.for_owner(db, args.user, open_only=not args.all)
     if args.json:
         print(json.dumps([{"title": t.title, **tracker_json(t, zone)} for t in found], indent=2))
         return 0
@@ -236,10 +239,35 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_problems(found: list, as_json: bool) -> int:
+    """`trackers --problems`: the trackers and steps set aside, and why."""
+    if as_json:
+        print(json.dumps([vars(p) for p in found], indent=2))
+        return 0
+    if not found:
+        print("No problems: every tracker and step can be read and sent.")
+    for p in found:
+        part = f"step {p.step_id} (level {p.level})" if p.step_id else "tracker"
+        print(f"#{p.tracker_id:<5} {part:<22} {p.owner:<12} {p.what}")
+    return 0
+
+
+def writable_database() -> None:
+    """Open, migrate and test-write CLEC_BOT_DB, or raise the StorageError that says why."""
+    from storage.db import check_writable, connect
+
+    db = connect()
+    try:
+        check_writable(db)
+    finally:
+        db.conn.close()
+
+
 def cmd_run_scheduler(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load
     from bot.scheduler import ConsoleNotifier, Scheduler, run_forever
 
+    writable_database()
     scheduler = Scheduler(load(), ConsoleNotifier(), tick=args.tick)
     print(f"scheduler running on {scheduler.db_path or 'CLEC_BOT_DB'}; Ctrl-C stops it")
     return run_forever(scheduler)
@@ -266,6 +294,8 @@ def cmd_check_knowledge(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is still a line
     return run_console(parse_zone(args.tz), sys.stdin, sys.stdout)
 
 
@@ -279,6 +309,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"clecbot: cannot start: {exc}", file=sys.stderr)
         return 2
+    try:
+        writable_database()  # refuse to start on a database that cannot take a write
+    except StorageError as exc:
+        print(f"clecbot: cannot start: {exc}", file=sys.stderr)
+        return 1
     return serve(settings)
 
 
@@ -315,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--user", help="only this owner's")
     listing.add_argument("--all", action="store_true", help="resolved ones too")
     listing.add_argument("--tz", help="zone to show times in")
+    listing.add_argument(
+        "--problems", action="store_true", help="trackers and steps set aside as unreadable"
+    )
     listing.set_defaults(func=cmd_trackers)
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
     sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")
@@ -332,9 +370,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command: bad input exits 2, a storage fault 1, anything else 70,
+    each with one line on stderr."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (InputError, ValueError) as exc:
         print(f"clecbot: {exc}", file=sys.stderr)
         return 2
+    except StorageError as exc:
+        print(f"clecbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.debug("command failed", exc_info=exc)
+        print(f"clecbot: internal error ({type(exc).__name__}: {exc}); please report it",
+              file=sys.stderr)  # fmt: skip
+        return 70

@@ -1,7 +1,12 @@
-"""The local console: the same conversation as Slack, typed in a terminal."""
+"""The local console: the same conversation as Slack, typed in a terminal.
+
+No line ends the session: a line too long, a storage fault (disk full, database
+locked) or an unexpected error is answered with one line and the next prompt.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TextIO
 
@@ -11,9 +16,10 @@ from bot.conversation import respond
 from bot.knowledge.loader import load
 from bot.reply import render_text
 from bot.scheduler import ConsoleNotifier, Scheduler
-from storage.db import connect
+from storage.db import StorageError, connect
 
 USER = "console"
+log = logging.getLogger(__name__)
 
 BANNER = (
     "clecbot console. Ask about AT&T and Qwest wholesale centers, codes and escalations.\n"
@@ -52,6 +58,18 @@ def _loop(zone: str, stdin: TextIO, stdout: TextIO, db) -> int:
             return 0
         if not text:
             continue
-        now = datetime.now(pytz.utc).astimezone(pytz.timezone(zone))
-        reply = respond(text, at=now, tz=zone, user=USER, db=db)
-        stdout.write("bot> " + render_text(reply).replace("\n", "\n     ") + "\n\n")
+        stdout.write("bot> " + answer_line(text, zone, db).replace("\n", "\n     ") + "\n\n")
+
+
+def answer_line(text: str, zone: str, db) -> str:
+    """One typed line to the text shown; a fault is one line saying what happened."""
+    from bot.cli import InputError, checked_text
+
+    now = datetime.now(pytz.utc).astimezone(pytz.timezone(zone))
+    try:
+        return render_text(respond(checked_text(text), at=now, tz=zone, user=USER, db=db))
+    except (InputError, StorageError) as exc:
+        return str(exc)
+    except Exception as exc:
+        log.error("console line failed: %s: %s", type(exc).__name__, exc)
+        return f"Something went wrong with that line ({type(exc).__name__}); it is logged."
