@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,6 +30,7 @@ DEFAULT_TZ = "America/Chicago"
 MAX_TEXT = 4000  # characters in one question or tracker line
 MAX_FIELD = 200  # characters in a zone, instant or user id
 MAX_LINE = 64 * 1024  # bytes in one --jsonl line
+SURROGATE = re.compile("[\ud800-\udfff]")  # never valid alone in UTF-8
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +44,7 @@ class InputError(ValueError):
 
 def clean(text: str) -> str:
     """Text made valid UTF-8: lone surrogates and undecodable bytes become U+FFFD, NULs go."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "")
+    return SURROGATE.sub("\ufffd", text).replace("\x00", "")
 
 
 def checked_text(text: object, what: str = "text", limit: int = MAX_TEXT) -> str:
