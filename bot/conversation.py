@@ -457,7 +457,7 @@ def _severity_fit(ctx: Context, reply: Reply, fit: routing.SeverityFit) -> Reply
     """THE severity a trouble fits, why (the source's own lines it matches), and its source."""
     s = fit.severity
     quote = fit.lines[0] if fit.lines else s.definition
-    said = ", ".join(f'"{w}"' for w in fit.words)
+    said = ", ".join(f'"{w}"' for w in routing.widest(fit.words))
     because = (
         f"you said {said}; the source: \u201c{quote}\u201d" if said else f"\u201c{quote}\u201d"
     )

@@ -452,6 +452,8 @@ def _intent(q: Question) -> str:
         )
         if wants_def:
             return "severity"
+        if q.severity is None and not STATUS_RE.search(t):
+            return "severity"  # "entire site down on ipfr, severity?": a severity asked for
         if q.ladder in ("bvoip", "qwest_it", "qwest_process") or STATUS_RE.search(t):
             return "escalation_status"
         return "severity"

@@ -235,6 +235,11 @@ def said(phrases: tuple[str, ...], text: str) -> tuple[str, ...]:
     return tuple(sorted(hits, key=lambda p: -len(p.split())))
 
 
+def widest(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """`phrases` less those inside a longer one: "major outage", not also "outage"."""
+    return tuple(p for p in phrases if not any(p != o and p in o for o in phrases))
+
+
 # Words every severity's text shares, or that only say a severity is asked about.
 SEVERITY_NOISE = frozenset({
     "severity", "sev", "level", "levels", "priority", "impact", "clec", "clecs", "qwest", "bvoip",
