@@ -71,13 +71,12 @@ def parse_at(text: str | None, zone: str) -> datetime:
     """An ISO 8601 instant; one without an offset is read in `zone`. None is now."""
     if not text:
         return datetime.now(pytz.utc).astimezone(pytz.timezone(zone))
+    from bot.moments import parse_instant  # the one ISO reader, shared with Slack
+
     try:
-        at = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+        return parse_instant(text, zone)
     except ValueError as exc:
         raise InputError(f"'at' must be ISO 8601 like 2026-11-23T10:00:00-06:00: {text!r}") from exc
-    if at.tzinfo is None:
-        at = pytz.timezone(zone).localize(at)
-    return at
 
 
 def moment_at(text: object, zone: str) -> datetime:

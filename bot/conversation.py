@@ -17,6 +17,7 @@ from bot.knowledge import hours as hours_engine
 from bot.knowledge import ladders, routing
 from bot.knowledge.loader import load
 from bot.knowledge.model import Center, Hours, Knowledge, Source
+from bot.moments import moment_note, refusal
 from bot.reply import Reply
 from bot.timefmt import fmt_both, fmt_span, fmt_time
 from bot.understanding import Question, understand
@@ -69,8 +70,17 @@ def answer(
 
 
 def compose(k: Knowledge, q: Question, at: datetime, tz: str) -> Reply:
-    """The Reply for an understood question."""
-    return COMPOSERS.get(q.intent, unknown)(Context(k, q, at, pytz.timezone(tz)))
+    """The Reply for an understood question, its headline naming the moment it answered
+    for when the question named one (a misreading shows at a glance); a moment that could
+    not be read is said back instead of answered."""
+    if refused := refusal(q.moment):
+        return refused
+    reply = COMPOSERS.get(q.intent, unknown)(Context(k, q, at, pytz.timezone(tz)))
+    if q.moment.stated and q.moment.spans and reply.intent not in ("help", "unknown"):
+        label, note = moment_note(q.moment, tz)
+        if label not in reply.headline:
+            reply.headline = f"{reply.headline.rstrip()} ({note})"
+    return reply
 
 
 @dataclass

@@ -1,174 +1,135 @@
-"""Read the moment a question is about (DOMAIN.md reading 4).
+"""Read the moment a line is about (DOMAIN.md readings 4 and 11): right, or said back.
 
-"after 5pm Central", "at 6pm", "tonight", "tomorrow morning 9 ET",
-"Saturday 10am Pacific", "on Thanksgiving", "in 3 hours", "right now",
-"90 minutes ago", "since 8am". The zone word is taken out first and mapped to
-an IANA zone (dateparser reads "CST" as a fixed offset, wrong half the year);
-the rest is read in that zone's wall time and localized with pytz.
+`read_moment(text, now, asker_zone, zone_words) -> Moment` reads "after 5pm Central",
+"tonight", "tomorrow morning 9 ET", "Tue 1/5 9:15am", "4pm on 11/30", "jan 5 2027",
+"2027-01-05T16:45:00Z", "2027-01-05 16:45 -07:00", "EOD", "in 90 minutes",
+"2 hrs ago", "dead for 3 hrs", "ticket is 6 hours old", "since 7am", "on Thanksgiving".
+The grammar is in `bot.timeread`; this module resolves its parts against now and a
+zone, and refuses rather than guesses.
 
-Our own patterns cover the phrasings desk staff use; dateparser (English only,
-imported on first use) reads explicit calendar dates such as "dec 1" or
-"11/30", so questions with no time expression never touch it.
+A Moment carries:
+  at         the instant, in the asker's zone (pytz); now when nothing (or nothing
+             readable) was said.
+  stated     the line named a moment (False for "who handles ftp", and when refused).
+  whole_day  a day without a clock time ("on Sunday", "jan 5 2027"): `at` is its midnight.
+  zone       the IANA zone the line's wall-clock time was read in.
+  past       the line speaks of the past (reported, since, ago, down for ...).
+  spans      Span(start, end, text) of every part read, offsets into the text given.
+  unread     Spans that look like a date, a time or a duration but were not read.
+  problem    why the moment was refused although it was read: two different times,
+             a future moment where the past is meant, a year outside 1970-2100.
+`readable` is False when `unread` or `problem` is set; `refusal(moment)` is then the
+honest Reply ("I could not read '25:99' ...") every surface gives instead of an answer.
+
+Wall-clock times are localized with pytz, DST-safe: a time that does not exist (2:30 AM
+on a spring-forward day) is moved forward by the gap (3:30 AM daylight time); a time that
+happens twice (1:30 AM on a fall-back day) is the first one (daylight time). This is what
+`zoneinfo` does with fold=0.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from functools import cache
 
-import holidays as holidays_lib
 import pytz
 
-WEEKDAY_WORDS = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
-    "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
-    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
-}  # fmt: skip
-PARTS_OF_DAY = {"morning": 9, "afternoon": 14, "evening": 18, "night": 20, "tonight": 20}
-EVE_WORDS = {"christmas eve": "Christmas", "xmas eve": "Christmas", "new year's eve": "New Year",
-             "new years eve": "New Year", "new year eve": "New Year"}  # fmt: skip
-HOLIDAY_WORDS = {
-    **EVE_WORDS,
-    "thanksgiving": "Thanksgiving",
-    "christmas": "Christmas",
-    "xmas": "Christmas",
-    "new year": "New Year",
-    "new years": "New Year",
-    "new year's": "New Year",
-    "july 4th": "Independence",
-    "4th of july": "Independence",
-    "fourth of july": "Independence",
-    "independence day": "Independence",
-    "labor day": "Labor",
-    "memorial day": "Memorial",
-    "mlk day": "Martin Luther King",
-    "martin luther king day": "Martin Luther King",
-    "presidents day": "Washington",
-    "presidents' day": "Washington",
-    "president's day": "Washington",
-    "juneteenth": "Juneteenth",
-    "veterans day": "Veterans",
-    "columbus day": "Columbus",
-}
-UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60,
-         "hour": 60, "hours": 60, "d": 1440, "day": 1440, "days": 1440}  # fmt: skip
+from bot import timeread
+from bot.reply import Reply
+from bot.timefmt import fmt_time
+from bot.timeread import EVE_WORDS, HOLIDAY_WORDS, Part
 
-_WD = "|".join(sorted(WEEKDAY_WORDS, key=len, reverse=True))
-_HOL = "|".join(re.escape(h) for h in sorted(HOLIDAY_WORDS, key=len, reverse=True))
-_CLOCK = r"(?:\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z])|\d{1,2}:\d{2}|noon|midnight)"
-_MONTH = (
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
-    r"(?:,?\s+\d{4})?"
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+_DAY = timedelta(days=1)
+EXAMPLES = (
+    "is the npsc open 11/30 at 4pm ET?",
+    "who handles ftp tomorrow 9am?",
+    "sev 1 bvoip down for 2 hours, who now?",
+    "csr submitted 2026-11-20T14:30:00-06:00, can I escalate?",
+    "is the lsc open at EOD Pacific?",
 )
-_DATE = rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|{_MONTH})"
-_AMOUNT = r"(?:\d+(?:\.\d+)?|an?|half an|one|two|three|four|five|six)"
-_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+_NOW_DIFF = timedelta(minutes=1)  # "submitted just now" typed a few seconds late is not future
 
-CLOCK_RE = re.compile(rf"(?:\b(?:at|@|by|around|from|till|until)\s+)?({_CLOCK})")
-BARE_AT_RE = re.compile(r"\b(?:at|@|by|around)\s+(\d{1,2})(?![\d:/-])(?!\s*(?:hours|hrs|h|min))")
-NOW_RE = re.compile(r"\b(right now|rn|now|currently|at the moment|atm|at present|this minute)\b")
-AFTER_RE = re.compile(r"\b(after|past)\s+(?=\d|noon|midnight)")
-BEFORE_RE = re.compile(r"\bbefore\s+(?=\d|noon|midnight)")
-PAST_RE = re.compile(
-    r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
-    r"received|logged|filed|called in|last update|updated)\b"
-)
-IN_RE = re.compile(rf"\bin\s+({_AMOUNT})\s*({_UNIT})\b")
-AGO_RE = re.compile(rf"\b({_AMOUNT})\s*({_UNIT})\s+ago\b")
-FOR_RE = re.compile(rf"\b(?:for|down)\s+(?:the\s+(?:last|past)\s+)?({_AMOUNT})\s*({_UNIT})\b")
-HALF_HOUR_AGO_RE = re.compile(r"\b(half an hour|an hour and a half)\s+ago\b")
-DAY_RE = re.compile(
-    rf"\b(today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening)|"
-    rf"(?:next|this|last|coming)?\s*(?:{_WD})(?:\s+(?:morning|afternoon|evening|night))?)\b"
-)
-PART_RE = re.compile(r"\b(morning|afternoon|evening|night)\b")
-HOLIDAY_RE = re.compile(rf"\b({_HOL})(?:\s+day)?(?:'s)?\b")
-DATE_RE = re.compile(rf"\b({_DATE})\b")
-_HALF_RE = re.compile(r"\d\s*(a\.?m\.?|p\.?m\.?)(?![a-z])")
-WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+@dataclass(frozen=True)
+class Span:
+    """Where a part of the moment was read: offsets into the text, and that text."""
+
+    start: int
+    end: int
+    text: str
 
 
 @dataclass(frozen=True)
 class Moment:
-    """The instant a question is about, in the asker's zone.
-
-    `stated` is False when the question named no time (then `at` is now).
-    `whole_day` is True for "on Sunday", "on Thanksgiving": the day, not an instant.
-    `zone` is the zone the question's time was stated in.
-    """
+    """The instant a line is about, in the asker's zone (fields: see the module docstring)."""
 
     at: datetime
     stated: bool
     whole_day: bool = False
     zone: str = ""
     past: bool = False
+    spans: tuple[Span, ...] = ()
+    unread: tuple[Span, ...] = ()
+    problem: str = ""
+
+    @property
+    def readable(self) -> bool:
+        return not self.unread and not self.problem
+
+    @property
+    def said(self) -> str:
+        """The words the moment was read from, in order ("11/30 at 4pm")."""
+        return " ".join(s.text for s in sorted(self.spans, key=lambda s: s.start))
 
 
-def find_zone(text: str, zone_words: dict[str, str]) -> tuple[str | None, str]:
-    """The first zone word in `text` and the text without it."""
-    pattern = _zone_pattern(tuple(sorted(zone_words, key=len, reverse=True)))
-    m = pattern.search(text)
-    if not m:
-        return None, text
-    return zone_words[m.group(1)], text[: m.start()] + " " + text[m.end() :]
+# --- localizing --------------------------------------------------------------------------
 
 
-@cache
-def _zone_pattern(words: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+def localize(zone: pytz.BaseTzInfo, naive: datetime) -> datetime:
+    """`naive` wall-clock time in `zone`: a nonexistent time moves forward by the gap, an
+    ambiguous one is its first occurrence (as zoneinfo's fold=0)."""
+    try:
+        return zone.localize(naive, is_dst=None)
+    except pytz.NonExistentTimeError:
+        return zone.normalize(zone.localize(naive, is_dst=False))
+    except pytz.AmbiguousTimeError:
+        return zone.localize(naive, is_dst=True)
 
 
-def _amount(word: str) -> float:
-    if word == "half an":
-        return 0.5
-    return float(WORD_NUMBERS.get(word, word))
+def parse_instant(text: str, zone: str) -> datetime:
+    """An ISO 8601 instant ("2026-11-23T10:00:00-06:00", "...Z", "2026-11-23 10:00",
+    "2026-11-23"); one without an offset is read in `zone`. ValueError when it is not one."""
+    t = " ".join(str(text).strip().lower().split())
+    for kind, pattern, reader in timeread.RECOGNIZERS[:2] + (_ISO_DATE,):
+        if (m := pattern.fullmatch(t)) is None:
+            continue
+        try:
+            value = reader(m)
+        except (timeread.Unreadable, ValueError):
+            break
+        y, mo, d, h, mi, s, offset = value if kind == "instant" else (*value, 0, 0, 0, None)
+        if not FIRST_YEAR <= y <= LAST_YEAR:
+            raise ValueError(f"{text!r} is outside {FIRST_YEAR}-{LAST_YEAR}")
+        naive = datetime(y, mo, d, h, mi, s)
+        if offset is not None:
+            return naive.replace(tzinfo=timezone(offset))
+        return localize(pytz.timezone(zone), naive)
+    raise ValueError(f"not an ISO 8601 instant: {text!r}")
 
 
-def _clock(text: str) -> dtime | None:
-    text = text.replace(".", "").replace(" ", "")
-    if text == "noon":
-        return dtime(12, 0)
-    if text == "midnight":
-        return dtime(0, 0)
-    m = re.match(r"(\d{1,2})(?::(\d{2}))?(am|pm)?$", text)
-    if not m:
-        return None
-    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
-    if half == "pm" and hour < 12:
-        hour += 12
-    if half == "am" and hour == 12:
-        hour = 0
-    if hour > 23 or minute > 59:
-        return None
-    return dtime(hour, minute)
+_ISO_DATE = next(r for r in timeread.RECOGNIZERS if r[0] == "date")
 
 
-def _bare_hour(hour: int, now: datetime, past: bool = False) -> dtime | None:
-    """An hour with no am/pm ("at 6"): the next one on a 12-hour clock (the last, reading
-    the past)."""
-    if not 1 <= hour <= 12:
-        return None
-    return _bare_clock(dtime(hour, 0), now, past)
-
-
-def _bare_clock(clock: dtime, now: datetime, past: bool = False) -> dtime:
-    """A clock time with no am/pm ("4:45"): the next one on a 12-hour clock, or when
-    reading the past ("since 7:50"), the last one."""
-    if not 1 <= clock.hour <= 12:
-        return clock
-    candidates = [clock.replace(hour=clock.hour % 12), clock.replace(hour=clock.hour % 12 + 12)]
-    if past:
-        earlier = [c for c in candidates if c <= now.time()]
-        return earlier[-1] if earlier else candidates[-1]
-    later = [c for c in candidates if c > now.time()]
-    return later[0] if later else candidates[0]
+# --- days ---------------------------------------------------------------------------------
 
 
 @cache
 def _holiday_dates(year: int) -> tuple[tuple[date, str], ...]:
+    import holidays as holidays_lib  # only lines that name a holiday pay for it
+
     return tuple(sorted(holidays_lib.country_holidays("US", years=year).items()))
 
 
@@ -190,123 +151,294 @@ def holiday_date(key: str, today: date, past: bool = False) -> date | None:
     return min(found) if found else None
 
 
-def _weekday_date(phrase: str, today: date, past: bool) -> date:
-    words = phrase.split()
-    wd = WEEKDAY_WORDS[next(w for w in words if w in WEEKDAY_WORDS)]
-    if past or words[0] == "last":
+def _yearless(month: int, day: int, today: date, past: bool) -> date:
+    """A date named without a year: the next one (today included). Reading the past, this
+    year's when it has come, else last year's, unless this year's is less than six months
+    ahead: then this year's, which the caller refuses as a future moment (it is a typo or a
+    misreading far more often than a report a year old)."""
+    this = _date_or_next_leap(today.year, month, day)
+    if past:
+        if this <= today or (this - today).days < 183:
+            return this
+        return _date_or_next_leap(today.year - 1, month, day, back=True)
+    return this if this >= today else _date_or_next_leap(today.year + 1, month, day)
+
+
+def _date_or_next_leap(year: int, month: int, day: int, back: bool = False) -> date:
+    """Feb 29 without a year: the nearest leap year's, that way."""
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            year += -1 if back else 1
+
+
+def _nth_date(day: int, today: date, past: bool) -> date | None:
+    """ "the 3rd": the next (reading the past, last) date with that day of the month."""
+    step = -1 if past else 1
+    y, m = today.year, today.month
+    for _ in range(13):
+        try:
+            d = date(y, m, day)
+        except ValueError:
+            d = None
+        if d and (d <= today if past else d >= today):
+            return d
+        m += step
+        if m == 0:
+            y, m = y - 1, 12
+        if m == 13:
+            y, m = y + 1, 1
+    return None
+
+
+def _weekday_date(wd: int, modifier: str, today: date, past: bool) -> date:
+    if past or modifier in ("last", "past"):
         back = (today.weekday() - wd) % 7
-        return today - timedelta(days=back or (7 if words[0] == "last" else 0))
+        return today - timedelta(days=back or (7 if modifier in ("last", "past") else 0))
     ahead = (wd - today.weekday()) % 7
-    if words[0] == "next" and ahead == 0:
+    if modifier == "next" and ahead == 0:
         ahead = 7
     return today + timedelta(days=ahead)
 
 
-def _day(phrase: str, today: date, past: bool) -> tuple[date, int | None]:
-    """The date a day phrase names, and the hour its part of day implies."""
-    part = next((PARTS_OF_DAY[w] for w in phrase.split() if w in PARTS_OF_DAY), None)
-    if phrase.startswith("tomorrow"):
-        return today + timedelta(days=1), part
-    if phrase.startswith("yesterday"):
-        return today - timedelta(days=1), part
-    if phrase.startswith(("today", "this", "tonight")):
-        return today, part
-    return _weekday_date(phrase, today, past), part
+def _bare_clock(clock: dtime, now: datetime, past: bool = False) -> dtime:
+    """A clock time with no am/pm ("at 6", "4:45"): the next one on a 12-hour clock, or
+    reading the past ("since 7:50"), the last one."""
+    if not 1 <= clock.hour <= 12:
+        return clock
+    candidates = [clock.replace(hour=clock.hour % 12), clock.replace(hour=clock.hour % 12 + 12)]
+    if past:
+        earlier = [c for c in candidates if c <= now.time()]
+        return earlier[-1] if earlier else candidates[-1]
+    later = [c for c in candidates if c > now.time()]
+    return later[0] if later else candidates[0]
 
 
-@cache
-def _dateparser():
-    import dateparser  # slow to import: only questions with a calendar date pay for it
-
-    return dateparser
+# --- reading ------------------------------------------------------------------------------
 
 
-def _calendar_date(phrase: str, today: date, past: bool) -> date | None:
-    settings = {
-        "RELATIVE_BASE": datetime.combine(today, dtime(12, 0)),
-        "PREFER_DATES_FROM": "past" if past else "future",
-        "RETURN_AS_TIMEZONE_AWARE": False,
-        "PREFER_DAY_OF_MONTH": "first",
-    }
-    parsed = _dateparser().parse(phrase, languages=["en"], settings=settings)
-    return parsed.date() if parsed else None
-
-
-def warm_up() -> None:
-    """Import dateparser and make its first (slow) parse, before users are waiting."""
-    _calendar_date("dec 1", date(2026, 1, 1), False)
+class _Refused(Exception):
+    """The moment was read but cannot be trusted; the message says why."""
 
 
 def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str, str]) -> Moment:
     """The moment `text` (lower-case, normalized) is about; `now` is an aware datetime."""
+    scan = timeread.scan(text, zone_words)
     asker = pytz.timezone(asker_zone)
-    stated_zone, text = find_zone(text, zone_words)
-    zone = pytz.timezone(stated_zone or asker_zone)
+    spans = tuple(Span(p.start, p.end, p.text) for p in scan.parts if p.kind != "now")
+    past = bool(timeread.PAST_WORDS.search(text)) or any(
+        p.kind == "relative" and p.value < timedelta(0) for p in scan.parts
+    )
+    unread = tuple(Span(p.start, p.end, p.text) for p in scan.unread)
+    try:
+        zone = pytz.timezone(_zone(scan.parts) or asker_zone)
+    except _Refused as refused:
+        return Moment(
+            now.astimezone(asker), False, False, asker_zone, past, spans, unread, str(refused)
+        )
+    if unread:
+        return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, unread)
+    try:
+        at, stated, whole_day = _resolve(scan, text, now, zone, past)
+    except _Refused as refused:
+        return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), str(refused))
+    if stated and not FIRST_YEAR <= at.astimezone(zone).year <= LAST_YEAR:
+        problem = (
+            f"I could not read '{_said(spans)}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
+        )
+        return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), problem)
+    return Moment(at.astimezone(asker), stated, whole_day, zone.zone, past, spans if stated else ())
+
+
+def _said(spans) -> str:
+    return " ".join(s.text for s in sorted(spans, key=lambda s: s.start))
+
+
+def _zone(parts: list[Part]) -> str | None:
+    """The zone the line's times are in: the zone word next to a time, else the first one.
+    Two different zones each next to a time is a question, not a reading."""
+    zones = [p for p in parts if p.kind == "zone"]
+    if not zones:
+        return None
+    times = [p for p in parts if p.kind not in ("zone", "now")]
+    near = [z for z in zones if any(_adjacent(z, t) for t in times)]
+    if len({z.value for z in near}) > 1:
+        named = "' and '".join(z.text for z in near)
+        raise _Refused(f"I could not read which zone you mean: '{named}'. Name one zone.")
+    return (near or zones)[0].value
+
+
+def _adjacent(a: Part, b: Part) -> bool:
+    return a.end <= b.start <= a.end + 6 or b.end <= a.start <= b.end + 6
+
+
+def _one(parts: list[Part], values: list) -> object:
+    """The single value the parts agree on; two different ones are refused."""
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) > 1:
+        named = "' and '".join(dict.fromkeys(p.text for p in parts))
+        raise _Refused(f"I could not read one moment from '{named}': which did you mean?")
+    return distinct[0] if distinct else None
+
+
+def _resolve(
+    scan: timeread.Scan, text: str, now: datetime, zone: pytz.BaseTzInfo, past: bool
+) -> tuple[datetime, bool, bool]:
+    """(at, stated, whole_day) from the parts read, by readings 4 and 11."""
+    by_kind: dict[str, list[Part]] = {}
+    for p in scan.parts:
+        by_kind.setdefault(p.kind, []).append(p)
     local_now = now.astimezone(zone)
-    past = bool(PAST_RE.search(text))
+    today = local_now.date()
+    since = bool(timeread.SINCE_WORD.search(text))
 
-    def result(at: datetime, stated: bool = True, whole_day: bool = False) -> Moment:
-        return Moment(at.astimezone(asker), stated, whole_day, zone.zone, past)
+    relatives = by_kind.get("relative", [])
+    if relatives:
+        delta = _one(relatives, [p.value for p in relatives])
+        others = [p for p in scan.parts if p.kind not in ("relative", "zone", "now", "part")]
+        if any(not (p.kind == "dayword" and p.value[2] == "today") for p in others):
+            _one(relatives + others, ["relative", "absolute"])
+        return now + delta, True, False
 
-    if m := HALF_HOUR_AGO_RE.search(text):
-        minutes = 30 if m.group(1).startswith("half") else 90
-        return result(now - timedelta(minutes=minutes))
-    if m := AGO_RE.search(text):
-        return result(now - timedelta(minutes=_amount(m.group(1)) * UNITS[m.group(2)]))
-    if m := IN_RE.search(text):
-        return result(now + timedelta(minutes=_amount(m.group(1)) * UNITS[m.group(2)]))
-    if past and (m := FOR_RE.search(text)):
-        return result(now - timedelta(minutes=_amount(m.group(1)) * UNITS[m.group(2)]))
-
-    day: date | None = None
+    offset = None
+    days: list[tuple[Part, date]] = []
+    clocks: list[tuple[Part, tuple]] = []
     part_hour: int | None = None
-    explicit_day = False
-    if m := HOLIDAY_RE.search(text):
-        day = holiday_date(m.group(1), local_now.date(), past)
-        explicit_day = day is not None
-    if day is None and (m := DATE_RE.search(text)):
-        day = _calendar_date(m.group(1), local_now.date(), past)
-        explicit_day = day is not None
-        if day is not None:  # the date's digits are not a clock time
-            text = text[: m.start()] + " " + text[m.end() :]
-    if day is None and (m := DAY_RE.search(text)):
-        day, part_hour = _day(" ".join(m.group(1).split()), local_now.date(), past)
-        explicit_day = not m.group(1).startswith("today")
-    if part_hour is None and (m := PART_RE.search(text)):
-        part_hour = PARTS_OF_DAY[m.group(1)]
+    for p in by_kind.get("instant", []):
+        y, mo, d, h, mi, s, off = p.value
+        days.append((p, date(y, mo, d)))
+        clocks.append((p, (h, mi, "explicit", s)))
+        offset = (
+            _one(by_kind["instant"], [p.value[6] for p in by_kind["instant"]]) if off else offset
+        )
+    for p in by_kind.get("date", []):
+        y, mo, d = p.value
+        days.append((p, date(y, mo, d) if y else _yearless(mo, d, today, past)))
+    for p in by_kind.get("nth", []):
+        if found := _nth_date(p.value, today, past):
+            days.append((p, found))
+    for p in by_kind.get("holiday", []):
+        if found := holiday_date(p.value, today, past):
+            days.append((p, found))
+    explicit_day = bool(days)
+    for p in by_kind.get("dayword", []):
+        shift, hour, word = p.value
+        days.append((p, today + timedelta(days=shift)))
+        part_hour = hour if hour is not None else part_hour
+        explicit_day = explicit_day or word != "today"
+    for p in by_kind.get("weekday", []):
+        wd, modifier, hour = p.value
+        part_hour = hour if hour is not None else part_hour
+        if days:  # "Tue 1/5": the weekday checks the date
+            day = days[0][1]
+            if day.weekday() != wd:
+                raise _Refused(
+                    f"I could not read '{p.text} {days[0][0].text}': "
+                    f"{day.strftime('%b')} {day.day}, {day.year} is a {day.strftime('%A')}."
+                )
+            continue
+        days.append((p, _weekday_date(wd, modifier, today, past)))
+        explicit_day = True
+    for p in by_kind.get("part", []):
+        part_hour = p.value if part_hour is None else part_hour
+    for p in by_kind.get("clock", []):
+        clocks.append((p, (*p.value, 0)))
 
-    clock = None
-    if m := CLOCK_RE.search(text):
-        clock = _clock(m.group(1))
-        if clock and not _HALF_RE.search(m.group(1)) and ":" in m.group(1) and day is None:
+    day = _one([p for p, _ in days], [d for _, d in days])
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        said = _said([days[0][0]])
+        raise _Refused(f"I could not read '{said}': I read dates from {FIRST_YEAR} to {LAST_YEAR}.")
+    clock_value = _one([p for p, _ in clocks], [(c[0], c[1], c[3]) for _, c in clocks])
+    clock: dtime | None = None
+    if clock_value is not None:
+        h, mi, s = clock_value
+        mode = next(c[2] for _, c in clocks)
+        clock = dtime(h, mi, s)
+        if mode == "bare" and day is None:
             clock = _bare_clock(clock, local_now, past)
-    elif m := BARE_AT_RE.search(text):
-        clock = _bare_hour(int(m.group(1)), local_now, past)
+        elif mode == "bare" and part_hour is not None:
+            clock = clock.replace(hour=h % 12 + (12 if part_hour >= 14 else 0))
+        elif mode == "bare":
+            clock = _bare_clock(clock, local_now, past)
     if clock is None and part_hour is not None:
         clock = dtime(part_hour, 0)
-    elif clock and part_hour and part_hour >= 14 and clock.hour < 12 and not _HALF_RE.search(text):
-        clock = clock.replace(hour=clock.hour + 12)  # "tonight at 11:30" is 11:30 pm
+
+    if offset is not None:  # a pasted instant with Z or an offset: exactly that instant
+        at = datetime.combine(day, clock).replace(tzinfo=timezone(offset))
+        return _checked_past(at, now, past, scan), True, False
 
     if clock is None:
-        if day is None or day == local_now.date() and not explicit_day:
-            return result(now, stated=bool(NOW_RE.search(text)))
-        if day == local_now.date() and not past:
-            return result(now, whole_day=False)
-        start = zone.localize(datetime.combine(day, dtime(0, 0)))
-        return result(start, whole_day=True)
+        if day is None or day == today and not explicit_day:
+            return now, bool(by_kind.get("now")), False
+        if day == today and not past:
+            return now, True, False
+        if past and day > today:
+            _future(scan, f"{day.strftime('%a %b')} {day.day}", past)
+        return localize(zone, datetime.combine(day, dtime(0, 0))), True, True
 
-    target_day = day or local_now.date()
-    at = zone.normalize(zone.localize(datetime.combine(target_day, clock)))
-    if "tonight" in text and at <= local_now and not past:
-        return result(now)  # "tonight" when it is already evening: now
+    at = localize(zone, datetime.combine(day or today, clock))
+    tonight = any(p.value[2] == "tonight" for p in by_kind.get("dayword", []))
+    if tonight and at <= local_now and not past:
+        return now, True, False  # "tonight" when it is already evening: now
     if day is None:
-        if AFTER_RE.search(text) and at <= local_now:
-            return result(now)  # "after 5pm" when it is already past 5 pm: now
+        if timeread.AFTER_WORD.search(text) and at <= local_now and not past:
+            return now, True, False  # "after 5pm" when it is already past 5 pm: now
         if past and at > local_now:
-            at = zone.normalize(zone.localize(datetime.combine(target_day - _DAY, clock)))
-        elif not past and at <= local_now and not BEFORE_RE.search(text):
-            at = zone.normalize(zone.localize(datetime.combine(target_day + _DAY, clock)))
-    return result(at)
+            yesterday = localize(zone, datetime.combine(today - _DAY, clock))
+            if since or now - yesterday < timedelta(hours=12):
+                return yesterday, True, False  # "since 7am": the latest one not in the future
+            _future(scan, fmt_time(at, zone), past)
+        if not past and at <= local_now and not timeread.BEFORE_WORD.search(text):
+            at = localize(zone, datetime.combine(today + _DAY, clock))
+        return at, True, False
+    return _checked_past(at, now, past, scan), True, False
 
 
-_DAY = timedelta(days=1)
+def _checked_past(at: datetime, now: datetime, past: bool, scan: timeread.Scan) -> datetime:
+    if past and at > now + _NOW_DIFF:
+        _future(scan, fmt_time(at, at.tzinfo if hasattr(at.tzinfo, "zone") else "UTC"), past)
+    return at
+
+
+def _future(scan: timeread.Scan, when: str, past: bool) -> None:
+    said = _said(p for p in scan.parts if p.kind not in ("zone", "now"))
+    raise _Refused(
+        f"'{said}' reads as {when}, which is in the future, but you speak of the past: "
+        "when was it? Say, for example, 'yesterday 4pm' or 'today 9am'."
+    )
+
+
+# --- saying it back -----------------------------------------------------------------------
+
+
+def refusal(moment: Moment) -> Reply | None:
+    """The honest reply for a moment that could not be read or trusted; None when it can."""
+    if moment.readable:
+        return None
+    if moment.problem:
+        reply = Reply("unreadable", moment.problem)
+    else:
+        quoted = " or ".join(f"'{s.text}'" for s in moment.unread)
+        reply = Reply("unreadable", f"I could not read {quoted} as a date, a time or a duration.")
+    reply.next_steps = ["Say the moment again in a form I read, and I will answer for it."]
+    reply.examples = list(EXAMPLES)
+    reply.data["unread"] = [s.text for s in moment.unread]
+    return reply
+
+
+def warm_up() -> None:
+    """Compile the grammar and load this year's holidays before users are waiting."""
+    now = datetime.now(pytz.utc)
+    read_moment("thanksgiving 11/30 at 4pm et", now, "America/Chicago", {"et": "America/New_York"})
+
+
+def moment_note(moment: Moment, zone: str) -> tuple[str, str]:
+    """(label, note) for a headline: "Mon Nov 30, 4:00 PM CST" and "answered for ...";
+    for a moment in the past, "counting from ..."."""
+    local = moment.at.astimezone(pytz.timezone(zone))
+    if moment.whole_day:
+        label = local.strftime("%a %b ") + str(local.day)
+        return label, f"answered for {label}, all day"
+    label = fmt_time(moment.at, zone)
+    return label, f"{'counting from' if moment.past else 'answered for'} {label}"

@@ -22,6 +22,7 @@ import sqlite_utils
 
 from bot.knowledge import ladders, routing
 from bot.knowledge.model import Knowledge
+from bot.moments import refusal
 from bot.reply import Reply
 from bot.timefmt import fmt_both, fmt_span, fmt_time
 from bot.understanding import Question, understand
@@ -211,6 +212,8 @@ def create(s: Session, q: Question) -> Reply:
                 "remind me in 2 hours to escalate PON 12345 to the LSC",
             ],
         )
+    if refused := refusal(q.moment):  # a start time that could not be read is asked about
+        return refused
     start = q.moment.at if q.moment.stated else s.now
     if start > s.now + timedelta(minutes=1):
         return _refusal("That start time is in the future; when was it submitted or reported?")
@@ -294,6 +297,8 @@ def _title(kind: str, severity: int | None, refs: dict) -> str:
 
 
 def _create_reminder(s: Session, q: Question) -> Reply:
+    if refused := refusal(q.moment):
+        return refused
     if not q.moment.stated or q.moment.at <= s.now:
         return _refusal("When should I remind you? Say 'in 2 hours' or 'at 3pm ET tomorrow'.")
     about = re.split(r"\bto\b", q.raw, maxsplit=1)
@@ -390,7 +395,7 @@ def snooze_until(text: str, s: Session) -> datetime | None:
         return s.now + timedelta(minutes=minutes)
     if re.search(r"\b(until|till|til|to)\b", text):
         q = understand(s.k, text, s.now, s.zone)
-        if q.moment.stated and q.moment.at > s.now:
+        if q.moment.readable and q.moment.stated and q.moment.at > s.now:
             return q.moment.at
     return None
 

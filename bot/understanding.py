@@ -166,6 +166,7 @@ LADDER_ORDER = ("bvoip", "qwest_process", "qwest_it", "csr")  # the first ladder
 CODE_WORD_RE = re.compile(
     r"\b(error|err|code|codes|reject|rejects|rejected|rejection|rej|fatal|edit)\b"
 )
+LSR_RE = re.compile(r"\b(lsr|lsrs|pon|order|orders|ordering|asr)\b")
 REJECT_WORD_RE = re.compile(r"\b(reject|rejects|rejected|rejection|rej)\b")
 # A number is a count, a level or an id, not a code, when a unit follows it or a
 # level/id word comes before it: "3 business days", "called 2 times", "level 3", "tier 2".
@@ -212,6 +213,8 @@ class Question:
     carriers: list[Carrier] = field(default_factory=list)  # carriers named as the subject
     unlisted: str | None = None  # a code asked about that the sources do not list
     symptom: str | None = None  # the trouble that named the ladder, when no product word did
+    severities: tuple[int, ...] = ()  # every severity named ("sev 2 vs 3")
+    asks_fit: bool = False  # "is a total outage of qwest ima a sev 1?"
 
 
 @cache
@@ -366,6 +369,8 @@ def code_numbers(text: str) -> list[str]:
     for m in REJECT_RE.finditer(text):
         if UNIT_AFTER_RE.match(text, m.end()) or ID_BEFORE_RE.search(text, 0, m.start()):
             continue
+        if m.start() and text[m.start() - 1].isalpha():
+            continue  # "ab123": the digits of a code or an id, not a number of their own
         out.append(m.group(1))
     return out
 
@@ -380,10 +385,12 @@ def _reject(k: Knowledge, text: str) -> tuple[Code | None, str | None]:
     if not (bare or rejecty):
         return None, None
     numbers = code_numbers(text)
+    csr = re.search(r"\b(csr|csrs|csir)\b", text)
+    if numbers and not csr and LSR_RE.search(text):
+        return None, f"LSR reject code {numbers[0]}"  # an order's reject: not the CSR guide's
     for number in numbers:
         if found := routing.code(k, "csr-reject", number):
             return found, None
-    csr = re.search(r"\b(csr|csrs|csir)\b", text)
     if numbers and (REJECT_WORD_RE.search(text) or csr):
         return None, f"CSR reject code {numbers[0].zfill(3)}"
     return None, None
@@ -422,9 +429,33 @@ def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> 
     q.carriers = _carriers(k, lowered)
     if not (q.error_code or q.reject or q.disposition):
         q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
-    routed = q.ladder or q.matches or q.centers or q.reqtyp
-    if not routed and (found := _symptom(k, q.text)):
-        q.ladder, q.symptom = found
+    q.severities = _severities_named(q.raw.lower())
+    q.asks_fit = q.severity is not None and bool(ASKS_FIT_RE.search(q.raw.lower()))
+    found = None if (q.ladder or q.centers or q.reqtyp) else _symptom(k, q.text)
+    if found and all(_points_at(k, m, k.ladders[found[0]].center) for m in q.matches):
+        q.ladder, q.symptom = found  # "site is down for voip customers": voip's own topic
+
+
+def _points_at(k: Knowledge, match: routing.Match, center: str) -> bool:
+    return match.kind in ("center", "center_topic") and match.target == center
+
+
+ASKS_FIT_RE = re.compile(
+    r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*\b(a|an|as)\s+"
+    r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b"
+)
+SEVERITIES_NAMED_RE = re.compile(
+    r"\b(?:sev(?:erity)?|priority|pri|p|s|vs\.?|versus|and|or|to)\s*[-:#]?\s*([1-4])(?![\d:])"
+)
+
+
+def _severities_named(lowered: str) -> tuple[int, ...]:
+    """Every severity number a text names: "qwest severity 2 vs 3" -> (2, 3)."""
+    if not SEVERITY_RE.search(lowered) and not SEVERITY_WORD_RE.search(lowered):
+        return ()
+    found = [int(m.group(1)) for m in SEVERITIES_NAMED_RE.finditer(lowered)]
+    found += [NUMBER_WORDS[m.group(1)] for m in SEVERITY_WORD_RE.finditer(lowered)]
+    return tuple(sorted(set(found)))
 
 
 def not_covered(q: Question) -> bool:
@@ -439,6 +470,8 @@ def _intent(q: Question) -> str:
     t = q.text
     if not_covered(q):
         return "not_covered"
+    if q.asks_fit:
+        return "severity"
     has_subject = bool(
         q.centers or q.matches or q.reqtyp or q.error_code or q.reject or q.disposition
     )
@@ -504,8 +537,13 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
             disposition = routing.lookup(k, "code", match.target)
     if err and reject and err_text and err_text.isalpha():
         err = err_text = None
-    when_text = DUE_DATE_RE.sub(" ", text)  # "due date tomorrow" is not the moment asked about
-    when_text = REJECT_RE.sub(" ", when_text) if reject else LEVEL_RE.sub(" ", when_text)
+    # Not the moment asked about: a due date, the reject code's own digits ("reject 002
+    # submitted 4pm" keeps its 4pm), a level ("tier 4").
+    when_text = DUE_DATE_RE.sub(" ", text)
+    if reject:
+        own = reject.code.zfill(3)
+        when_text = REJECT_RE.sub(lambda m: " " if m[1].zfill(3) == own else m[0], when_text)
+    when_text = LEVEL_RE.sub(" ", when_text)
     moment = read_moment(when_text, now, asker_zone, k.zone_words)
     level = None
     if m := LEVEL_RE.search(text):

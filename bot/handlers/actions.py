@@ -89,7 +89,7 @@ def register(app, deps: Deps) -> None:
         def tell(text: str) -> None:
             respond(response_type="ephemeral", replace_original=False, text=text)
 
-        from bot.cli import parse_at
+        from bot.moments import parse_instant as parse_at
 
         with reported("share", body, tell):
             asked = _shared((body.get("actions") or [{}])[0].get("value"))

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytz
 
+from bot.knowledge.facts import FACT_KINDS, KIND_ASKS
 from bot.knowledge.model import (
     WEEKDAYS,
     Carrier,
@@ -23,6 +24,7 @@ from bot.knowledge.model import (
     Contact,
     ErrorCode,
     EscalationType,
+    Fact,
     Hours,
     Knowledge,
     Ladder,
@@ -226,6 +228,51 @@ def _carriers(readings: dict) -> tuple[Carrier, ...]:
     return tuple(carriers)
 
 
+def _fact(ctx: _Ctx, entry: dict) -> Fact:
+    """A `[[fact]]`: an answer in the source's words, and words that ask for it."""
+    name = f"fact {entry.get('id')}"
+    for key in ("id", "kind", "answer", "about"):
+        if not entry.get(key):
+            raise ctx.fail(name, f"missing {key!r}")
+    if entry["kind"] not in FACT_KINDS:
+        raise ctx.fail(name, f"kind must be one of {', '.join(sorted(FACT_KINDS))}")
+    if not entry.get("asks") and not KIND_ASKS[entry["kind"]]:
+        raise ctx.fail(name, f"kind {entry['kind']!r} needs its own 'asks'")
+    if entry.get("ladder") is not None and entry["ladder"] not in LADDER_IDS:
+        raise ctx.fail(name, f"ladder must be one of {', '.join(LADDER_IDS)}")
+    return Fact(
+        id=entry["id"],
+        kind=entry["kind"],
+        answer=" ".join(str(entry["answer"]).split()),
+        center=entry.get("center"),
+        about=_tuple(entry, "about"),
+        topic=_tuple(entry, "topic"),
+        asks=_tuple(entry, "asks"),
+        source=ctx.source(entry, name),
+        ladder=entry.get("ladder"),
+        level=int(entry["level"]) if "level" in entry else None,
+        severities=tuple(int(s) for s in entry.get("severities", ())),
+        unless=_tuple(entry, "unless"),
+        status_answer=bool(entry.get("status_answer", False)),
+    )
+
+
+def _check_facts(k: Knowledge) -> None:
+    """A fact's center, "@CENTER" names, ladder level and id must all exist and be unique."""
+    seen: set[str] = set()
+    for f in k.facts:
+        if f.id in seen:
+            raise KnowledgeError(f"fact {f.id}: duplicate id")
+        seen.add(f.id)
+        named = [f.center] + [a[1:] for a in f.about if a.startswith("@")]
+        for center in named:
+            if center is not None and center not in k.centers:
+                raise KnowledgeError(f"fact {f.id}: names unknown center {center!r}")
+        ladder = k.ladders.get(f.ladder) if f.ladder else None
+        if f.level is not None and not (ladder and 1 <= f.level <= len(ladder.levels)):
+            raise KnowledgeError(f"fact {f.id}: level {f.level} is not a level of its ladder")
+
+
 def _read(path: Path) -> dict:
     try:
         with path.open("rb") as fh:
@@ -248,6 +295,7 @@ def load_from(data_dir: Path) -> Knowledge:
     error_codes, who, types, codes, severities, topics = [], [], [], [], [], []
     ladders: dict[str, Ladder] = {}
     documents: dict[str, dict] = {}
+    facts: list[Fact] = []
     for file in DOCUMENT_FILES:
         raw = _read(data_dir / file)
         doc = raw.get("document") or {}
@@ -338,6 +386,7 @@ def load_from(data_dir: Path) -> Knowledge:
                     have_ready=_tuple(e, "have_ready"),
                 )
             )
+        facts += [_fact(ctx, e) for e in raw.get("fact", ())]
     knowledge = Knowledge(
         centers=centers,
         error_codes=tuple(error_codes),
@@ -351,8 +400,10 @@ def load_from(data_dir: Path) -> Knowledge:
         calendars=calendars,
         documents=documents,
         carriers=_carriers(readings),
+        facts=tuple(facts),
     )
     _check_references(knowledge)
+    _check_facts(knowledge)
     return knowledge
 
 

@@ -240,6 +240,27 @@ class Carrier:
     note: str = ""  # said with every answer given for it (a rename the source predates)
 
 
+@dataclass(frozen=True)
+class Fact:
+    """One fact a desk asks for on its own (a time limit, a goal, a rule about levels, the
+    advocate when a ladder is exhausted, when a clock starts), with the words that ask for it.
+    Matched by bot.knowledge.facts."""
+
+    id: str
+    kind: str  # a key of bot.knowledge.facts.KIND_ASKS: limit, goal, cadence, rule, ...
+    answer: str  # the fact in the source's words, naming its center
+    center: str | None
+    about: tuple[str, ...]  # names of what it is about ("@CSR-CENTER" = that center's names)
+    topic: tuple[str, ...]  # the thing within it ("third level"); one is needed, if any
+    asks: tuple[str, ...]  # ways of asking for it, beyond its kind's usual ones
+    source: Source
+    ladder: str | None = None
+    level: int | None = None
+    severities: tuple[int, ...] = ()
+    unless: tuple[str, ...] = ()  # words that mean the question is about something else
+    status_answer: bool = False  # the ladder's status answer already leads with this fact
+
+
 @dataclass(eq=False)  # hashed by identity: engines cache per loaded knowledge
 class Knowledge:
     """Everything the bot knows, loaded and validated once at start."""
@@ -256,6 +277,7 @@ class Knowledge:
     calendars: dict[str, dict]
     documents: dict[str, dict]
     carriers: tuple[Carrier, ...] = ()
+    facts: tuple[Fact, ...] = ()
 
     def center(self, center_id: str) -> Center:
         return self.centers[center_id]

@@ -1,0 +1,491 @@
+"""The grammar of time as desks type it: text -> parts, each with the span it was read from.
+
+`scan(text, zone_words)` finds every time-like part of a lower-case line: ISO 8601
+instants, numeric and named dates, weekdays, day words, holidays, clock times
+(12- and 24-hour, noon, midnight, EOD/COB), relative moments ("in 90 minutes",
+"2 hrs ago"), the age of a trouble ("down for 2h", "6 hours old"), zones; and,
+after that, whatever still looks like a date, a time or a duration but could not
+be read ("25:99", "13/45", "31st of smarch", "4ish pm"), so that nothing
+time-like is dropped in silence. `bot.moments` turns the parts into one Moment.
+
+The grammar is regular expressions run over a masked copy of the text: each
+recognizer blanks what it consumed, so later ones (and the leftover scan) never
+read the same characters twice, while spans stay offsets into the text given.
+No parser library is involved: dateparser reads "13/45" as 2045-11-13 and
+drops ISO offsets, the confident wrong answers this module exists to prevent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+WEEKDAYS = {
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
+    "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}  # fmt: skip
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+PARTS_OF_DAY = {"morning": 9, "afternoon": 14, "evening": 18, "night": 20, "tonight": 20}
+EVE_WORDS = {"christmas eve": "Christmas", "xmas eve": "Christmas", "new year's eve": "New Year",
+             "new years eve": "New Year", "new year eve": "New Year"}  # fmt: skip
+HOLIDAY_WORDS = {
+    **EVE_WORDS,
+    "thanksgiving": "Thanksgiving",
+    "christmas": "Christmas",
+    "xmas": "Christmas",
+    "new year": "New Year",
+    "new years": "New Year",
+    "new year's": "New Year",
+    "july 4th": "Independence",
+    "4th of july": "Independence",
+    "fourth of july": "Independence",
+    "independence day": "Independence",
+    "labor day": "Labor",
+    "memorial day": "Memorial",
+    "mlk day": "Martin Luther King",
+    "martin luther king day": "Martin Luther King",
+    "presidents day": "Washington",
+    "presidents' day": "Washington",
+    "president's day": "Washington",
+    "juneteenth": "Juneteenth",
+    "veterans day": "Veterans",
+    "columbus day": "Columbus",
+}
+UNIT_MINUTES = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60,
+                "hrs": 60, "hour": 60, "hours": 60, "d": 1440, "day": 1440, "days": 1440,
+                "wk": 10080, "wks": 10080, "week": 10080, "weeks": 10080}  # fmt: skip
+WORD_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                "fifteen": 15, "twenty": 20, "thirty": 30, "forty five": 45, "forty-five": 45,
+                "ninety": 90, "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2,
+                "half an": 0.5, "half a": 0.5}  # fmt: skip
+EXTRA_ZONES = {"utc": "UTC", "gmt": "UTC", "zulu": "UTC"}
+
+# --- building blocks ------------------------------------------------------------------------
+_WD = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_UNIT = "|".join(sorted(UNIT_MINUTES, key=len, reverse=True))
+_WORD_UNIT = "|".join(sorted((u for u in UNIT_MINUTES if len(u) > 1), key=len, reverse=True))
+_WORD_AMOUNT = "|".join(sorted(WORD_AMOUNTS, key=len, reverse=True))
+_CHUNK = (  # "2h", "90 minutes", "an hour" (words never run into a unit: "and" is not "an d")
+    rf"(?:\b\d+(?:\.\d+)?\s*(?:{_UNIT})|\b(?:{_WORD_AMOUNT})\s+(?:{_WORD_UNIT}))\b"
+    r"(?:\s+and\s+a\s+half)?"
+)
+_NOT_AFTER_UNIT = (
+    r"(?!\s+(?:intervals?|increments?|blocks?|windows?|shifts?|periods?|cycles?|sla)\b)"
+)
+DURATION = rf"(?:\d+h\d{{1,2}}m?\b|{_CHUNK}(?:,?\s*(?:and\s+)?{_CHUNK})*){_NOT_AFTER_UNIT}"
+_DURATION_PART = re.compile(rf"(\d+(?:\.\d+)?|[a-z][a-z -]*?)\s*({_UNIT})\b(\s+and\s+a\s+half)?")
+_UNITS_AHEAD = (
+    rf"(?!\s*(?:{_UNIT}|business|x|%|percent|times|calls|tickets|levels|people|st|nd|rd|th)\b)"
+)
+_HOL = "|".join(re.escape(h) for h in sorted(HOLIDAY_WORDS, key=len, reverse=True))
+_FILLER = r"(?:(?:for|about|around|roughly|approx|approximately|over|nearly|almost|like|now|the|"
+_FILLER += r"last|past|already|at least|~)\s+)*"
+TROUBLE = (
+    r"down|dead|out|degraded|broken|failing|failed|been|waiting|pending|outstanding|"
+    r"stuck|impaired|offline|unreachable|ongoing|going on|choppy|dropping|outage"
+)
+NOT_TIME_NOUNS = (
+    r"level|levels|tier|tiers|party|point|line|attempt|escalation|time|times|call|floor|shift|"
+    r"notice|request|try|quarter|ticket|gen|generation|option|day|business|round|place|reminder"
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One time-like piece of the text: what it is, where it was, what it says."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    value: Any = None
+
+
+class Unreadable(Exception):
+    """A span that is plainly meant as a time but is not one ("25:99", "feb 30")."""
+
+
+def duration(text: str) -> timedelta:
+    """'2 hours 30 minutes', 'an hour and a half', '1h30', '90m' -> a timedelta."""
+    if m := re.fullmatch(r"(\d+)h(\d{1,2})m?", text.strip()):
+        return timedelta(hours=int(m.group(1)), minutes=int(m.group(2)))
+    minutes = 0.0
+    for m in _DURATION_PART.finditer(text):
+        words = re.sub(r"^(?:and|,)\s+", "", m.group(1).strip())
+        amount = float(words) if words[0].isdigit() else WORD_AMOUNTS.get(words)
+        if amount is None:
+            raise Unreadable(text)
+        unit = UNIT_MINUTES[m.group(2)]
+        minutes += amount * unit + (unit / 2 if m.group(3) else 0)
+    return timedelta(minutes=minutes)
+
+
+# --- recognizers: (kind, pattern, reader); readers return a value, None (not mine) or raise
+def _iso(m: re.Match) -> tuple:
+    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.group(1, 2, 3, 4, 5, 6))
+    _check_date(y, mo, d)
+    _check_clock(h, mi, s)
+    offset = None
+    if m.group(7):
+        offset = timedelta(0)
+    elif m.group(8):
+        sign = -1 if m.group(8).strip() == "-" else 1
+        oh, om = int(m.group(9)), int(m.group(10) or 0)
+        if oh > 14 or om > 59:
+            raise Unreadable(m.group(0))
+        offset = sign * timedelta(hours=oh, minutes=om)
+    return (y, mo, d, h, mi, s, offset)
+
+
+def _check_date(y: int | None, mo: int, d: int) -> None:
+    from calendar import monthrange
+
+    if not 1 <= mo <= 12 or not 1 <= d <= monthrange(y if y and y >= 1 else 2000, mo)[1]:
+        raise Unreadable(f"{mo}/{d}")
+
+
+def _check_clock(h: int, mi: int, s: int = 0) -> None:
+    if h > 23 or mi > 59 or s > 59:
+        raise Unreadable(f"{h}:{mi}")
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    digits = text.lstrip("'")
+    return 2000 + int(digits) if len(digits) == 2 else int(digits)
+
+
+def _ymd(m: re.Match) -> tuple:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    _check_date(y, mo, d)
+    return (y, mo, d)
+
+
+def _mdy(m: re.Match) -> tuple:
+    mo, d, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
+    _check_date(y, mo, d)
+    return (y, mo, d)
+
+
+def _md_hyphen(m: re.Match) -> tuple | None:
+    mo, d = int(m.group(1)), int(m.group(2))
+    try:
+        _check_date(None, mo, d)
+    except Unreadable:
+        return None  # "13-45" may be a range of anything: not claimed, not flagged
+    return (None, mo, d)
+
+
+def _month_day(m: re.Match) -> tuple:
+    mo = MONTHS[m.group(1)[:3]]
+    d, y = int(m.group(2)), _year(m.group(3))
+    _check_date(y, mo, d)
+    return (y, mo, d)
+
+
+def _day_month(m: re.Match) -> tuple | None:
+    if m.group(2) == "may" and not re.search(r"\d(?:st|nd|rd|th)|\bof\b", m.group(0)):
+        return None  # "2 may" is more often "tier 2 may ..." than the 2nd of May
+    mo = MONTHS[m.group(2)[:3]]
+    d, y = int(m.group(1)), _year(m.group(3))
+    _check_date(y, mo, d)
+    return (y, mo, d)
+
+
+def _nth(m: re.Match) -> int:
+    d = int(m.group(1))
+    if not 1 <= d <= 31:
+        raise Unreadable(m.group(0))
+    return d
+
+
+def _clock12(m: re.Match) -> tuple:
+    h, mi = int(m.group(1)), int(m.group(2) or 0)
+    if not 1 <= h <= 12 or mi > 59:
+        raise Unreadable(m.group(0))
+    half = m.group(3)
+    h = (h % 12) + (12 if half == "p" else 0)
+    return (h, mi, "explicit")
+
+
+def _clock24(m: re.Match) -> tuple:
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    _check_clock(h, mi, s)
+    # "11:30" is on a 12-hour clock (the next one); "09:30", "16:45" and "0:15" are 24-hour
+    twelve_hour = 1 <= h <= 12 and not m.group(1).startswith("0")
+    return (h, mi, "bare" if twelve_hour else "explicit")
+
+
+def _military(m: re.Match) -> tuple:
+    return (int(m.group(1)), int(m.group(2)), "explicit")
+
+
+def _bare(m: re.Match) -> tuple | None:
+    h = int(m.group("hour"))
+    if 1 <= h <= 12:
+        return (h, 0, "bare")
+    if 13 <= h <= 23:
+        return (h, 0, "explicit")
+    return None
+
+
+def _fixed(h: int) -> Callable[[re.Match], tuple]:
+    return lambda m: (h, 0, "explicit")
+
+
+def _weekday(m: re.Match) -> tuple:
+    part = m.group(3)
+    return (WEEKDAYS[m.group(2)], m.group(1) or "", PARTS_OF_DAY.get(part) if part else None)
+
+
+def _dayword(m: re.Match) -> tuple:
+    word, part = m.group(1), m.group(2)
+    shift = {"today": 0, "tonight": 0, "tomorrow": 1, "yesterday": -1}[word]
+    hour = PARTS_OF_DAY.get(part) if part else (20 if word == "tonight" else None)
+    return (shift, hour, word)
+
+
+def _signed(sign: int) -> Callable[[re.Match], timedelta]:
+    return lambda m: sign * duration(m.group("dur"))
+
+
+RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tuple(
+    (kind, re.compile(pattern), reader)
+    for kind, pattern, reader in (
+        # pasted instants first: "2027-01-05t16:45:00z", "2027-01-05 16:45 -07:00"
+        (
+            "instant",
+            r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?:t|\s+|\s*@\s*|\s+at\s+)(\d{1,2}):(\d{2})"
+            r"(?::(\d{2})(?:[.,]\d+)?)?(?!\s*[ap]\.?\s?m\b)(?!\d)"
+            r"(?:\s?(z|utc|gmt)\b|\s?(\+\s?|-)(\d{2})(?::?(\d{2}))?(?![\d:]))?",
+            _iso,
+        ),
+        (
+            "instant",
+            r"(?<!\d)(\d{4})(\d{2})(\d{2})t(\d{2})(\d{2})(\d{2})?(?:[.,]\d+)?"
+            r"(?:(z)|([+-])(\d{2})(\d{2})?)?\b",
+            _iso,
+        ),
+        # holidays by name, before dates ("4th of july" is the holiday, the next one)
+        ("holiday", rf"\b({_HOL})(?:\s+day)?(?:'s)?\b", lambda m: m.group(1)),
+        # relative moments and the age of a trouble
+        ("relative", rf"\bin\s+(?:about\s+|around\s+|roughly\s+)?(?P<dur>{DURATION})", _signed(1)),
+        ("relative", rf"\b(?P<dur>{DURATION})\s+from\s+now\b", _signed(1)),
+        (
+            "relative",
+            rf"(?:\b(?:about|around|roughly|over|almost|nearly|like)\s+|~\s*)?(?P<dur>{DURATION})"
+            r"\s+(?:ago|back|before now|earlier)\b",
+            _signed(-1),
+        ),
+        (
+            "age",
+            rf"\b(?:hard\s+)?(?:{TROUBLE})\s+{_FILLER}(?P<dur>{DURATION})"
+            r"(?:\s+(?:now|already|so far|and counting))?",
+            _signed(-1),
+        ),
+        ("age", rf"\b(?P<dur>{DURATION})\s+old\b", _signed(-1)),
+        (
+            "age",
+            rf"\b(?:ticket|tkt|case|trouble|issue|it)\s+(?:has\s+been\s+|been\s+|is\s+)?open(?:ed)?\s+"
+            rf"{_FILLER}(?P<dur>{DURATION})",
+            _signed(-1),
+        ),
+        ("for", rf"\bfor\s+(?:the\s+(?:last|past)\s+)?(?:about\s+)?(?P<dur>{DURATION})",
+         _signed(-1)),
+        # dates
+        (
+            "date",
+            r"(?<![\d/.:-])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d/:.-]|\s*[ap]\.?\s?m\b)",
+            _ymd,
+        ),
+        ("date", r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{1,4}))?(?![\d/:])", _mdy),
+        ("date", rf"(?<![\d/.:-])(1[0-2]|0?[1-9])-(\d{{2}})(?![\d/:-]){_UNITS_AHEAD}", _md_hyphen),
+        ("date", rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}|'\d{{2}})\b)?",
+         _month_day),
+        (
+            "date",
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])(?:,?\s+(\d{{4}}|'\d{{2}})\b)?",
+            _day_month,
+        ),
+        ("nth", rf"\b(?:on\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*-|\s*ish)"
+                rf"(?!\s+(?:{NOT_TIME_NOUNS})\b)", _nth),
+        # clock times
+        ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*([ap])\.?\s?m\b\.?",
+         _clock12),
+        ("clock", r"\b(?:12\s+)?(?:noon|midday|mid-day)\b", _fixed(12)),
+        ("clock", r"\b(?:12\s+)?(?:midnight|mid-night)\b", _fixed(0)),
+        (
+            "clock",
+            r"\b(?:eod|cob|eob|end of (?:the )?(?:business )?day|close of business|"
+            r"end of business(?: day)?)\b",
+            _fixed(17),
+        ),
+        ("clock", r"(?<![\d:.])(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?![\d:])", _clock24),
+        ("clock", r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)\s*(?:h|hrs|hours)\b", _military),
+        (
+            "clock",
+            rf"\b(?:at|@|by|around|from|till|until|til|after|before|since)\s+(?P<hour>\d{{1,2}})"
+            rf"(?:\s*o'?clock)?(?![\d:/.-]){_UNITS_AHEAD}",
+            _bare,
+        ),
+        ("clock", r"\b(?P<hour>\d{1,2})\s*o'?clock\b", _bare),
+        # days
+        ("dayword", r"\b(?:the\s+)?day after tomorrow\b", lambda m: (2, None, "tomorrow")),
+        ("dayword", r"\b(?:the\s+)?day before yesterday\b", lambda m: (-2, None, "yesterday")),
+        (
+            "dayword",
+            r"\b(today|tonight|tomorrow|yesterday)\b(?:\s+(?:in the\s+)?(morning|afternoon|"
+            r"evening|night))?",
+            _dayword,
+        ),
+        ("dayword", r"\bthis\s+(morning|afternoon|evening)\b",
+         lambda m: (0, PARTS_OF_DAY[m.group(1)], "this")),
+        (
+            "weekday",
+            rf"\b(?:(next|this|last|coming|past)\s+)?({_WD})\b,?(?:\s+(morning|afternoon|evening|night))?",
+            _weekday,
+        ),
+        ("part", r"\b(?:in the\s+|at\s+)?(morning|afternoon|evening|night)\b",
+         lambda m: PARTS_OF_DAY[m.group(1)]),
+        ("now", r"\b(?:right now|now|currently|at the moment|atm|at present|this minute)\b",
+         lambda m: True),
+    )
+)  # fmt: skip
+
+# A bare hour right after a day word or a part of the day: "tomorrow morning 9", "monday 8".
+BARE_AFTER_DAY = re.compile(
+    rf"\b(?:today|tonight|tomorrow|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
+    rf"(?![\d:/.-]){_UNITS_AHEAD}"
+)
+# Things with digits that are not times: masked before anything is read.
+NOT_TIME = re.compile(
+    r"\b24\s*[x/]\s*7\b|\b7\s*x\s*24\b|\b\d+\s*x\s*\d+\b|\b[a-z]\d{3}\b|"
+    rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|\b\d+\s*-\s*(?!ish\b)[a-z]+\b|"
+    rf"\b{DURATION}\s+(?:a|per|each)\s+(?:day|week)\b|"
+    r"\b\d+\s+business\s+(?:days?|hours?)\b|\b24\s*(?:hours?|hrs?)\b|"
+    r"\b\d{1,2}/\d{1,2}\s+(?:of\s+)?(?:an?\s+)?(?:hours?|hrs?|days?|minutes?|mins?)\b|"
+    rf"\b(?:every|each|per|within|under|than|up to|at least|at most|after|takes?|allow|allows|wait|"
+    rf"sla|interval|cadence|goal|limit|target|window|another|extra|additional|next|first)\s+"
+    rf"(?:of\s+|is\s+|about\s+|another\s+|the\s+(?:first|next)\s+)?{DURATION}"
+)
+# Still time-like after reading: said back to the asker, never dropped in silence.
+LEFTOVERS = re.compile(
+    r"\b(?:\d[\w:]*|noon|midnight|eod|cob|today|tonight|tomorrow|morning|evening|afternoon|"
+    r"night|lunch|early|late|later|soon)\s*-?\s*ish\b(?:\s+[ap]\.?m\b)?|\bish\b|"
+    r"\b(?:arvo|arvos|avo)\b|"
+    r"\b(?:next|this|last|coming)\s+(?:week|weekend|month|year|quarter)\b|"
+    r"\bend of (?:the )?(?:week|month|quarter|year)\b|\b(?:eow|eom|eoq|eoy)\b|"
+    r"\bq[1-4]\s*(?:'?\d{2}|\d{4})\b|\b(?:in|by|during|for|end of)\s+q[1-4]\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)(?:\s+of\s+[a-z]+)?\b|"
+    r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\S+)?|\b\d+:\d+(?::\d+)?(?:\s*[ap]\.?m\b)?|"
+    r"\b\d{1,4}/\d{1,4}(?:/\d{1,4})?\b|\b\d+\s*[ap]\.?\s?m\b\.?|"
+    rf"\b{_MONTH}\s+\d+(?:st|nd|rd|th)?\b|\b\d+(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])|"
+    r"\b(?:at|@|since|until|till|by|around)\s+\d{3,4}\b|"
+    r"\b(?:a few|few|several|some|many)\s+(?:hours|minutes|days|hrs|mins)(?:\s+(?:ago|back))?\b"
+)
+PAST_WORDS = re.compile(
+    r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
+    r"received|logged|filed|called in|last update|updated)\b"
+)
+LOOSE_DURATION = re.compile(DURATION)
+AFTER_WORD = re.compile(r"\b(after|past)\s+(?=\d|noon|midnight)")
+BEFORE_WORD = re.compile(r"\bbefore\s+(?=\d|noon|midnight)")
+SINCE_WORD = re.compile(r"\bsince\b")
+
+
+class Scan:
+    """The text, a masked copy of it (consumed characters blanked), and the parts read."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.mask = text
+        self.parts: list[Part] = []
+        self.unread: list[Part] = []
+
+    def blank(self, start: int, end: int) -> None:
+        self.mask = self.mask[:start] + " " * (end - start) + self.mask[end:]
+
+    def add(self, kind: str, start: int, end: int, value: Any) -> None:
+        self.parts.append(Part(kind, start, end, self.text[start:end].strip(), value))
+        self.blank(start, end)
+
+    def read(self, kind: str, pattern: re.Pattern, reader: Callable[[re.Match], Any]) -> None:
+        for m in list(pattern.finditer(self.mask)):
+            if self.mask[m.start() : m.end()] != self.text[m.start() : m.end()]:
+                continue  # overlaps something already consumed
+            try:
+                value = reader(m)
+            except (Unreadable, ValueError):
+                self.unread.append(
+                    Part("unread", m.start(), m.end(), self.text[m.start() : m.end()])
+                )
+                self.blank(m.start(), m.end())
+                continue
+            if value is not None:
+                self.add(kind, m.start(), m.end(), value)
+
+    def read_group(self, kind: str, pattern: re.Pattern, reader, group: str) -> None:
+        """Like `read` over the text, consuming only the named group ("tomorrow 9": the 9)."""
+        for m in list(pattern.finditer(self.text)):
+            if self.mask[m.start(group) : m.end(group)] != m.group(group):
+                continue
+            value = reader(m)
+            if value is not None:
+                self.add(kind, m.start(group), m.end(group), value)
+
+
+@cache
+def _zone_pattern(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
+def scan(text: str, zone_words: dict[str, str]) -> Scan:
+    """Every time-like part of `text` (lower case), and what looked like time but was not read."""
+    s = Scan(text)
+    for m in list(NOT_TIME.finditer(s.mask)):
+        s.blank(m.start(), m.end())
+    words = {**zone_words, **EXTRA_ZONES}
+    s.read(
+        "zone",
+        _zone_pattern(tuple(sorted(words, key=len, reverse=True))),
+        lambda m: words[m.group(1)],
+    )
+    past = bool(PAST_WORDS.search(text))
+    for kind, pattern, reader in RECOGNIZERS:
+        if kind == "for" and not past:
+            continue  # "for 2 hours" dates a report only where the text speaks of the past
+        s.read("relative" if kind in ("age", "for") else kind, pattern, reader)
+    s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
+    for m in LEFTOVERS.finditer(s.mask):
+        s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
+    if past:
+        for m in LOOSE_DURATION.finditer(s.mask):
+            s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
+    s.unread = _merged(s.unread, text)
+    return s
+
+
+def _merged(spans: list[Part], text: str) -> list[Part]:
+    """Unread spans in order, neighbours (only spaces between) joined into one."""
+    out: list[Part] = []
+    for p in sorted(spans, key=lambda p: p.start):
+        if out and not text[out[-1].end : p.start].strip():
+            last = out.pop()
+            end = max(last.end, p.end)
+            p = Part("unread", last.start, end, text[last.start : end].strip())
+        out.append(p)
+    return out
