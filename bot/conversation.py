@@ -434,20 +434,28 @@ def severity(ctx: Context) -> Reply:
     if ladder is None and q.ladder == "qwest_process":
         ladder = "qwest_it"
     reply = Reply("severity", "")
-    if q.severity is None and not _compares(q):
+    asks_fit = q.asks_fit
+    if (q.severity is None or asks_fit) and not _compares(q):
         fits = routing.severity_fits(ctx.k, q.text, (ladder,) if ladder else None)
         close = [f for f in fits if f.score > 0 and f.score * CLEAR_LEAD > fits[0].score]
         if len(close) == 1:
-            return _severity_fit(ctx, reply, close[0])
+            reply = _severity_fit(ctx, reply, close[0])
+            if asks_fit:  # "is a total outage of qwest ima a sev 1?"
+                yes = close[0].severity.level == q.severity
+                say = "Yes: " if yes else f"Not severity {q.severity} by the source's words: "
+                reply.headline = say + reply.headline
+            return reply
         if close:
             chosen = [f.severity for f in close]
             reply.headline = "Your words fit more than one severity; the definitions:"
             return _severity_list(ctx, reply, chosen)
+    named = set(q.severities) if _compares(q) and len(q.severities) > 1 else None
     chosen = [
         s
         for s in ctx.k.severities
         if (ladder is None or s.ladder == ladder)
         and (q.severity is None or s.level == q.severity or _compares(q))
+        and (named is None or s.level in named)
     ]
     if not chosen:
         reply.headline = "BVoIP has severities 1 and 2; Qwest IT tickets have severities 1 to 4."
@@ -466,7 +474,7 @@ def severity(ctx: Context) -> Reply:
 def _severity_fit(ctx: Context, reply: Reply, fit: routing.SeverityFit) -> Reply:
     """THE severity a trouble fits, why (the source's own lines it matches), and its source."""
     s = fit.severity
-    quote = fit.lines[0] if fit.lines else s.definition
+    quote = fit.lines[0] if fit.lines else routing.line_for(s, fit.words)
     said = ", ".join(f'"{w}"' for w in routing.widest(fit.words))
     because = (
         f"you said {said}; the source: \u201c{quote}\u201d" if said else f"\u201c{quote}\u201d"
@@ -820,6 +828,8 @@ def not_covered(ctx: Context) -> Reply:
             f"The sources do not list {q.unlisted}, so I can't say what it means or who handles it."
         )
         reply.facts.append(_listed_codes(k, q.unlisted))
+        if not q.unlisted.startswith(("CSR", "Qwest")):
+            _code_documentation(k, reply)
     else:
         others = ", ".join(c.name for c in q.carriers if c.covers is None)
         reply.headline = (
@@ -829,6 +839,14 @@ def not_covered(ctx: Context) -> Reply:
         reply.facts.append(("The sources cover", covered_centers(k)))
     reply.examples = list(EXAMPLES[:4])
     return reply
+
+
+def _code_documentation(k: Knowledge, reply: Reply) -> None:
+    """Where AT&T documents the codes the job aid does not list (its own pointer)."""
+    for topic in k.topics:
+        if topic.id == "error-code-documentation":
+            reply.facts += [("Where AT&T lists its codes", fact) for fact in topic.facts[:2]]
+            cite(reply, topic.source)
 
 
 def _listed_codes(k: Knowledge, unlisted: str) -> tuple[str, str]:
