@@ -295,6 +295,18 @@ def severity_fits(
     return sorted(fits, key=lambda f: (-f.score, f.severity.ladder, f.severity.level))
 
 
+def line_for(sev: Severity, words: tuple[str, ...]) -> str:
+    """The criterion or example of `sev` that shares most with the words said; else its
+    definition: the source's own line to quote for why."""
+    said_stems = _content(" ".join(words))
+    best = max(
+        (*sev.criteria, *sev.examples),
+        key=lambda line: len(_content(line) & said_stems),
+        default="",
+    )
+    return best if best and _content(best) & said_stems else sev.definition
+
+
 def severity_from_words(k: Knowledge, ladder: str, text: str) -> int | None:
     """The severity a trouble's words say (reading 7), by each severity's own words only;
     when words of two severities are said, the graver one (an earlier escalation)."""
