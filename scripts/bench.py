@@ -226,56 +226,173 @@ def bench_lateness(n: int = 1000) -> dict:
     }
 
 
-def bench_slack_ack(n: int = 200, slow_s: float = 0.5) -> dict:
-    """Ack time of /clec served over HTTP while the (fake) Slack answers every call slowly."""
+def _load_fake_slack():
+    """tests/fake_slack.py of this tree, loaded by path, so a child serving another tree's
+    app (the old stack, for the comparison) still gets this tree's fake."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_fake_slack", ROOT / "tests/fake_slack.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def slack_server_child(slow_s: float) -> None:
+    """Run in a child process: the app served on a local port, its Web API a fake Slack
+    answering `slow_s` late; prints the URL, serves until stdin closes."""
+    import inspect
     import tempfile
 
     from bot.handlers.app import build_app, http_server, serve_in_thread
     from bot.handlers.context import Deps
     from bot.handlers.settings import Settings
     from bot.knowledge.loader import load
-    from tests.fake_slack import FakeSlack, post, slash_command
 
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    fake = FakeSlack().start()
+    fake = _load_fake_slack().FakeSlack().start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings("xoxb-bench", "secret", None, fake.api_url, 0, f"{tmp}/s.db",
                             "America/Chicago", 15)  # fmt: skip
         app = build_app(settings, Deps(load(), settings.db_path, settings.zone))
-        for method in ("users.info", "chat.postMessage"):
+        for method in ("users.info", "chat.postMessage", "response_url:*"):
             fake.slow(method, slow_s)
-        server = http_server(app, "127.0.0.1", 0)
+        new_style = "signing_secret" in inspect.signature(http_server).parameters
+        extra = {"signing_secret": "secret"} if new_style else {}
+        server = http_server(app, "127.0.0.1", 0, **extra)
         serve_in_thread(server)
-        url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
-        times = []
-        for i in range(n):
-            body = slash_command(f"is the npsc open {i}", user=f"U{i % 20}",
-                                 response_url=fake.response_url(f"r{i}"))  # fmt: skip
-            status, _, elapsed = post(url, body, "secret")
-            assert status == 200
-            times.append(elapsed * 1000)
+        print(f"http://127.0.0.1:{server.server_address[1]}/slack/events", flush=True)
+        print(fake.base_url, flush=True)
+        sys.stdin.read()
+        print(round(peak_rss_mb(os.getpid()), 1), flush=True)
         server.shutdown()
         fake.stop()
-    times.sort()
+
+
+class _SlackServer:
+    """The child above, started from the tree at `src` (default: this one)."""
+
+    def __init__(self, slow_s: float, src: Path = ROOT):
+        env = {**os.environ, "PYTHONPATH": str(src), "NO_PROXY": "127.0.0.1,localhost",
+               "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
+        env["BENCH_SRC"] = str(src)
+        self.proc = subprocess.Popen([sys.executable, __file__, "--slack-server", str(slow_s)],
+                                     cwd=src, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)  # fmt: skip
+        self.url = self.proc.stdout.readline().strip()
+        self.fake_url = self.proc.stdout.readline().strip()
+
+    def response_url(self, name: str) -> str:
+        return f"{self.fake_url}/response/{name}"
+
+    def stop(self) -> float:
+        """Stop it; its peak RSS in MB."""
+        self.proc.stdin.close()
+        peak = float(self.proc.stdout.readline() or "nan")
+        self.proc.wait(timeout=30)
+        return peak
+
+
+def _percentile(sorted_ms: list[float], q: float) -> float:
+    return round(sorted_ms[max(0, int(len(sorted_ms) * q) - 1)], 1)
+
+
+def bench_slack_ack(
+    concurrency: int = 8, slow_s: float = 0.5, n: int = 400, src: Path = ROOT
+) -> dict:
+    """/clec acks over HTTP from `concurrency` clients at once while the (fake) Slack
+    answers every Web API call and response_url `slow_s` late: p50/p99 and acks/s.
+    The app runs in its own process, so the load does not share its interpreter."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.fake_slack import post, slash_command
+
+    server = _SlackServer(slow_s, src)
+    post(server.url, slash_command("warm up", response_url=server.response_url("w")), "secret")
+
+    def one(i: int) -> tuple[int, float]:
+        body = slash_command(f"is the npsc open {i}", user=f"U{i % 20}",
+                             response_url=server.response_url(f"r{i}"))  # fmt: skip
+        try:
+            status, _, elapsed = post(server.url, body, "secret")
+        except OSError:
+            return 0, 0.0
+        return status, elapsed * 1000
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, range(n)))
+    wall = time.perf_counter() - started
+    peak = server.stop()
+    times = sorted(ms for status, ms in results if status == 200)
     return {
-        "commands": n,
+        "concurrency": concurrency,
         "fake_slack_delay_s": slow_s,
-        "ack_p50_ms": round(statistics.median(times), 2),
-        "ack_p99_ms": round(times[int(n * 0.99) - 1], 2),
-        "ack_max_ms": round(times[-1], 2),
+        "commands": n,
+        "acked_200": len(times),
+        "failed": n - len(times),
+        "ack_p50_ms": _percentile(times, 0.5),
+        "ack_p99_ms": _percentile(times, 0.99),
+        "acks_per_s": round(len(times) / wall, 1),
+        "server_peak_rss_mb": peak,
     }
+
+
+def bench_slack_burst(n: int = 200, src: Path = ROOT) -> dict:
+    """n signed /clec requests opened at the same instant: how many are acked, how many reset."""
+    import threading
+
+    from tests.fake_slack import post, slash_command
+
+    server = _SlackServer(0.0, src)
+    gate = threading.Barrier(n)
+    outcomes: list[str] = []
+
+    def one(i: int) -> None:
+        body = slash_command(f"lnpc hours {i}", user=f"U{i % 20}",
+                             response_url=server.response_url(f"b{i}"))  # fmt: skip
+        gate.wait()
+        try:
+            status, _, _ = post(server.url, body, "secret", timeout=30)
+            outcomes.append(str(status))
+        except OSError as exc:  # ConnectionResetError, RemoteDisconnected, timeouts
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    server.stop()
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return {"concurrent": n, "outcomes": counts, "all_done_s": round(wall, 2)}
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--slack-server"]:  # the child of _SlackServer
+        sys.path.insert(0, os.environ.get("BENCH_SRC", str(ROOT)))
+        slack_server_child(float(sys.argv[2]))
+        return 0
     os.environ.setdefault("PYTHONPATH", str(ROOT))
     sys.path.insert(0, str(ROOT))
-    results = {
-        "answers_jsonl": bench_answers(),
-        "cold_start_ask": bench_cold_start(),
-        "trackers": bench_trackers(),
-        "nudge_lateness": bench_lateness(),
-        "slack_slash_ack": bench_slack_ack(),
+    benches = {
+        "answers_jsonl": bench_answers,
+        "cold_start_ask": bench_cold_start,
+        "trackers": bench_trackers,
+        "nudge_lateness": bench_lateness,
+        "slack_ack": lambda: [
+            bench_slack_ack(concurrency, slow_s)
+            for slow_s in (0.0, 0.5)
+            for concurrency in (1, 8, 32)
+        ],
+        "slack_burst": bench_slack_burst,
     }
+    chosen = sys.argv[1:] or list(benches)  # e.g. `python scripts/bench.py slack_ack`
+    results = {name: benches[name]() for name in chosen}
     print(json.dumps(results, indent=2))
     return 0
 

@@ -10,7 +10,7 @@ import pytest
 import pytz
 
 from bot.handlers import ids
-from bot.handlers.app import build_app, http_server, serve_in_thread
+from bot.handlers.app import Limits, build_app, http_server, serve_in_thread
 from bot.handlers.context import Deps
 from bot.handlers.notifier import SlackNotifier
 from bot.handlers.settings import Settings
@@ -37,7 +37,7 @@ SECRET = "test-signing-secret"
 class Bot:
     """The served app, its fake Slack, and helpers that speak Slack's wire format."""
 
-    def __init__(self, tmp_path, monkeypatch):
+    def __init__(self, tmp_path, monkeypatch, limits: Limits | None = None):
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
         self.fake = FakeSlack().start()
@@ -47,7 +47,10 @@ class Bot:
         )
         self.deps = Deps(load(), self.db_path, "America/Chicago")
         self.app = build_app(settings, self.deps)
-        self.server = http_server(self.app, "127.0.0.1", 0, signing_secret=SECRET)
+        self.server = http_server(
+            self.app, "127.0.0.1", 0, signing_secret=SECRET, limits=limits or Limits()
+        )
+        self.port = self.server.port
         serve_in_thread(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack/events"
         self.db = connect(self.db_path)
@@ -55,6 +58,8 @@ class Bot:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        # the work after the ack ends before its fake Slack does
+        self.app.listener_runner.listener_executor.shutdown(wait=True, cancel_futures=True)
         self.fake.stop()
 
     def command(self, text, user="U1", channel="C1", name="r"):

@@ -38,7 +38,7 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
 class Limits:
     """What one client may ask of the server. Slack's own payloads are a few KB."""
 
-    max_body_bytes: int = 1_000_000  # larger: 413 before the body is read
+    max_body_bytes: int = 2_000_000  # larger: 413 before the body is read
     read_timeout_s: float = 10.0  # a connection idle this long (mid-request too) is dropped
     backlog: int = 1024  # pending connections the kernel holds for a burst
     threads: int = 8  # workers for fully-read requests; each ack takes a few ms
@@ -113,7 +113,8 @@ class SlackEndpoint:
             return self._refuse(401, "bad or stale signature", raw, peer)
         try:
             request = bolt_request(text, query, headers)
-        except (ValueError, RecursionError) as exc:  # not JSON, nested too deep
+        except (ValueError, RecursionError, AttributeError, TypeError) as exc:
+            # not JSON, nested too deep, or JSON that is not an object (bolt calls .get on it)
             return self._refuse(400, f"unreadable body ({type(exc).__name__})", raw, peer)
         if not isinstance(request.body, dict) or not request.body:
             return self._refuse(400, "body is neither a JSON object nor a form", raw, peer)
