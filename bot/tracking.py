@@ -202,6 +202,13 @@ def create(s: Session, q: Question) -> Reply:
         # a reminder names no ladder, or a time still to come ("remind me at 3pm about
         # the CSR"); "remind me about the bvoip trouble reported at 10am" is a tracker
         return _create_reminder(s, q)
+    others = [c.name for c in q.carriers if c.covers is None]
+    if kind and others and not any(c.covers for c in q.carriers):
+        # reading 12: an AT&T or Qwest ladder's clock is no clock for another carrier
+        return _refusal(
+            f"The sources cover AT&T and Qwest only, so I have no escalation ladder for "
+            f"{', '.join(others)}. Say 'remind me in 2 hours to ...' for a plain reminder."
+        )
     if kind is None:
         return _refusal(
             "Which escalation should I track? Say, for example:",
