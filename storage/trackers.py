@@ -15,6 +15,7 @@ them and their owners are told once. SQLite faults come out as StorageErrors.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE, QUARANTINED = (
     "quarantined",
 )
 INT64 = range(-(2**63), 2**63)  # the ids SQLite can hold
+log = logging.getLogger(__name__)
 
 
 class BadRow(ValueError):
@@ -390,8 +392,8 @@ def claim_due(
     out (its scheduler died before marking it sent) is claimed again.
 
     Row by row: a due step that cannot be read is quarantined (set aside with its
-    problem, logged once by the caller through `problems`), never claimed, and
-    leaves the window, so it cannot stop other steps or hold a LIMIT slot.
+    problem, logged once), never claimed, and leaves the window, so it cannot
+    stop other steps or hold a LIMIT slot.
     """
     params = {"now": utc(now), "limit": limit}
     with immediate(db):
@@ -410,7 +412,9 @@ def claim_due(
             try:
                 step = _step(row)
             except BadRow as exc:
-                quarantine(db, row["id"], str(exc))
+                if quarantine(db, row["id"], str(exc)):
+                    log.error("step %s of tracker %s quarantined: %s", row["id"],
+                              row["tracker_id"], exc)  # fmt: skip
                 continue
             earlier = latest.get(step.tracker_id)
             if earlier is not None:
