@@ -42,6 +42,20 @@ ROWS = [
     ("whne does the lnpc clsoe tonite", "hours", "LNPC", None, True, None, ["12:00 AM"]),
     ("is npsc opne on satuday", "hours", "NPSC", None, False, None, []),
     ("tell me a joke", "unknown", None, None, None, None, []),
+    # issue 7: carriers (reading 12), products by symptom, severities by definition, codes
+    ("frontier LSC phone?", "not_covered", None, None, None, None, ["AT&T and Qwest only"]),
+    ("lumen wshd hours", "hours", "WSHD", None, True, None, ["predates the rename"]),
+    ("qwest lsc west phone", "not_covered", None, None, None, None, ["LSC is AT&T's"]),
+    ("no inbound calls on flex reach, who do i call", "who_handles", "BVOIP", None, True, None,
+     ["288-8362"]),
+    ("what severity is one way audio?", "severity", "BVOIP", None, True, None,
+     ["Severity 1 (High)"]),
+    ("qwest ticket, IMA GUI down for all users, what severity?", "severity", "WSHD", None, True,
+     None, ["Critical Impact"]),
+    ("error code XZ123 who", "not_covered", None, None, None, None, ["XZ123", "LSOR"]),
+    ("reject code 777 csr", "not_covered", None, None, None, None, ["777", "501"]),
+    ("LSR rejected with 002, who", "not_covered", None, None, None, None, ["LSR reject code"]),
+    ("qwest severity 2 vs 3", "severity", "WSHD", None, True, None, ["Serious", "Moderate"]),
 ]  # fmt: skip
 
 

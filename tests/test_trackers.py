@@ -95,6 +95,26 @@ SCHEDULES = [
     # Qwest process (CSIE): Tier 1's 2-hour response
     ("2026-11-23T09:00:00-07:00", "America/Denver", "track csie process ticket 88001 opened 9am",
      "qwest_process", None, [(1, "2026-11-23T11:00:00-07:00")]),
+    # reading 13: filler words in front of a named ladder start that ladder (EXAMPLES.md's
+    # last row: the CSIR went in before the 3 PM ET cut-off, so due Tue 12-08 11 am ET)
+    ("2026-12-03T16:00:00-05:00", CSR_ET,
+     "can you keep an eye on a CSR for BTN 212-555-0142, CSIR went in 12/3 at 11am ET", "csr",
+     None, [(1, "2026-12-08T11:00:00-05:00"), (2, "2026-12-08T15:00:00-05:00"),
+            (3, "2026-12-09T10:00:00-05:00")]),
+    ("2026-12-01T08:05:00-06:00", "America/Chicago",
+     "remind me about the bvoip trouble AOTS 1234568, one way audio since 7:50", "bvoip", 1,
+     [(1, "2026-12-01T07:50:00-06:00"), (2, "2026-12-01T08:50:00-06:00"),
+      (3, "2026-12-01T09:50:00-06:00"), (4, "2026-12-01T10:50:00-06:00"),
+      (4, "2026-12-01T11:50:00-06:00")]),
+    # a BVoIP trouble by its symptom alone (no "bvoip"): customers can't call in = severity 1
+    ("2026-12-01T08:05:00-06:00", "America/Chicago",
+     "pls track: customers can't call in since 8am, ticket 99881", "bvoip", 1,
+     [(1, "2026-12-01T08:00:00-06:00"), (2, "2026-12-01T09:00:00-06:00"),
+      (3, "2026-12-01T10:00:00-06:00"), (4, "2026-12-01T11:00:00-06:00"),
+      (4, "2026-12-01T12:00:00-06:00")]),
+    ("2026-11-23T09:00:00-07:00", "America/Denver",
+     "keep an eye on a lumen process ticket 88002 opened 9am", "qwest_process", None,
+     [(1, "2026-11-23T11:00:00-07:00")]),
     # a reminder
     ("2026-11-23T10:00:00-06:00", "America/Chicago",
      "remind me in 2 hours to escalate PON 12345 to the LSC", "custom", None,
@@ -222,6 +242,7 @@ BAD_INPUT = [
     ("snooze 1 forever", "how long"),
     ("snooze 1 30d", "a week at most"),
     ("track csr btn 312-555-0100 submitted tomorrow 9am", "in the future"),
+    ("track frontier csr btn 312-555-0100 submitted today 7am", "AT&T and Qwest only"),
     ("got an update on 99999", "no open tracker"),
 ]
 
