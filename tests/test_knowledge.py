@@ -127,9 +127,11 @@ def test_a_database_from_before_millisecond_instants_still_reads(tmp_path):
     from storage import trackers as repo
     from storage.db import connect, migrations
 
+    import sqlite_utils
+
     path = str(tmp_path / "old.db")
-    old = connect(path)
-    old.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_millisecond_instants'")
+    old = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    migrations.apply(old, stop_before="0004_millisecond_instants")  # the schema before 0004
     old.execute(
         "INSERT INTO trackers (owner, kind, title, zone, started_at, created_at, updated_at)"
         " VALUES ('U1', 'custom', 'old', 'America/Chicago', '2026-11-22T00:29:42Z',"
