@@ -124,10 +124,10 @@ def test_a_database_from_before_millisecond_instants_still_reads(tmp_path):
     """Migration 0004 rewrites second-precision stamps ('...:42Z') written before it."""
     import sqlite3
 
+    import sqlite_utils
+
     from storage import trackers as repo
     from storage.db import connect, migrations
-
-    import sqlite_utils
 
     path = str(tmp_path / "old.db")
     old = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
