@@ -92,14 +92,15 @@ _CONTRACTIONS = {
     "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth",
     "lvl": "level", "lv": "level", "hrs": "hour", "hr": "hour", "mins": "minute", "min": "minute",
     "biz": "business", "bus": "business", "u": "you", "ur": "your", "thru": "through",
-    "tmrw": "tomorrow", "esc": "escalate", "escalte": "escalate", "esclate": "escalate",
+    "tmrw": "tomorrow", "b4": "before", "pls": "please", "plz": "please", "rn": "right now",
+    "esc": "escalate", "escalte": "escalate", "esclate": "escalate",
 }  # fmt: skip
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 def _word(token: str) -> str:
     """One token, folded: contractions and short forms spelled out, a plural's "s" dropped."""
-    token = _CONTRACTIONS.get(token, token)
+    token = _CONTRACTIONS.get(token.removesuffix("'s"), token.removesuffix("'s"))
     if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
         return token[:-1]
     return token
@@ -178,13 +179,13 @@ def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str
     """A known word one edit from `word` ("turnaroud" -> "turnaround"), else `word`."""
     if len(word) < 5 or word in known or not word.isalpha():
         return word
-    if word in deletions:
+    if word in deletions:  # one letter left out
         return deletions[word]
     for i in range(len(word)):
         cut = word[:i] + word[i + 1 :]
-        if cut in known:
+        if cut in known:  # one letter too many
             return cut
-        if cut in deletions:
+        if cut in deletions and len(word) >= 7:  # one letter wrong: "other" is not "their"
             return deletions[cut]
     return word
 
@@ -195,8 +196,9 @@ def fold_question(k: Knowledge, text: str) -> str:
     return " " + " ".join(_correct(w, known, deletions) for w in words(text)) + " "
 
 
-def _longest(phrases: tuple[str, ...], folded: str) -> int:
-    return max((p.count(" ") + 1 for p in phrases if f" {p} " in folded), default=0)
+def _longest(phrases: tuple[str, ...], folded: str) -> tuple[int, str]:
+    """The most words of a phrase found in `folded`, and that phrase."""
+    return max(((p.count(" ") + 1, p) for p in phrases if f" {p} " in folded), default=(0, ""))
 
 
 def _score(
@@ -214,12 +216,13 @@ def _score(
         return None
     if any(f" {u} " in folded for u in _fold(fact.unless)):
         return None
-    about = _longest(p.about, folded)
+    about, said = _longest(p.about, folded)
     if not about and ((fact.ladder and fact.ladder == ladder) or fact.center in centers):
         about = 1
+    rest = folded.replace(f" {said} ", " ~ ", 1) if about > 1 else folded  # "flex reach"
     named_level = fact.level is not None and level == fact.level
-    topic = _longest(p.topic, folded) or (2 if named_level else 0)
-    own, usual = _longest(p.own_asks, folded), _longest(p.kind_asks, folded)
+    topic = _longest(p.topic, rest)[0] or (2 if named_level else 0)
+    own, usual = _longest(p.own_asks, rest)[0], _longest(p.kind_asks, rest)[0]
     if not about or (p.topic and not topic) or not (own or usual):
         return None
     score = about + 2 * topic + max(2 * own, usual) + min(own, 1)
@@ -245,7 +248,7 @@ def rank(
 class Asked(Protocol):
     """What `asked_fact` reads of an understood question (bot.understanding.Question)."""
 
-    text: str
+    raw: str
     intent: str
     ladder: str | None
     severity: int | None
@@ -261,14 +264,14 @@ def asked_fact(k: Knowledge, q: Asked, *, instance: bool = False) -> Fact | None
     ticket or BTN): its status answer computes the real due times and is kept."""
     if q.intent not in _REPLACES:
         return None
-    found = rank(
-        k, q.text, ladder=q.ladder, severity=q.severity, level=q.level, centers=tuple(q.centers)
+    found = rank(  # the words as typed: the intents' own spelling fixes are not the facts'
+        k, q.raw, ladder=q.ladder, severity=q.severity, level=q.level, centers=tuple(q.centers)
     )
     if not found or (len(found) > 1 and found[1].score >= found[0].score):
         return None
     best = found[0]
     fact = best.fact
-    if q.intent == "code" and _NAMES_CODE.search(q.text):
+    if q.intent == "code" and _NAMES_CODE.search(q.raw.lower()):
         return None
     if q.intent == "hours" and not best.own_ask:
         return None  # "open on the weekend?" is an hours question, not an after-hours route
