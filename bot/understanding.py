@@ -62,6 +62,7 @@ PHONE_RE = re.compile(r"\(?\b\d{3}\)?[-. ]?\d{3}[-. ]\d{4}\b")
 BTN_RE = re.compile(r"\bbtn\s*(?:#|:|number|no\.?)?\s*(\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4})")
 AOTS_RE = re.compile(r"\baots\s*(?:ticket)?\s*(?:#|:|number|no\.?)?\s*(\d{4,})")
 TICKET_RE = re.compile(r"\b(?:ticket|tkt|tix|tt|case|pon|#)\s*(?:#|:|number|no\.?)?\s*(\d{3,})")
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 LONG_NUMBER_RE = re.compile(r"\b\d{5,}\b")
 REQTYP_RE = re.compile(
     r"\b(?:req\s*-?\s*typ(?:e)?|reqtype|request\s+type|rt)\s*(?:=|:|of|is)?\s*([a-z]{1,2})\b"
@@ -273,7 +274,7 @@ def _ids(text: str) -> tuple[dict[str, str], str]:
         if m := pattern.search(text):
             ids[key] = re.sub(r"\D", "", m.group(1)) if key == "btn" else m.group(1)
             text = text[: m.start(1)] + " " + text[m.end(1) :]
-    text = PHONE_RE.sub(" ", text)
+    text = EMAIL_RE.sub(" ", PHONE_RE.sub(" ", text))  # "m36966@att.com" is no error code
     return ids, LONG_NUMBER_RE.sub(" ", text)
 
 
@@ -338,7 +339,10 @@ def _symptom(k: Knowledge, text: str) -> tuple[str, str] | None:
     """(ladder, symptom) for a trouble described with no product word: "one way audio"."""
     flat = routing.flat(text)
     for ladder_id in LADDER_ORDER:
-        if said := routing.said(k.ladders[ladder_id].symptoms, flat):
+        ladder = k.ladders[ladder_id]
+        if routing.said(ladder.symptoms_unless, flat):
+            continue  # "can't make calls after the port": the port's trouble, not VoIP's
+        if said := routing.said(ladder.symptoms, flat):
             return ladder_id, said[0]
     return None
 

@@ -208,6 +208,7 @@ def _ladder(ctx: _Ctx, entry: dict) -> Ladder:
         source=ctx.source(entry, name),
         words=tuple(w.lower() for w in _tuple(entry, "words")),
         symptoms=tuple(w.lower() for w in _tuple(entry, "symptoms")),
+        symptoms_unless=tuple(w.lower() for w in _tuple(entry, "symptoms_unless")),
     )
 
 

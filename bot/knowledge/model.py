@@ -213,6 +213,7 @@ class Ladder:
     source: Source
     words: tuple[str, ...] = ()  # product and ticket names that name this ladder
     symptoms: tuple[str, ...] = ()  # troubles that name it without a product word
+    symptoms_unless: tuple[str, ...] = ()  # words that say the trouble is another product's
 
 
 @dataclass(frozen=True)
