@@ -227,6 +227,10 @@ def cmd_trackers(args: argparse.Namespace) -> int:
 
     zone = parse_zone(args.tz)
     db = connect()
+    if args.retry is not None:
+        count = repo.retry_problems(db, args.retry)
+        print(f"#{args.retry}: {count} set-aside row(s) will be tried again on the next tick.")
+        return 0 if count else 1
     if args.problems:
         return print_problems(repo.problems(db, args.user), args.json)
     found = repo.for_owner(db, args.user, open_only=not args.all)
@@ -353,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--tz", help="zone to show times in")
     listing.add_argument(
         "--problems", action="store_true", help="trackers and steps set aside as unreadable"
+    )
+    listing.add_argument(
+        "--retry", type=int, metavar="ID", help="after repairing tracker ID's rows, try them again"
     )
     listing.set_defaults(func=cmd_trackers)
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")

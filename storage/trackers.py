@@ -568,6 +568,26 @@ def told(db: sqlite_utils.Database, problem: Problem) -> None:
             db.execute("UPDATE steps SET problem_told = 1 WHERE id = ?", (problem.step_id,))
 
 
+@guarded
+def retry_problems(db: sqlite_utils.Database, tracker_id: int) -> int:
+    """After an operator repaired the rows: the tracker and its quarantined steps wait
+    again (a late step is caught up by the next tick). Returns how many were set aside."""
+    if tracker_id not in INT64:
+        return 0
+    with immediate(db):
+        tracker = db.execute(
+            "UPDATE trackers SET problem = NULL, problem_told = 0"
+            " WHERE id = ? AND problem IS NOT NULL",
+            (tracker_id,),
+        ).rowcount
+        steps = db.execute(
+            "UPDATE steps SET state = 'pending', problem = NULL, problem_told = 0"
+            " WHERE tracker_id = ? AND state = 'quarantined'",
+            (tracker_id,),
+        ).rowcount
+    return tracker + steps
+
+
 # --- the owner's side -----------------------------------------------------------------
 
 

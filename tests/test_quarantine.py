@@ -258,3 +258,21 @@ def test_an_owner_is_told_when_slack_comes_back(tmp_path, k):
     scheduler.tick()
     scheduler.tick()
     assert [r.intent for r in up.replies] == ["problem"] and repo.untold(db) == []
+
+
+def test_an_operator_repairs_a_row_and_it_is_tried_again(tmp_path, k, monkeypatch, capsys):
+    path = str(tmp_path / "repair.db")
+    db = storage_db.connect(path)
+    tracker_id = reminder(db, "broken", S, owner="U_BAD")
+    spoil(db, tracker_id, "steps.contacts", "'[{broken'")
+    notifier = RecordingNotifier()
+    scheduler = Scheduler(k, notifier, path, tick=1, clock=Clock(S))
+    scheduler.tick()
+    assert notifier.sent == []
+    spoil(db, tracker_id, "steps.contacts", "'[]'")  # the repair
+    monkeypatch.setenv("CLEC_BOT_DB", path)
+    assert main(["trackers", "--retry", str(tracker_id)]) == 0
+    assert "1 set-aside row(s)" in capsys.readouterr().out
+    scheduler.tick()
+    assert [t for t, *_ in notifier.sent] == [tracker_id] and repo.problems(db) == []
+    assert main(["trackers", "--retry", str(tracker_id)]) == 1  # nothing set aside now
