@@ -347,22 +347,28 @@ def _symptom(k: Knowledge, text: str) -> tuple[str, str] | None:
     return None
 
 
+@cache
+def _carrier_words(k: Knowledge) -> tuple[re.Pattern, dict[str, Carrier]]:
+    """One pattern over every carrier word in readings.toml, longest first."""
+    by_word = {w: c for c in k.carriers for w in c.words}
+    body = "|".join(re.escape(w) for w in sorted(by_word, key=len, reverse=True))
+    return re.compile(rf"(?<![\w&])({body})(?![\w&])"), by_word
+
+
 def _carriers(k: Knowledge, lowered: str) -> list[Carrier]:
     """Carriers named as the subject (reading 12). Another carrier named as where a port
     comes from ("porting from verizon to at&t") is history, not the subject."""
-    found = []
-    for carrier in k.carriers:
-        for word in carrier.words:
-            for m in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", lowered):
-                before = lowered[: m.start()]
-                if (
-                    carrier.covers is None
-                    and re.search(r"\bfrom\s+(the\s+)?$", before)
-                    and (RENAMED_FROM_RE.search(lowered))
-                ):
-                    continue
-                if carrier not in found:
-                    found.append(carrier)
+    if not k.carriers:
+        return []
+    pattern, by_word = _carrier_words(k)
+    found: list[Carrier] = []
+    for m in pattern.finditer(lowered):
+        carrier = by_word[m.group(1)]
+        came_from = re.search(r"\bfrom\s+(the\s+)?$", lowered[: m.start()])
+        if carrier.covers is None and came_from and RENAMED_FROM_RE.search(lowered):
+            continue
+        if carrier not in found:
+            found.append(carrier)
     return found
 
 

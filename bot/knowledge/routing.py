@@ -265,6 +265,9 @@ def _content(text: str) -> frozenset[str]:
     return frozenset(s for s in stems_of(flat(text)) if s not in SEVERITY_NOISE and len(s) > 1)
 
 
+_line_content = cache(_content)  # the data's own lines only: a bounded set
+
+
 def severity_fits(
     k: Knowledge, text: str, ladders: tuple[str, ...] | None = None, lines: bool = True
 ) -> list[SeverityFit]:
@@ -285,7 +288,7 @@ def severity_fits(
         matched: list[tuple[float, str]] = []
         sentences = (sev.definition, *sev.criteria, *sev.examples) if lines else ()
         for line in sentences:
-            own = _content(line)
+            own = _line_content(line)
             shared = own & said_stems
             if own and (len(shared) >= 2 or shared == own):
                 matched.append((len(shared) * len(shared) / len(own), line))
