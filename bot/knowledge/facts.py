@@ -112,14 +112,19 @@ def words(text: str) -> list[str]:
     return [w for t in _TOKEN.findall(text) for w in _word(t).split()]
 
 
-@dataclass(frozen=True)
-class _Phrases:
-    """A fact's phrases as folded word strings, ready to look for in a folded question."""
+FIELDS = ("about", "topic", "own", "usual", "unless")  # a fact's phrases, by what they say
 
-    about: tuple[str, ...]
-    topic: tuple[str, ...]
-    own_asks: tuple[str, ...]
-    kind_asks: tuple[str, ...]
+
+@dataclass(frozen=True)
+class _Index:
+    """Every fact phrase, folded, and which facts' which field it belongs to: a question's
+    word n-grams are looked up once, not every phrase of every fact searched for."""
+
+    facts: tuple[Fact, ...]
+    phrases: dict[tuple[str, ...], tuple[tuple[int, str], ...]]  # words -> ((fact, field),)
+    longest: int  # words in the longest phrase
+    known: frozenset[str]  # every word of every phrase, for typo correction
+    deletions: dict[str, str]  # a known word with one letter left out -> the word
 
 
 @dataclass(frozen=True)
@@ -129,11 +134,11 @@ class FactMatch:
     own_ask: bool  # asked in the fact's own words, not only its kind's usual ones
 
 
-def _fold(phrases) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(" ".join(words(p)) for p in phrases if words(p)))
+def _fold(phrases) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(tuple(words(p)) for p in phrases if words(p)))
 
 
-def _about(k: Knowledge, fact: Fact) -> tuple[str, ...]:
+def _about(k: Knowledge, fact: Fact) -> tuple[tuple[str, ...], ...]:
     """The fact's `about` phrases, with "@CENTER" standing for that center's names."""
     out: list[str] = []
     for phrase in fact.about:
@@ -146,33 +151,26 @@ def _about(k: Knowledge, fact: Fact) -> tuple[str, ...]:
 
 
 @cache
-def _index(k: Knowledge) -> tuple[tuple[Fact, _Phrases], ...]:
-    return tuple(
-        (
-            f,
-            _Phrases(
-                about=_about(k, f),
-                topic=_fold(f.topic),
-                own_asks=_fold(f.asks),
-                kind_asks=_fold(KIND_ASKS[f.kind]),
-            ),
-        )
-        for f in k.facts
-    )
-
-
-@cache
-def _vocabulary(k: Knowledge) -> tuple[frozenset[str], dict[str, str]]:
-    """Every word of the facts' phrases, and its one-deletion neighbours, for typos."""
-    known: set[str] = set()
-    for _, p in _index(k):
-        for phrase in (*p.about, *p.topic, *p.own_asks, *p.kind_asks):
-            known.update(phrase.split())
+def _index(k: Knowledge) -> _Index:
+    table: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for i, f in enumerate(k.facts):
+        fields = (_about(k, f), _fold(f.topic), _fold(f.asks), _fold(KIND_ASKS[f.kind]),
+                  _fold(f.unless))  # fmt: skip
+        for field, phrases in zip(FIELDS, fields, strict=True):
+            for phrase in phrases:
+                table.setdefault(phrase, []).append((i, field))
+    known = frozenset(w for phrase in table for w in phrase)
     deletions: dict[str, str] = {}
     for word in sorted(w for w in known if len(w) >= 5):
-        for i in range(len(word)):
-            deletions.setdefault(word[:i] + word[i + 1 :], word)
-    return frozenset(known), deletions
+        for n in range(len(word)):
+            deletions.setdefault(word[:n] + word[n + 1 :], word)
+    return _Index(
+        facts=tuple(k.facts),
+        phrases={p: tuple(v) for p, v in table.items()},
+        longest=max((len(p) for p in table), default=0),
+        known=known,
+        deletions=deletions,
+    )
 
 
 def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
@@ -190,40 +188,60 @@ def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str
     return word
 
 
+def _folded(k: Knowledge, text: str) -> list[str]:
+    index = _index(k)
+    return [_correct(w, index.known, index.deletions) for w in words(text)]
+
+
 def fold_question(k: Knowledge, text: str) -> str:
-    """The question as " w1 w2 ... " with typos in the facts' words corrected."""
-    known, deletions = _vocabulary(k)
-    return " " + " ".join(_correct(w, known, deletions) for w in words(text)) + " "
+    """The question as " w1 w2 ... ", folded, with typos in the facts' words corrected."""
+    return " " + " ".join(_folded(k, text)) + " "
 
 
-def _longest(phrases: tuple[str, ...], folded: str) -> tuple[int, str]:
-    """The most words of a phrase found in `folded`, and that phrase."""
-    return max(((p.count(" ") + 1, p) for p in phrases if f" {p} " in folded), default=(0, ""))
+Hit = tuple[int, int]  # (words, first word's position) of a phrase found in the question
+
+
+def _hits(index: _Index, said: list[str]) -> dict[int, dict[str, list[Hit]]]:
+    """For each fact with a phrase in `said`: its fields' phrases found, as hits."""
+    found: dict[int, dict[str, list[Hit]]] = {}
+    for start in range(len(said)):
+        for n in range(1, min(index.longest, len(said) - start) + 1):
+            for fact, field in index.phrases.get(tuple(said[start : start + n]), ()):
+                found.setdefault(fact, {}).setdefault(field, []).append((n, start))
+    return found
+
+
+def _most(hits: list[Hit], outside: Hit | None = None) -> int:
+    """The most words of a hit, leaving out hits that overlap `outside`."""
+
+    def clear(h: Hit) -> bool:
+        return outside is None or h[1] + h[0] <= outside[1] or outside[1] + outside[0] <= h[1]
+
+    return max((n for n, start in hits if clear((n, start))), default=0)
 
 
 def _score(
-    fact: Fact, p: _Phrases, folded: str, ladder: str | None, severity: int | None,
+    fact: Fact, hits: dict[str, list[Hit]], ladder: str | None, severity: int | None,
     level: int | None, centers: tuple[str, ...],
 ) -> FactMatch | None:  # fmt: skip
-    """How well `folded` asks for `fact`: it must name what the fact is about, its topic
+    """How well the question asks for `fact`: it must name what the fact is about, its topic
     (when it has one) and ask for its kind of fact; None when it does not, or when a
-    severity, level or ladder said in the question rules it out."""
+    severity, level, ladder or `unless` word in the question rules it out."""
     if fact.severities and severity is not None and severity not in fact.severities:
         return None
     if fact.level is not None and level is not None and level != fact.level:
         return None
-    if ladder and fact.ladder and fact.ladder != ladder:
+    if (ladder and fact.ladder and fact.ladder != ladder) or hits.get("unless"):
         return None
-    if any(f" {u} " in folded for u in _fold(fact.unless)):
-        return None
-    about, said = _longest(p.about, folded)
+    named = max(hits.get("about", ()), default=None)
+    about = named[0] if named else 0
     if not about and ((fact.ladder and fact.ladder == ladder) or fact.center in centers):
         about = 1
-    rest = folded.replace(f" {said} ", " ~ ", 1) if about > 1 else folded  # "flex reach"
+    said = named if about > 1 else None  # "reach" in "flex reach" is no ask
     named_level = fact.level is not None and level == fact.level
-    topic = _longest(p.topic, rest)[0] or (2 if named_level else 0)
-    own, usual = _longest(p.own_asks, rest)[0], _longest(p.kind_asks, rest)[0]
-    if not about or (p.topic and not topic) or not (own or usual):
+    topic = _most(hits.get("topic", []), said) or (2 if named_level else 0)
+    own, usual = _most(hits.get("own", []), said), _most(hits.get("usual", []), said)
+    if not about or (fact.topic and not topic) or not (own or usual):
         return None
     score = about + 2 * topic + max(2 * own, usual) + min(own, 1)
     score += 2 if fact.severities and severity in fact.severities else 0
@@ -236,11 +254,11 @@ def rank(
     level: int | None = None, centers: tuple[str, ...] = (),
 ) -> list[FactMatch]:  # fmt: skip
     """Every fact `text` asks for, best first."""
-    folded = fold_question(k, text)
+    index = _index(k)
     found = [
         m
-        for fact, phrases in _index(k)
-        if (m := _score(fact, phrases, folded, ladder, severity, level, centers))
+        for i, hits in _hits(index, _folded(k, text)).items()
+        if (m := _score(index.facts[i], hits, ladder, severity, level, centers))
     ]
     return sorted(found, key=lambda m: -m.score)
 
