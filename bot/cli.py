@@ -30,6 +30,10 @@ DEFAULT_TZ = "America/Chicago"
 MAX_TEXT = 4000  # characters in one question or tracker line
 MAX_FIELD = 200  # characters in a zone, instant or user id
 MAX_LINE = 64 * 1024  # bytes in one --jsonl line
+LEADING_YEAR = re.compile(r"\s*(\d{1,6})-\d")  # the year an ISO stamp starts with
+OUT_OF_RANGE = (
+    f"'at' must fall in the years {FIRST_YEAR}-{LAST_YEAR}, like 2026-11-23T10:00:00-06:00"
+)
 SURROGATE = re.compile("[\ud800-\udfff]")  # never valid alone in UTF-8
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,8 @@ def parse_at(text: str | None, zone: str) -> datetime:
 def moment_at(text: object, zone: str) -> datetime:
     """`at` from outside: a string read by parse_at, within the years 1970-2100."""
     text = _optional(text, "at")
+    if text and (m := LEADING_YEAR.match(text)) and not FIRST_YEAR <= int(m[1]) <= LAST_YEAR:
+        raise InputError(OUT_OF_RANGE)
     try:
         at = parse_at(text, zone)
         year = at.astimezone(pytz.utc).year
@@ -92,9 +98,7 @@ def moment_at(text: object, zone: str) -> datetime:
             raise
         raise InputError(f"'at' must be ISO 8601 like 2026-11-23T10:00:00-06:00: {text!r}") from exc
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(
-            f"'at' must fall in the years {FIRST_YEAR}-{LAST_YEAR}, like 2026-11-23T10:00:00-06:00"
-        )
+        raise InputError(OUT_OF_RANGE)
     return at
 
 
