@@ -440,7 +440,7 @@ def severity(ctx: Context) -> Reply:
         close = [f for f in fits if f.score > 0 and f.score * CLEAR_LEAD > fits[0].score]
         if len(close) == 1:
             reply = _severity_fit(ctx, reply, close[0])
-            if asks_fit:  # "is a total outage of qwest ima a sev 1?"
+            if asks_fit and len(q.severities) <= 1:  # "is a total outage of qwest ima a sev 1?"
                 yes = close[0].severity.level == q.severity
                 say = "Yes: " if yes else f"Not severity {q.severity} by the source's words: "
                 reply.headline = say + reply.headline
@@ -461,13 +461,13 @@ def severity(ctx: Context) -> Reply:
         reply.headline = "BVoIP has severities 1 and 2; Qwest IT tickets have severities 1 to 4."
         chosen = list(ctx.k.severities)
     else:
-        levels = " vs ".join(f"severity {s.level}" for s in chosen if s.ladder == chosen[0].ladder)
-        scope = (
-            SEVERITY_SCOPES[chosen[0].ladder]
-            if len({s.ladder for s in chosen}) == 1
-            else "BVoIP and Qwest"
+        by_ladder: dict[str, list[str]] = {}
+        for s in chosen:
+            by_ladder.setdefault(s.ladder, []).append(f"severity {s.level}")
+        reply.headline = (
+            "; ".join(f"{SEVERITY_SCOPES[lad]} {' vs '.join(lv)}" for lad, lv in by_ladder.items())
+            + ":"
         )
-        reply.headline = f"{scope} {levels}:"
     return _severity_list(ctx, reply, chosen)
 
 
@@ -631,6 +631,10 @@ def _bvoip_status(ctx: Context) -> Reply:
     sev = guess_severity(ctx, "bvoip")
     reply = Reply("escalation_status", "", center=center.id, when=ctx.now, open=True)
     cite(reply, ladder.source)
+    if q.severity is not None and q.severity not in ladder.levels[0].intervals:
+        # "sev 3 one way audio": BVoIP has no severity 3; the words may still say which
+        said = ", ".join(str(s) for s in sorted(ladder.levels[0].intervals))
+        sev = routing.severity_from_words(k, "bvoip", q.text)
     if sev not in (1, 2):
         reply.headline = "BVoIP escalation intervals, from the time you reported it:"
         for lv in ladder.levels:

@@ -489,7 +489,7 @@ def _intent(q: Question) -> str:
         return "help"
     if PREPARE_RE.search(t):
         return "prepare"
-    if q.severity or re.search(r"\bseverit(y|ies)|\bsev\b", t):
+    if q.severity or re.search(r"\bseverit(y|ies)|\bsev\b|\b(what|which) priority\b", t):
         wants_def = SEVERITY_DEF_RE.search(t) and not re.search(
             r"\b(ago|since|reported|how often|who now|who do i|who should i)\b", t
         )
