@@ -32,6 +32,8 @@ def fact_reply(ctx) -> Reply:
         label = f"{center.id} at {fmt_time(when, ctx.zone)}" if asked_at else f"{center.id} now"
         reply.facts.append((label, line))
         reply.contacts = contacts(k, fact, center, reply.region)
+    if due := level_due(k, fact, q.severity):
+        reply.facts.insert(0, due)
     reply.add_source(fact.source.cite())
     if fact.source.assumption:
         reply.facts.append(("Note", fact.source.assumption))
@@ -59,6 +61,24 @@ def status(k: Knowledge, hours: Hours, at: datetime, zone) -> tuple[bool | None,
         return now.open, "open" if now.open else f"closed{holiday}"
     change = fmt_both(now.next_change, zone, hours.zone)
     return now.open, (f"open; closes {change}" if now.open else f"closed{holiday}; opens {change}")
+
+
+def level_due(k: Knowledge, fact: Fact, severity: int | None) -> tuple[str, str] | None:
+    """For a ladder level with intervals and the severity asked about: when that level falls
+    due, from the ladder's data (the level before's interval from the report, reading 7)."""
+    ladder = k.ladders.get(fact.ladder or "")
+    if not (ladder and fact.level and severity) or fact.level > len(ladder.levels):
+        return None
+    level = ladder.levels[fact.level - 1]
+    if severity not in level.intervals:
+        return None
+    if fact.level == 1:
+        return f"Severity {severity}", f"level 1 ({level.title}) from the report"
+    hours = ladder.levels[fact.level - 2].intervals[severity]
+    return (
+        f"Severity {severity}",
+        f"level {fact.level} due {hours:g} h after the report, with no forward progress",
+    )
 
 
 def contacts(k: Knowledge, fact: Fact, center: Center, region_id: str | None) -> list[str]:

@@ -352,3 +352,12 @@ def test_a_bvoip_level_that_is_not_on_the_ladder_is_named(tmp_path):
     path.write_text(path.read_text().replace("level = 4\nanswer", "level = 7\nanswer", 1))
     with pytest.raises(KnowledgeError, match="level 7 is not a level of its ladder"):
         load_from(data)
+
+
+def test_the_severity_asked_about_gets_its_level_due_time(ask):
+    """From the ladder's data: level 4 is due when level 3's interval (sev 2: 6 h) has passed."""
+    reply = ask("how long before the director on a bvoip sev 2")
+    assert {"label": "Severity 2", "value": "level 4 due 6 h after the report, with no forward "
+            "progress"} in reply["facts"]  # fmt: skip
+    reply = ask("bvoip sev 1 how long til level 3")
+    assert reply["facts"][0]["value"].startswith("level 3 due 2 h after the report")
