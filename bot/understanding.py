@@ -67,7 +67,7 @@ LONG_NUMBER_RE = re.compile(r"\b\d{5,}\b")
 REQTYP_RE = re.compile(
     r"\b(?:req\s*-?\s*typ(?:e)?|reqtype|request\s+type|rt)\s*(?:=|:|of|is)?\s*([a-z]{1,2})\b"
 )
-ERROR_CODE_RE = re.compile(r"\b([a-z]{1,2})([- ]?)(\d{2,6})\b")
+ERROR_CODE_RE = re.compile(r"\b([a-z]{1,2})([- ]?)(\d{2,6})\b(?![:/.]\d)")  # "pt 10:30" is a time
 ERROR_WORD_RE = re.compile(
     r"\b(?:error|err|prefix|code|fatal|reject(?:ed)?|rej)\s+(?:code\s+)?(?:of\s+)?"
     r"(?:starting with|starts with|beginning with)?\s*[\"']?([a-z]{1,2})[\"']?(?=\s|$|[?.,!])"
@@ -80,7 +80,7 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 # short words that look like an error-code prefix but are English
 NOT_ERROR_LETTERS = frozenset({
     "at", "in", "on", "by", "to", "of", "is", "it", "an", "or", "me", "my", "a", "i", "no",
-    "we", "us", "do", "so", "up", "if", "be", "as", "am", "pm",
+    "we", "us", "do", "so", "up", "if", "be", "as", "am", "pm", "et", "ct", "mt", "pt",
 })  # fmt: skip
 
 HELP_RE = re.compile(
