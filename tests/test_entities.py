@@ -266,7 +266,7 @@ IDS_AND_CODES = [
     ("e911 trunk planning for 2 trunks, who", "who_handles", [], ["reject code", "Super Fatal"]),
     ("error on my lsr submitted PT 10:30", ANY_INTENT, [], ["Super Fatal", "P10"]),
     ("email m36966@att.com about a collocation application", "who_handles", ["Collocation"],
-     ["M36966", "LASR"]),
+     ["LASR", "Super Fatal"]),
     # codes said as codes: read as codes
     ("csr rejected with 003, sent ET 11:45", "code", ["Incomplete"], ["Super Fatal"]),
     ("reject code 2 on our csr", "code", ["Account Tel No. Not AT&T"], []),
