@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytz
 
 from bot import tracking
+from bot.facts_reply import fact_reply
 from bot.knowledge import hours as hours_engine
 from bot.knowledge import ladders, routing
 from bot.knowledge.loader import load
@@ -913,5 +914,6 @@ COMPOSERS = {
     "board": board,
     "help": help_,
     "unknown": unknown,
+    "fact": fact_reply,
 }
 COMPOSERS = {intent: _carrier_checked(composer) for intent, composer in COMPOSERS.items()}

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from bot.knowledge import routing
-from bot.knowledge.model import Carrier, Code, ErrorCode, Knowledge
+from bot.knowledge import facts, routing
+from bot.knowledge.model import Carrier, Code, ErrorCode, Fact, Knowledge
 from bot.moments import Moment, read_moment
 
 SLANG = {
@@ -214,6 +214,7 @@ class Question:
     carriers: list[Carrier] = field(default_factory=list)  # carriers named as the subject
     unlisted: str | None = None  # a code asked about that the sources do not list
     symptom: str | None = None  # the trouble that named the ladder, when no product word did
+    fact: Fact | None = None  # the one stated fact asked for (intent "fact"), bot.knowledge.facts
     severities: tuple[int, ...] = ()  # every severity named ("sev 2 vs 3")
     asks_fit: bool = False  # "is a total outage of qwest ima a sev 1?"
 
@@ -594,4 +595,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         q.ladder = "qwest_process"  # the five tiers are the process-trouble ladder
     _entities(k, q, lowered, unlisted)
     q.intent = _intent(q)
+    instance = bool(q.ids) or (q.moment.stated and q.moment.at != now)  # one trouble's own clock
+    if fact := facts.asked_fact(k, q, instance=instance):
+        q.intent, q.fact = "fact", fact
     return q
