@@ -264,11 +264,11 @@ class Scheduler:
                       claim.step.tracker_id, problem)  # fmt: skip
 
     def _set_aside(self, claim: repo.Claim, problem: str) -> None:
-        """(inside a transaction) The tracker is set aside; its step waits unclaimed."""
-        first = repo.set_aside(self.db, claim.step.tracker_id, problem)
-        repo.release(self.db, claim)
-        if first:
+        """(inside a transaction) The tracker is set aside (repo.get did it, and logged
+        it, on finding the row unreadable); its step waits unclaimed."""
+        if repo.set_aside(self.db, claim.step.tracker_id, problem):
             log.error("tracker %s set aside: %s", claim.step.tracker_id, problem)
+        repo.release(self.db, claim)
 
     def _unexpected(self, claim: repo.Claim, exc: Exception) -> None:
         """A notifier error of no known kind: released for retry, set aside when it repeats."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -298,9 +299,10 @@ def get(db: sqlite_utils.Database, tracker_id: int) -> Tracker | None:
     try:
         tracker = _tracker(rows[0], steps)
     except BadRow as exc:
+        set_aside_once(db, tracker_id, f"tracker row: {exc}")
         raise Unreadable(
             f"tracker #{tracker_id} is stored in a form I cannot read ({exc}); it is set"
-            " aside and listed by `clecbot trackers --problems` for an operator"
+            " aside for an operator (`clecbot trackers --problems`) and its nudges wait"
         ) from exc
     if unread and not tracker.problem:
         tracker.problem = "; ".join(unread)
@@ -520,6 +522,21 @@ def set_aside(db, tracker_id: int, problem: str) -> bool:
         (problem[:500], tracker_id),
     )
     return cursor.rowcount == 1
+
+
+def set_aside_once(db, tracker_id: int, problem: str) -> None:
+    """Set an unreadable tracker aside where it is found (inside the caller's
+    transaction, or in its own), logging it once; a read-only database just reads."""
+    try:
+        if db.conn.in_transaction:
+            first = set_aside(db, tracker_id, problem)
+        else:
+            with immediate(db):
+                first = set_aside(db, tracker_id, problem)
+    except (StorageError, sqlite3.Error):
+        return
+    if first:
+        log.error("tracker %s set aside: %s", tracker_id, problem)
 
 
 PROBLEMS = (

@@ -276,3 +276,19 @@ def test_an_operator_repairs_a_row_and_it_is_tried_again(tmp_path, k, monkeypatc
     scheduler.tick()
     assert [t for t, *_ in notifier.sent] == [tracker_id] and repo.problems(db) == []
     assert main(["trackers", "--retry", str(tracker_id)]) == 1  # nothing set aside now
+
+
+def test_an_unreadable_tracker_found_by_its_owner_is_set_aside_there(tmp_path, monkeypatch):
+    import io
+
+    from bot.cli import run_jsonl
+
+    path = str(tmp_path / "found.db")
+    monkeypatch.setenv("CLEC_BOT_DB", path)
+    db = storage_db.connect(path)
+    tracker_id = reminder(db, "broken", S, owner="U1")
+    spoil(db, tracker_id, "trackers.refs", "'{x'")
+    out = io.StringIO()
+    run_jsonl(io.StringIO(f'{{"text": "show {tracker_id}", "user": "U1"}}\n'), out, track=True)
+    assert "cannot read" in json.loads(out.getvalue())["error"]
+    assert [(p.tracker_id, p.step_id) for p in repo.problems(db)] == [(tracker_id, None)]
