@@ -515,7 +515,19 @@ def _closure(s: Session, tracker: Tracker) -> Reply:
 def next_due(tracker: Tracker, zone: str) -> str:
     """A tracker's next nudge in one phrase: "level 2 due Tue Dec 1, 9:00 AM CST"."""
     nxt = tracker.next_step()
-    return f"level {nxt.level} due {fmt_time(nxt.due_at, zone)}" if nxt else "no nudge waiting"
+    if nxt is None:
+        return "no nudge waiting"
+    what = NEXT_WORDS.get(nxt.kind, "level {level}").format(level=nxt.level)
+    return f"{what} due {fmt_time(nxt.due_at, zone)}"
+
+
+NEXT_WORDS = {  # a step in a list of trackers; the last nudge is never "level 4" again
+    "final": "last nudge (level {level}'s interval ends)",
+    "update": "update",
+    "response": "Tier 1 response",
+    "closure": "closure-window nudge",
+    "reminder": "reminder",
+}
 
 
 def list_trackers(s: Session) -> Reply:
