@@ -3,6 +3,10 @@
 Answers: 1,000 varied questions through `clecbot ask --jsonl` after warm-up,
 each timed from writing its line to reading its answer: p50, p99, peak memory.
 Cold start: `clecbot ask` with one question, as a new process, median of runs.
+Slack: /clec acks over HTTP at 1/8/32 concurrent clients with a fake Slack answering
+0 or 0.5 s late (app, fake Slack and load each in their own process), and a burst of
+200 signed requests opened at once (acked vs reset). `python scripts/bench.py slack_ack
+slack_burst` runs only those.
 """
 
 from __future__ import annotations
@@ -238,9 +242,20 @@ def _load_fake_slack():
     return module
 
 
-def slack_server_child(slow_s: float) -> None:
-    """Run in a child process: the app served on a local port, its Web API a fake Slack
-    answering `slow_s` late; prints the URL, serves until stdin closes."""
+def fake_slack_child(slow_s: float) -> None:
+    """Run in a child process: a fake Slack answering every call `slow_s` late, in its own
+    interpreter as real Slack is, so it takes no CPU from the app being measured."""
+    fake = _load_fake_slack().FakeSlack().start()
+    for method in ("users.info", "chat.postMessage", "response_url:*"):
+        fake.slow(method, slow_s)
+    print(fake.base_url, flush=True)
+    sys.stdin.read()
+    fake.stop()
+
+
+def slack_server_child(fake_url: str) -> None:
+    """Run in a child process: the app served on a local port, its Web API the fake Slack
+    at `fake_url`; prints the URL, serves until stdin closes, then prints its peak RSS."""
     import inspect
     import tempfile
 
@@ -249,47 +264,48 @@ def slack_server_child(slow_s: float) -> None:
     from bot.handlers.settings import Settings
     from bot.knowledge.loader import load
 
-    fake = _load_fake_slack().FakeSlack().start()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings("xoxb-bench", "secret", None, fake.api_url, 0, f"{tmp}/s.db",
+        settings = Settings("xoxb-bench", "secret", None, f"{fake_url}/api/", 0, f"{tmp}/s.db",
                             "America/Chicago", 15)  # fmt: skip
         app = build_app(settings, Deps(load(), settings.db_path, settings.zone))
-        for method in ("users.info", "chat.postMessage", "response_url:*"):
-            fake.slow(method, slow_s)
         new_style = "signing_secret" in inspect.signature(http_server).parameters
         extra = {"signing_secret": "secret"} if new_style else {}
         server = http_server(app, "127.0.0.1", 0, **extra)
         serve_in_thread(server)
         print(f"http://127.0.0.1:{server.server_address[1]}/slack/events", flush=True)
-        print(fake.base_url, flush=True)
         sys.stdin.read()
         print(round(peak_rss_mb(os.getpid()), 1), flush=True)
         server.shutdown()
-        fake.stop()
 
 
 class _SlackServer:
-    """The child above, started from the tree at `src` (default: this one)."""
+    """The two children above: the app from the tree at `src` (default: this one; the old
+    stack for the comparison), and its fake Slack."""
 
     def __init__(self, slow_s: float, src: Path = ROOT):
-        env = {**os.environ, "PYTHONPATH": str(src), "NO_PROXY": "127.0.0.1,localhost",
-               "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
-        env["BENCH_SRC"] = str(src)
-        self.proc = subprocess.Popen([sys.executable, __file__, "--slack-server", str(slow_s)],
-                                     cwd=src, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True)  # fmt: skip
+        self.fake = self._child(["--fake-slack", str(slow_s)], ROOT)
+        self.fake_url = self.fake.stdout.readline().strip()
+        self.proc = self._child(["--slack-server", self.fake_url], src)
         self.url = self.proc.stdout.readline().strip()
-        self.fake_url = self.proc.stdout.readline().strip()
+
+    @staticmethod
+    def _child(args: list[str], src: Path) -> subprocess.Popen:
+        env = {**os.environ, "PYTHONPATH": str(src), "BENCH_SRC": str(src),
+               "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
+        return subprocess.Popen([sys.executable, __file__, *args], cwd=src, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)  # fmt: skip
 
     def response_url(self, name: str) -> str:
         return f"{self.fake_url}/response/{name}"
 
     def stop(self) -> float:
-        """Stop it; its peak RSS in MB."""
+        """Stop both; the app's peak RSS in MB."""
         self.proc.stdin.close()
         peak = float(self.proc.stdout.readline() or "nan")
         self.proc.wait(timeout=30)
+        self.fake.stdin.close()
+        self.fake.wait(timeout=30)
         return peak
 
 
@@ -373,9 +389,12 @@ def bench_slack_burst(n: int = 200, src: Path = ROOT) -> dict:
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["--slack-server"]:  # the child of _SlackServer
+    if sys.argv[1:2] in (["--slack-server"], ["--fake-slack"]):  # children of _SlackServer
         sys.path.insert(0, os.environ.get("BENCH_SRC", str(ROOT)))
-        slack_server_child(float(sys.argv[2]))
+        if sys.argv[1] == "--fake-slack":
+            fake_slack_child(float(sys.argv[2]))
+        else:
+            slack_server_child(sys.argv[2])
         return 0
     os.environ.setdefault("PYTHONPATH", str(ROOT))
     sys.path.insert(0, str(ROOT))

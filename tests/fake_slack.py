@@ -106,6 +106,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.user_zones: dict[str, str] = {}  # user id -> IANA zone; others get DEFAULT_ZONE
         self.channel_members: dict[str, list[str]] = {}  # channel id -> member user ids
+        self.socket_url: str | None = None  # apps.connections.open's answer (FakeSocketMode)
         self._state = _State()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -251,6 +252,10 @@ class FakeSlack:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":  # Socket Mode: where to open the WebSocket
+            if not self.socket_url:
+                return {"ok": False, "error": "socket_mode_not_started"}
+            return {"ok": True, "url": self.socket_url}
         if method == "users.info":
             return {"ok": True, "user": self._user(str(p.get("user", "")))}
         if method == "conversations.open":
@@ -577,3 +582,120 @@ def post(
     except urllib.error.HTTPError as err:
         status, text = err.code, err.read().decode()
     return status, text, time.monotonic() - started
+
+
+# ---------------------------------------------------------------------------------------------
+# Socket Mode: Slack's WebSocket side
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode server on 127.0.0.1: says hello on each connection, sends
+    envelopes, records the app's acks, and can end a connection the three ways Slack's
+    do: a `disconnect` asking for a refresh, a close frame, or silence (no close frame,
+    pings unanswered, as when a network path dies).
+
+        sm = FakeSocketMode().start(); fake_slack.socket_url = sm.url
+    """
+
+    def __init__(self) -> None:
+        self.connections: list[Any] = []  # every WebSocket opened, in order
+        self.acks: list[dict] = []
+        self._silent: set[int] = set()  # ids of connections that no longer answer
+        self._loop = None
+        self._runner = None
+        self._port = 0
+
+    def start(self) -> FakeSocketMode:
+        import asyncio
+
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self._serve())
+            ready.set()
+            self._loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        ready.wait(5)
+        return self
+
+    async def _serve(self) -> None:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_get("/link", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = site._server.sockets[0].getsockname()[1]
+
+    async def _socket(self, request):
+        from aiohttp import WSMsgType, web
+
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        self.connections.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": len(self.connections)})
+        async for message in ws:
+            if id(ws) in self._silent:
+                continue  # a dead path: nothing gets through either way
+            if message.type == WSMsgType.PING:
+                await ws.pong(message.data)
+            elif message.type == WSMsgType.TEXT:
+                self.acks.append(json.loads(message.data))
+        return ws
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self._port}/link"
+
+    def _run(self, coro) -> Any:
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(5)
+
+    def wait_connections(self, count: int, timeout: float = 10.0) -> float:
+        """Wait until `count` connections were opened; the seconds it took."""
+        started = time.monotonic()
+        while len(self.connections) < count:
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"wanted {count} connections, got {len(self.connections)}")
+            time.sleep(0.02)
+        return time.monotonic() - started
+
+    def send(self, envelope_type: str, payload: dict) -> str:
+        """An envelope on the newest connection; its envelope_id."""
+        envelope_id = f"env-{len(self.acks)}-{time.monotonic_ns()}"
+        envelope = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                    "accepts_response_payload": envelope_type == "slash_commands"}  # fmt: skip
+        self._run(self.connections[-1].send_json(envelope))
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> float:
+        started = time.monotonic()
+        while not any(a.get("envelope_id") == envelope_id for a in self.acks):
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"no ack for {envelope_id}; acks: {self.acks}")
+            time.sleep(0.005)
+        return time.monotonic() - started
+
+    def refresh(self) -> None:
+        """Slack's routine refresh: a disconnect message, then the close."""
+        ws = self.connections[-1]
+        disconnect = {"type": "disconnect", "reason": "refresh_requested"}
+        self._run(ws.send_json(disconnect))
+        self._run(ws.close())
+
+    def close(self) -> None:
+        self._run(self.connections[-1].close())
+
+    def go_silent(self) -> None:
+        """The newest connection stays open but nothing answers: no pongs, no close frame."""
+        self._silent.add(id(self.connections[-1]))
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._run(self._runner.cleanup())
+            self._loop.call_soon_threadsafe(self._loop.stop)

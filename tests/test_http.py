@@ -259,3 +259,9 @@ def test_a_user_id_that_is_not_one_is_refused_politely(bot):
     bot.event({**dm_message("npsc hours"), "user": "<!channel>"}, event_id="EvBadUser")
     (call,) = bot.fake.wait_for("chat.postMessage")
     assert "could not read the user" in call.params["text"]
+
+
+def test_slacks_url_verification_is_answered_with_its_challenge(bot):
+    body = json.dumps({"token": "t", "challenge": "c-123", "type": "url_verification"})
+    status, text, _ = post(bot.url, body, SECRET)
+    assert status == 200 and "c-123" in text

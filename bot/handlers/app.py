@@ -38,6 +38,7 @@ __all__ = ["EVENTS_PATH", "Limits", "build_app", "http_server", "serve", "serve_
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32  # the work after the ack: conversations waiting on Slack's Web API
 WEB_TIMEOUT_S = 10  # with 2 retries each, well inside the scheduler's 120 s lease
+SOCKET_PING_S = 2.0  # Socket Mode: a silent connection is noticed within a few of these
 # Loggers that would write customers' words or short-lived credentials at INFO: bolt logs the
 # whole body of a badly signed request; slack_sdk names each retried URL (a response_url is
 # a posting credential). Our own refusal line (bot.handlers.http) replaces the first.
@@ -104,14 +105,18 @@ def _serve_http(app: App, settings: Settings, stop: threading.Event) -> None:
     server.serve_forever()
 
 
-def _serve_socket_mode(app: App, settings: Settings, stop: threading.Event) -> None:
-    """Socket Mode on aiohttp: its own pings notice a dead connection and reconnect."""
+def serve_socket_mode(
+    app: App, settings: Settings, stop: threading.Event, ping_s: float = SOCKET_PING_S
+) -> None:
+    """Socket Mode on aiohttp until `stop`: a refresh or a close frame reconnects at once,
+    and a connection gone silent fails its pings (every `ping_s`) and is replaced."""
     from slack_bolt.adapter.socket_mode.aiohttp import SocketModeHandler
     from slack_sdk.web.async_client import AsyncWebClient
 
     async def run() -> None:
         client = AsyncWebClient(base_url=settings.api_url, timeout=WEB_TIMEOUT_S)
-        handler = SocketModeHandler(app, settings.app_token, web_client=client)
+        handler = SocketModeHandler(app, settings.app_token, web_client=client,
+                                    ping_interval=ping_s)  # fmt: skip
         await handler.connect_async()
         log.info("serving Slack in Socket Mode")
         while not stop.is_set():
@@ -131,7 +136,7 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler.start()
     try:
-        (_serve_socket_mode if settings.socket_mode else _serve_http)(app, settings, stop)
+        (serve_socket_mode if settings.socket_mode else _serve_http)(app, settings, stop)
     except KeyboardInterrupt:
         pass
     finally:
