@@ -38,7 +38,7 @@ __all__ = ["EVENTS_PATH", "Limits", "build_app", "http_server", "serve", "serve_
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32  # the work after the ack: conversations waiting on Slack's Web API
 WEB_TIMEOUT_S = 10  # with 2 retries each, well inside the scheduler's 120 s lease
-SOCKET_PING_S = 2.0  # Socket Mode: a silent connection is noticed within a few of these
+SOCKET_PING_S = 1.5  # Socket Mode: a silent connection is noticed within two of these
 # Loggers that would write customers' words or short-lived credentials at INFO: bolt logs the
 # whole body of a badly signed request; slack_sdk names each retried URL (a response_url is
 # a posting credential). Our own refusal line (bot.handlers.http) replaces the first.
