@@ -212,10 +212,13 @@ def _hits(index: _Index, said: list[str]) -> dict[int, dict[str, list[Hit]]]:
 
 
 def _most(hits: list[Hit], outside: Hit | None = None) -> int:
-    """The most words of a hit, leaving out hits that overlap `outside`."""
+    """The most words of a hit, leaving out hits that overlap `outside` (but not `outside`
+    itself: a phrase listed as both about and topic counts as both)."""
 
     def clear(h: Hit) -> bool:
-        return outside is None or h[1] + h[0] <= outside[1] or outside[1] + outside[0] <= h[1]
+        if outside is None or h == outside:
+            return True
+        return h[1] + h[0] <= outside[1] or outside[1] + outside[0] <= h[1]
 
     return max((n for n, start in hits if clear((n, start))), default=0)
 
