@@ -437,7 +437,7 @@ def severity(ctx: Context) -> Reply:
     reply = Reply("severity", "")
     asks_fit = q.asks_fit
     if (q.severity is None or asks_fit) and not _compares(q):
-        fits = routing.severity_fits(ctx.k, q.text, (ladder,) if ladder else None)
+        fits = routing.severity_fits(ctx.k, q.trouble, (ladder,) if ladder else None)
         close = [f for f in fits if f.score > 0 and f.score * CLEAR_LEAD > fits[0].score]
         if len(close) == 1:
             reply = _severity_fit(ctx, reply, close[0])
@@ -576,7 +576,7 @@ def guess_severity(ctx: Context, ladder: str) -> int | None:
     """Severity from the words used (reading 7), unless stated."""
     if ctx.q.severity:
         return ctx.q.severity
-    return routing.severity_from_words(ctx.k, ladder, ctx.q.text)
+    return routing.severity_from_words(ctx.k, ladder, ctx.q.trouble)
 
 
 def owner(title: str) -> str:
@@ -635,7 +635,8 @@ def _bvoip_status(ctx: Context) -> Reply:
     if q.severity is not None and q.severity not in ladder.levels[0].intervals:
         # "sev 3 one way audio": BVoIP has no severity 3; the words may still say which
         said = ", ".join(str(s) for s in sorted(ladder.levels[0].intervals))
-        sev = routing.severity_from_words(k, "bvoip", q.text)
+        reply.facts.append(("Note", f"BVoIP has severities {said} only, not {q.severity}."))
+        sev = routing.severity_from_words(k, "bvoip", q.trouble)
     if sev not in (1, 2):
         reply.headline = "BVoIP escalation intervals, from the time you reported it:"
         for lv in ladder.levels:

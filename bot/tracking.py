@@ -282,7 +282,7 @@ def _kind(q: Question) -> str | None:
 
 
 def _severity_from_words(k: Knowledge, q: Question, ladder: str) -> int | None:
-    return routing.severity_from_words(k, ladder, q.text)
+    return routing.severity_from_words(k, ladder, q.trouble)
 
 
 def _refs(q: Question) -> dict:

@@ -214,9 +214,16 @@ class Question:
     carriers: list[Carrier] = field(default_factory=list)  # carriers named as the subject
     unlisted: str | None = None  # a code asked about that the sources do not list
     symptom: str | None = None  # the trouble that named the ladder, when no product word did
-    fact: Fact | None = None  # the one stated fact asked for (intent "fact"), bot.knowledge.facts
     severities: tuple[int, ...] = ()  # every severity named ("sev 2 vs 3")
+    plain: str = ""  # `text` without typo correction, which may turn "coming" into "coding"
     asks_fit: bool = False  # "is a total outage of qwest ima a sev 1?"
+    fact: Fact | None = None  # the one stated fact asked for (intent "fact"), bot.knowledge.facts
+
+    @property
+    def trouble(self) -> str:
+        """A trouble's words as typed and as corrected: symptoms and severity words are
+        read in both ("calls not coming in" is not "call not coding in")."""
+        return f"{self.plain}\n{self.text}"
 
 
 @cache
@@ -250,8 +257,9 @@ def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str
     return word
 
 
-def normalize(k: Knowledge, text: str) -> str:
-    """Lower-case, slang expanded, typos in known words corrected, spaces folded."""
+def normalize(k: Knowledge, text: str, correct: bool = True) -> str:
+    """Lower-case, slang expanded, typos in known words corrected (unless `correct` is
+    False), spaces folded."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("&amp;", "&")
     text = re.sub(r"\bsev(?:erity)?(\d)", r"sev \1", text)
@@ -262,7 +270,7 @@ def normalize(k: Knowledge, text: str) -> str:
         tail = token[len(core) :]
         if core in SLANG:
             core = SLANG[core]
-        elif core.isalpha():
+        elif core.isalpha() and correct:
             core = _correct(core, known, deletions)
         out.append(core + tail)
     return " ".join(" ".join(out).split())
@@ -442,7 +450,8 @@ def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> 
         q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
     q.severities = _severities_named(q.raw.lower())
     q.asks_fit = q.severity is not None and bool(ASKS_FIT_RE.search(q.raw.lower()))
-    found = None if (q.ladder or q.centers or q.reqtyp) else _symptom(k, q.text)
+    q.plain = normalize(k, " ".join(q.raw.lower().split()), correct=False)
+    found = None if (q.ladder or q.centers or q.reqtyp) else _symptom(k, q.trouble)
     if found and all(_points_at(k, m, k.ladders[found[0]].center) for m in q.matches):
         q.ladder, q.symptom = found  # "site is down for voip customers": voip's own topic
 

@@ -376,3 +376,105 @@ def test_a_tracker_made_late_says_which_level_is_due_now(tmp_path, k):
     facts = {f["label"]: f["value"] for f in late["facts"]}
     assert facts["Due now"].startswith("Last nudge"), late["text"]
     assert "Next" not in facts
+
+
+# --------------------------------------------------------------------------------------------
+# Generated from the data, for phrasings nobody wrote down: every carrier word of
+# readings.toml in every kind of question, every BVoIP symptom of att_bvoip.toml, every count
+# and level word in front of or after a number that is also a listed reject code
+# --------------------------------------------------------------------------------------------
+
+AT_T_CENTERS_AND_CODES = (
+    "{w} LSC phone?",
+    "{w} csr reject code 002",
+    "is {w}'s npsc open right now",
+    "{w} error code SF0101, who do i call",
+    "{w} collocation application status",
+)
+AT_T_QUESTIONS = (*AT_T_CENTERS_AND_CODES, "who handles {w} port outs")
+QWEST_QUESTIONS = (
+    "{w} wshd hours",
+    "who handles a {w} process trouble",
+    "{w} severity 2 ticket, how often do updates come",
+    "{w} it ticket severity levels",
+)
+
+
+def _carrier_cases(k, covers):
+    return [(c, w) for c in k.carriers if c.covers == covers for w in c.words]
+
+
+def test_every_uncovered_carrier_word_in_every_kind_of_question(ask, k):
+    wrong = []
+    for carrier, word in _carrier_cases(k, None):
+        for template in AT_T_QUESTIONS + QWEST_QUESTIONS:
+            reply = _ask(ask, template.format(w=word))
+            if (
+                reply["intent"] != "not_covered"
+                or reply["center"]
+                or carrier.name not in (reply["headline"])
+            ):
+                wrong.append((template.format(w=word), reply["intent"], reply["center"]))
+    assert wrong == []
+
+
+def test_every_renamed_qwest_word_answers_from_qwest_with_the_note(ask, k):
+    wrong = []
+    for carrier, word in _carrier_cases(k, "Qwest"):
+        for template in QWEST_QUESTIONS:
+            reply = _ask(ask, template.format(w=word))
+            qwest = reply["center"] in ("WSHD", "CSIE")
+            if not qwest or (carrier.note and RENAMED not in reply["text"]):
+                wrong.append((template.format(w=word), reply["intent"], reply["center"]))
+        for template in AT_T_CENTERS_AND_CODES:
+            reply = _ask(ask, template.format(w=word))
+            if reply["intent"] != "not_covered":
+                wrong.append((template.format(w=word), reply["intent"], reply["center"]))
+    assert wrong == []
+
+
+SYMPTOM_QUESTIONS = (
+    "{s}, what severity?",
+    "{s} since 11:15, who now",
+    "customer reports {s}, who do i call",
+)
+
+
+def test_every_bvoip_symptom_names_bvoip(ask, k):
+    wrong = []
+    for symptom in k.ladders["bvoip"].symptoms:
+        for template in SYMPTOM_QUESTIONS:
+            reply = _ask(ask, template.format(s=symptom))
+            if reply["center"] != "BVOIP":
+                wrong.append((template.format(s=symptom), reply["intent"], reply["center"]))
+    assert wrong == []
+
+
+def test_a_symptom_on_another_product_is_not_bvoip(ask, k):
+    """The ladder's `symptoms_unless`: the same trouble on a ported, resale or loop line."""
+    wrong = []
+    for symptom in k.ladders["bvoip"].symptoms[:12]:
+        for unless in ("after the port", "on a resale line", "since the lnp conversion"):
+            reply = _ask(ask, f"{symptom} {unless}, who do i call")
+            if reply["center"] == "BVOIP":
+                wrong.append(f"{symptom} {unless}")
+    assert wrong == []
+
+
+COUNTS = ("business days", "days", "times", "hours", "hrs", "pages", "users", "orders", "calls")
+BEFORE = ("level", "tier", "option", "prompt", "ticket", "pon", "sev", "lvl")
+
+
+def test_counts_and_levels_are_never_reject_codes(ask, k):
+    """ "3 business days", "level 2", "option 3" are not reject codes 003, 002, 003, even in a
+    question about a CSR reject."""
+    wrong = []
+    numbers = sorted({c.code.lstrip("0") for c in k.codes if c.kind == "csr-reject"}, key=len)
+    for n in numbers[:4]:  # 1, 2, 3, 4: the ones a count or a level can be
+        lines = [f"csr rejected, waited {n} {unit}, who now" for unit in COUNTS]
+        lines += [f"csr reject escalated to {word} {n}, what next" for word in BEFORE]
+        for line in lines:
+            reply = _ask(ask, line)
+            if reply["intent"] == "code" or f"reject code {n.zfill(3)}" in _answer(reply):
+                wrong.append(line)
+    assert wrong == []
