@@ -292,3 +292,22 @@ def test_an_unreadable_tracker_found_by_its_owner_is_set_aside_there(tmp_path, m
     run_jsonl(io.StringIO(f'{{"text": "show {tracker_id}", "user": "U1"}}\n'), out, track=True)
     assert "cannot read" in json.loads(out.getvalue())["error"]
     assert [(p.tracker_id, p.step_id) for p in repo.problems(db)] == [(tracker_id, None)]
+
+
+def test_a_bad_step_or_event_does_not_hide_the_tracker(tmp_path):
+    path = str(tmp_path / "history.db")
+    db = storage_db.connect(path)
+    tracker_id = reminder(db, "partly broken", S, owner="U1")
+    repo.create(db, owner="U1", kind="custom", title="neighbour", zone=ZONE, started_at=S,
+                steps=[], now=S)  # fmt: skip
+    lift_instant_checks(db)
+    db.execute(
+        "INSERT INTO events (tracker_id, at, kind, detail) VALUES (?, 'x', 'odd', '{}'),"
+        " (?, ?, 'odd', '{not json')",
+        (tracker_id, tracker_id, storage_db.utc(S)),
+    )
+    spoil(db, tracker_id, "steps.due_at", "'someday'")
+    tracker = repo.get(db, tracker_id)
+    assert tracker.steps == [] and "due_at" in tracker.problem
+    assert [e["kind"] for e in repo.events(db, tracker_id)] == ["created"]
+    assert [t.title for t in repo.for_owner(db, "U1")] == ["neighbour", "partly broken"]
