@@ -294,8 +294,8 @@ def asked_fact(k: Knowledge, q: Asked, *, instance: bool = False) -> Fact | None
     fact = best.fact
     if q.intent == "code" and _NAMES_CODE.search(q.raw.lower()):
         return None
-    if q.intent == "hours" and not best.own_ask:
-        return None  # "open on the weekend?" is an hours question, not an after-hours route
+    if q.intent in ("hours", "severity") and not best.own_ask:
+        return None  # "open on the weekend?" asks for hours, not for the after-hours route
     kept_status = instance or (fact.status_answer and fact.ladder == q.ladder)
     if q.intent == "escalation_status" and kept_status:
         return None
