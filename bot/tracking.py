@@ -47,7 +47,10 @@ ACTIONS = ("escalated", "resolved", "snooze")
 
 # Reading 13: filler and politeness in front of the verb change nothing ("pls track",
 # "can you keep an eye on"); the ladder the rest names decides what is tracked.
-FILLER = r"(?:(?:please|pls|plz|can you|could you|would you|will you|hey|hi|ok|okay|bot)[\s,]+)*"
+FILLER = (
+    r"(?:(?:please|pls|plz|(?:can|could|would|will) (?:you|u|ya)|hey|hi|yo|ok|okay|bot|"
+    r"@?clecbot)[\s,:]+)*"
+)
 CREATE_RE = re.compile(
     rf"^\s*{FILLER}(track|tracking|start (a |the )?(timer|tracker|clock)|watch|monitor|"
     r"keep (an eye|tabs) on|follow up on|remind me|set (a |up a )?reminder|new tracker|"

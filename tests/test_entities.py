@@ -324,6 +324,9 @@ FILLER_ROWS = [
     (f"remind me about {QWEST}", "qwest_it", "2026-12-01T12:00:00-06:00"),
     (f"please keep an eye on a {CSIE}", "qwest_process", "2026-12-01T12:30:00-06:00"),
     (f"follow up on {CSIE}", "qwest_process", "2026-12-01T12:30:00-06:00"),
+    (f"can u track {BVOIP}", "bvoip", "2026-12-01T11:30:00-06:00"),
+    (f"yo clecbot, pls watch {QWEST}", "qwest_it", "2026-12-01T12:00:00-06:00"),
+    (f"Could you follow up on the {CSIE}?", "qwest_process", "2026-12-01T12:30:00-06:00"),
     # no ladder named, or the reminder's own time still to come: a plain reminder
     ("remind me in 2 hours to call the LSC about PON 12345", "custom",
      "2026-12-01T14:00:00-06:00"),
