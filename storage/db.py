@@ -4,6 +4,11 @@ WAL lets the scheduler read while a handler writes; synchronous=FULL makes a
 committed nudge or resolve survive power loss; every read-then-write runs in
 BEGIN IMMEDIATE so two processes never interleave. A `Database` is bound to
 the thread that opened it: open one per thread.
+
+Instants are stored in one fixed, sortable form (`utc()`, 1970-2100 only),
+enforced by triggers for every writer. Every SQLite fault leaves this package
+as a StorageError subclass whose text is one line naming the file and what to
+do; a database from a newer clecbot is refused.
 """
 
 from __future__ import annotations
@@ -117,7 +122,10 @@ def parse_utc(text: str | None) -> datetime | None:
 
 
 def _where(path: str) -> str:
-    return path.removeprefix("file:").split("?", 1)[0]
+    """The file a path or `file:` URI names, absolute, for messages."""
+    if path == ":memory:":
+        return path
+    return os.path.abspath(path.removeprefix("file:").split("?", 1)[0])
 
 
 def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
