@@ -134,8 +134,13 @@ class FactMatch:
     own_ask: bool  # asked in the fact's own words, not only its kind's usual ones
 
 
+@cache
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(words(text))
+
+
 def _fold(phrases) -> tuple[tuple[str, ...], ...]:
-    return tuple(dict.fromkeys(tuple(words(p)) for p in phrases if words(p)))
+    return tuple(dict.fromkeys(w for w in map(_phrase, phrases) if w))
 
 
 def _about(k: Knowledge, fact: Fact) -> tuple[tuple[str, ...], ...]:
