@@ -372,6 +372,18 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler tick failed; trying again next tick")
             self.stop.wait(self.tick_s)
+        self.last_try_for_marks()
+
+    def last_try_for_marks(self) -> None:
+        """On the way out, one more try for each nudge sent but not yet marked: one
+        left unmarked is sent again after a restart."""
+        for pending in list(self.unmarked.values()):
+            with contextlib.suppress(StorageError):
+                self._try_mark_once(pending)
+        if self.unmarked:
+            log.error("stopping with %d nudge(s) sent but not marked (steps %s): they will be"
+                      " sent again after a restart", len(self.unmarked),
+                      sorted(self.unmarked))  # fmt: skip
 
     def start(self) -> threading.Thread:
         """Run in a daemon thread of this process (the bot's, or the console's)."""

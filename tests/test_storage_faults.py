@@ -337,3 +337,25 @@ def test_a_re_claimed_unmarked_step_is_marked_not_sent(tmp_path, k, monkeypatch)
     clock["now"] = S + timedelta(minutes=5)  # the lease is over; the retry waits its backoff
     scheduler.tick()
     assert len(notifier.sent) == 1 and repo.get(db, 1).steps[0].state == "sent"
+
+
+def test_a_scheduler_stopping_tries_its_unmarked_nudges_once_more(tmp_path, k, monkeypatch):
+    path = str(tmp_path / "stop.db")
+    db = storage_db.connect(path)
+    reminder(db, S)
+    scheduler = Scheduler(k, RecordingNotifier(), path, tick=1, clock=lambda: S)
+    real_mark, outage = repo.mark_sent, {"on": True}
+
+    def failing_mark(db, claim, now, follow_up=None):
+        if outage["on"]:
+            raise Busy("database stop.db is locked by another process")
+        return real_mark(db, claim, now, follow_up)
+
+    monkeypatch.setattr(repo, "mark_sent", failing_mark)
+    monkeypatch.setattr("bot.scheduler.MARK_RETRY_S", ())
+    scheduler.tick()
+    assert list(scheduler.unmarked) == [1]
+    outage["on"] = False
+    scheduler.stop.set()
+    scheduler.run()  # stops at once, after one last try
+    assert scheduler.unmarked == {} and repo.get(db, 1).steps[0].state == "sent"
