@@ -772,12 +772,16 @@ def _csr_status(ctx: Context) -> Reply:
 
 
 def board(ctx: Context) -> Reply:
-    """Every center and region at the moment: open first (closing soonest first),
-    then closed (opening soonest first), then those whose hours are unknown."""
+    """Every center and region at the moment (of the carrier named, if one is): open
+    first (closing soonest first), then closed (opening soonest first), then those whose
+    hours are unknown."""
     moment = ctx.q.moment
     reply = Reply("board", "", when=moment.at)
     rows: list[tuple[int, datetime | None, str, str]] = []
+    named = {c.covers for c in ctx.q.carriers if c.covers}
     for center in ctx.k.centers.values():
+        if named and center.carrier not in named:
+            continue  # "which qwest centers are open": Qwest's only
         for spot in places(center, None):
             is_open, line = status_line(ctx, spot, moment.at, moment.whole_day)
             change = hours_engine.status_at(spot.hours, ctx.k.calendars, moment.at).next_change
@@ -787,8 +791,9 @@ def board(ctx: Context) -> Reply:
     rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or moment.at))
     reply.rows = [(label, line) for _, _, label, line in rows]
     counts = [sum(1 for r in rows if r[0] == rank) for rank in (0, 1, 2)]
+    whose = f" ({' and '.join(sorted(named))} centers)" if named else ""
     reply.headline = (
-        f"At {moment_label(ctx)}: {counts[0]} open, {counts[1]} closed, "
+        f"At {moment_label(ctx)}{whose}: {counts[0]} open, {counts[1]} closed, "
         f"{counts[2]} with hours not in the sources."
     )
     return reply

@@ -54,6 +54,11 @@ CARRIERS = [
     ("lumen severity levels", "severity", "WSHD", ["Critical", RENAMED], []),
     ("century link help desk, who do i call for an IMA outage", "who_handles", "WSHD",
      [RENAMED], []),
+    # the board of one carrier's centers
+    ("which qwest centers are open right now", "board", None, ["WSHD", "Qwest centers"],
+     ["LNPC", "ISCC"]),
+    ("is anything open at lumen on sunday", "board", None, ["WSHD", RENAMED], ["ISCC"]),
+    ("what at&t centers are open now", "board", None, ["LNPC", "AT&T centers"], ["WSHD"]),
     # a Qwest name with an AT&T center (or an AT&T code): the sources hold no such thing
     ("centurylink LSC phone", "not_covered", None, ["LSC is AT&T's"], ["800-"]),
     ("lumen csr reject code 002", "not_covered", None, ["AT&T's"], ["Not AT&T"]),
