@@ -74,6 +74,10 @@ class Full(StorageError):
     """The disk (or the database's size limit) is full."""
 
 
+class TooLarge(ValueError):
+    """A number beyond SQLite's 64-bit integers: refused, never stored."""
+
+
 class BadInstant(ValueError):
     """An instant outside the years storage keeps (1970-2100): refused, never stored."""
 
@@ -184,6 +188,8 @@ def guarded(func: F) -> F:
             return func(db, *args, **kwargs)
         except sqlite3.Error as exc:
             raise storage_error(exc, path_of(db)) from exc
+        except OverflowError as exc:  # sqlite3 refuses ints beyond 64 bits this way
+            raise TooLarge(f"a number too large to store ({exc})") from exc
 
     return wrapper  # type: ignore[return-value]
 

@@ -675,6 +675,8 @@ def snooze(
     db, tracker_id: int, actor: str, now: datetime, until: datetime, again: NewStep | None
 ) -> bool:
     """Hold nudges until `until`; `again` re-nudges the level just nudged at that time."""
+    if tracker_id not in INT64:
+        return False
     with immediate(db):
         row = _rows(db, "SELECT state, snoozed_until FROM trackers WHERE id = ?", (tracker_id,))
         if not row or row[0]["state"] != OPEN or row[0]["snoozed_until"] == utc(until):

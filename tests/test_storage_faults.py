@@ -359,3 +359,21 @@ def test_a_scheduler_stopping_tries_its_unmarked_nudges_once_more(tmp_path, k, m
     scheduler.stop.set()
     scheduler.run()  # stops at once, after one last try
     assert scheduler.unmarked == {} and repo.get(db, 1).steps[0].state == "sent"
+
+
+@pytest.mark.parametrize("huge", [2**63, -(2**63) - 1, 10**30])
+def test_ids_beyond_64_bits_are_not_found_and_change_nothing(tmp_path, huge):
+    db = storage_db.connect(str(tmp_path / "ids.db"))
+    assert repo.get(db, huge) is None and repo.events(db, huge) == []
+    assert not repo.resolve(db, huge, "U1", S)
+    assert not repo.reopen(db, huge, "U1", S)
+    assert not repo.snooze(db, huge, "U1", S, S + timedelta(hours=1), None)
+    assert not repo.escalated(db, huge, "U1", S, 2)
+    assert repo.retry_problems(db, huge) == 0
+
+
+def test_a_level_beyond_64_bits_is_refused_as_too_large(tmp_path):
+    db = storage_db.connect(str(tmp_path / "ids.db"))
+    tracker_id = reminder(db, S)
+    with pytest.raises(storage_db.TooLarge):
+        repo.escalated(db, tracker_id, "U1", S, 10**30)
