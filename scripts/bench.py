@@ -5,7 +5,8 @@ each timed from writing its line to reading its answer: p50, p99, peak memory.
 Cold start: `clecbot ask` with one question, as a new process, median of runs.
 Slack: /clec acks over HTTP at 1/8/32 concurrent clients with a fake Slack answering
 0 or 0.5 s late (app, fake Slack and load each in their own process), and a burst of
-200 signed requests opened at once (acked vs reset). `python scripts/bench.py slack_ack
+200 signed requests opened at once (acked vs reset), and acks at a steady 20/50/100 a
+second (open loop, as Slack sends). `python scripts/bench.py slack_ack slack_rate
 slack_burst` runs only those.
 """
 
@@ -354,6 +355,47 @@ def bench_slack_ack(
     }
 
 
+def bench_slack_rate(rate: float = 50, seconds: float = 8, slow_s: float = 0.5,
+                     src: Path = ROOT) -> dict:  # fmt: skip
+    """Open loop, as Slack sends: a /clec every 1/rate s whatever the acks do, with the fake
+    Slack `slow_s` late; ack p50/p99 (the closed loop above measures saturation instead)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.fake_slack import post, slash_command
+
+    server = _SlackServer(slow_s, src)
+    post(server.url, slash_command("warm up", response_url=server.response_url("w")), "secret")
+
+    def one(i: int) -> float:
+        body = slash_command(f"is the npsc open {i}", user=f"U{i % 20}",
+                             response_url=server.response_url(f"o{i}"))  # fmt: skip
+        try:
+            status, _, elapsed = post(server.url, body, "secret")
+        except OSError:
+            return -1.0
+        return elapsed * 1000 if status == 200 else -1.0
+
+    n = int(rate * seconds)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(128) as pool:
+        futures = []
+        for i in range(n):
+            time.sleep(max(0.0, started + i / rate - time.perf_counter()))
+            futures.append(pool.submit(one, i))
+        results = [f.result() for f in futures]
+    peak = server.stop()
+    times = sorted(ms for ms in results if ms >= 0)
+    return {
+        "rate_per_s": rate,
+        "fake_slack_delay_s": slow_s,
+        "commands": n,
+        "failed": n - len(times),
+        "ack_p50_ms": _percentile(times, 0.5),
+        "ack_p99_ms": _percentile(times, 0.99),
+        "server_peak_rss_mb": peak,
+    }
+
+
 def bench_slack_burst(n: int = 200, src: Path = ROOT) -> dict:
     """n signed /clec requests opened at the same instant: how many are acked, how many reset."""
     import threading
@@ -408,6 +450,7 @@ def main() -> int:
             for slow_s in (0.0, 0.5)
             for concurrency in (1, 8, 32)
         ],
+        "slack_rate": lambda: [bench_slack_rate(rate) for rate in (20, 50, 100)],
         "slack_burst": bench_slack_burst,
     }
     chosen = sys.argv[1:] or list(benches)  # e.g. `python scripts/bench.py slack_ack`

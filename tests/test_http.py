@@ -89,7 +89,8 @@ def test_200_concurrent_signed_requests_are_all_acked_with_no_resets_then_answer
         time.sleep(0.05)
 
 
-def test_a_replayed_signed_request_acts_once(bot):
+def test_a_replayed_signed_request_acts_once(bot, caplog):
+    caplog.set_level(logging.INFO)
     body = slash_command("track bvoip sev 1 site down AOTS 1234567",
                          response_url=bot.fake.response_url("r"))  # fmt: skip
     headers = {**sign(body, SECRET), "Content-Type": "application/x-www-form-urlencoded"}
@@ -99,6 +100,8 @@ def test_a_replayed_signed_request_acts_once(bot):
     time.sleep(0.5)  # time for a second tracker, if a replay were acted on
     assert repo.get(bot.db, 1) is not None and repo.get(bot.db, 2) is None
     assert len(bot.fake.calls_to("response_url:r")) == 1
+    logged = [r.getMessage() for r in caplog.records if "repeat" in r.getMessage()]
+    assert len(logged) == 2 and headers["X-Slack-Signature"][3:] not in "".join(logged)
 
 
 NESTED = b'{"type": "event_callback", "event": ' + b'{"a": ' * 50_000 + b"1" + b"}" * 50_001

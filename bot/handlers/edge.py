@@ -142,10 +142,10 @@ def first_delivery(deps, context) -> bool:
         db, now = deps.db(), deps.clock()
         fresh = all([first_sighting(db, key, now) for key in keys])  # record every key
     except (StorageError, sqlite3.Error) as exc:
-        log.warning("could not check %s for repeats: %s", keys[:1], type(exc).__name__)
+        log.warning("could not check a delivery for repeats: %s", type(exc).__name__)
         return True
-    if not fresh:
-        log.info("repeat delivery %s acknowledged and ignored", keys[0])
+    if not fresh:  # named by event id or timestamp; a signature is never logged
+        log.info("repeat delivery %s acknowledged and ignored", keys[0].rsplit(":", 1)[0])
     return fresh
 
 
