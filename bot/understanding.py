@@ -305,8 +305,10 @@ def _error_code(k: Knowledge, text: str) -> tuple[ErrorCode | None, str | None, 
         row = routing.error_code(k, letters)
         if row and row.prefix == letters.upper():
             return row, letters.upper(), text
+    # a bare two-letter prefix is a code only when said to be one: "PA" and "SD" are also
+    # states, "SF" a city, "Mr" a title ("who handles ports in pa" is no Listing Error)
     m = re.search(r"\b(mr|sf|sd|if|ls|pa)\b", text)
-    if m and (m.group(1) != "if" or re.search(r"\b(error|prefix|code|edit)\b", text)):
+    if m and (CODE_WORD_RE.search(text) or re.search(r"\b(prefix|manual)\b", text)):
         return routing.error_code(k, m.group(1)), m.group(1).upper(), text
     return None, None, text
 

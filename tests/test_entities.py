@@ -270,6 +270,10 @@ IDS_AND_CODES = [
     ("escalated to level 2 at mcpsc already, what next", ANY_INTENT, [], ["reject code"]),
     ("e911 trunk planning for 2 trunks, who", "who_handles", [], ["reject code", "Super Fatal"]),
     ("error on my lsr submitted PT 10:30", ANY_INTENT, [], ["Super Fatal", "P10"]),
+    # two letters that are also a state, a city, a title: a code only when said to be one
+    ("who handles a port in pa", ANY_INTENT, [], ["Listing Error"]),
+    ("customer in sf has no inbound calls, who", "who_handles", ["288-8362"], ["Super Fatal"]),
+    ("orders for sd customers, who handles", ANY_INTENT, [], ["Service Order Edit"]),
     ("email m36966@att.com about a collocation application", "who_handles", ["Collocation"],
      ["LASR", "Super Fatal"]),
     # codes said as codes: read as codes
