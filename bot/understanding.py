@@ -428,7 +428,8 @@ def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | No
             continue
         if routing.error_code(k, letters) is None:
             return f"error code {(letters + digits).upper()}"
-    if m := re.search(r"\b(error|err|fatal)\s+(?:code\s+)?([a-z]{0,3}\d{2,6}[a-z]?)\b", text):
+    m = re.search(r"\b(error|err|fatal)\s+(?:code\s+)?([a-z]{0,3}\d{2,6}[a-z]?)\b", text)
+    if m and not UNIT_AFTER_RE.match(text, m.end()):  # "error 10 times" is a count
         return f"error code {m.group(2).upper()}"  # "error code 1234": no letter prefix at all
     qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\bwshd|csie\b", text)
     said = re.search(r"\bcodes?\s+['\"]?([\w-]+)", text) if qwest else None

@@ -272,6 +272,7 @@ IDS_AND_CODES = [
     ("error on my lsr submitted PT 10:30", ANY_INTENT, [], ["Super Fatal", "P10"]),
     # two letters that are also a state, a city, a title: a code only when said to be one
     ("who handles a port in pa", ANY_INTENT, [], ["Listing Error"]),
+    ("got the same error 10 times on our lsr today, who", ANY_INTENT, [], ["error code 10"]),
     ("customer in sf has no inbound calls, who", "who_handles", ["288-8362"], ["Super Fatal"]),
     ("orders for sd customers, who handles", ANY_INTENT, [], ["Service Order Edit"]),
     ("email m36966@att.com about a collocation application", "who_handles", ["Collocation"],
