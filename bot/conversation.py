@@ -435,6 +435,9 @@ def severity(ctx: Context) -> Reply:
     if ladder is None and q.ladder == "qwest_process":
         ladder = "qwest_it"
     reply = Reply("severity", "")
+    rated = {s.ladder for s in ctx.k.severities}
+    if q.ladder in ctx.k.ladders and q.ladder not in rated:
+        return _unrated(ctx, reply, q.ladder, ladder)
     asks_fit = q.asks_fit
     if (q.severity is None or asks_fit) and not _compares(q):
         fits = routing.severity_fits(ctx.k, q.trouble, (ladder,) if ladder else None)
@@ -470,6 +473,25 @@ def severity(ctx: Context) -> Reply:
             + ":"
         )
     return _severity_list(ctx, reply, chosen)
+
+
+def _unrated(ctx: Context, reply: Reply, ladder_id: str, related: str | None) -> Reply:
+    """A CSR or a Qwest process ticket: its source gives it no severity at all; the
+    related ladder's severities (Qwest IT for a Qwest process ticket) follow."""
+    k = ctx.k
+    ranges = "; ".join(
+        f"{SEVERITY_SCOPES[lad]}: severities {min(levels)}-{max(levels)}"
+        for lad in SEVERITY_SCOPES
+        if (levels := [s.level for s in k.severities if s.ladder == lad])
+    )
+    reply.headline = (
+        f"The source gives no severity levels for {k.ladders[ladder_id].name}; "
+        f"severities are defined for {ranges}."
+    )
+    cite(reply, k.ladders[ladder_id].source)
+    if related is None:
+        return reply
+    return _severity_list(ctx, reply, [s for s in k.severities if s.ladder == related])
 
 
 def _severity_fit(ctx: Context, reply: Reply, fit: routing.SeverityFit) -> Reply:

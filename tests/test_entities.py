@@ -192,6 +192,9 @@ def test_symptom_severity(ask, question, center, severity):
 SEVERITY_LISTS = [
     # nothing matched, or a comparison asked for: every severity of the ladder, no pick
     ("qwest severity levels pls", ["Critical", "Serious", "Moderate", "Minimal"]),
+    # a ladder whose source gives no severity: said, with where severities exist
+    ("what severity should my late csr be", ["no severity levels", "BVoIP: severities 1-2"]),
+    ("what severity is a csie process ticket", ["no severity levels", "Critical"]),
     ("BVoIP severity 1 vs severity 2?", ["High", "Medium"]),
     ("what severity is my ticket at qwest", ["Critical", "Minimal"]),
 ]
