@@ -184,7 +184,15 @@ ID_BEFORE_RE = re.compile(
 NOT_A_CODE = frozenset(
     {"for", "is", "of", "on", "mean", "means", "meaning", "that", "what", "they"}
 )
-RENAMED_FROM_RE = re.compile(r"\b(port(s|ing|ed)?|lnp|win\s*back|winback|moving|switching|left)\b")
+# "porting from verizon to at&t": the other carrier is where the line comes from
+PORTED_FROM_RE = re.compile(r"\b(port(s|ing|ed)?|lnp|win\s*back|winback|moving|switching|left)\b")
+ASKS_FIT_RE = re.compile(  # "is a total outage of qwest ima a sev 1?"
+    r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*\b(a|an|as)\s+"
+    r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b"
+)
+SEVERITIES_NAMED_RE = re.compile(  # "qwest severity 2 vs 3"
+    r"\b(?:sev(?:erity)?|priority|pri|p|s|vs\.?|versus|and|or|to)\s*[-:#]?\s*([1-4])(?![\d:])"
+)
 
 
 @dataclass
@@ -376,7 +384,7 @@ def _carriers(k: Knowledge, lowered: str) -> list[Carrier]:
     for m in pattern.finditer(lowered):
         carrier = by_word[m.group(1)]
         came_from = re.search(r"\bfrom\s+(the\s+)?$", lowered[: m.start()])
-        if carrier.covers is None and came_from and RENAMED_FROM_RE.search(lowered):
+        if carrier.covers is None and came_from and PORTED_FROM_RE.search(lowered):
             continue
         if carrier not in found:
             found.append(carrier)
@@ -431,7 +439,7 @@ def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | No
     m = re.search(r"\b(error|err|fatal)\s+(?:code\s+)?([a-z]{0,3}\d{2,6}[a-z]?)\b", text)
     if m and not UNIT_AFTER_RE.match(text, m.end()):  # "error 10 times" is a count
         return f"error code {m.group(2).upper()}"  # "error code 1234": no letter prefix at all
-    qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\bwshd|csie\b", text)
+    qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\b(wshd|csie)\b", text)
     said = re.search(r"\bcodes?\s+['\"]?([\w-]+)", text) if qwest else None
     if said and said.group(1) not in NOT_A_CODE:
         return f"Qwest code {said.group(1).upper()}"
@@ -455,21 +463,13 @@ def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> 
     q.asks_fit = q.severity is not None and bool(ASKS_FIT_RE.search(q.raw.lower()))
     q.plain = normalize(k, " ".join(q.raw.lower().split()), correct=False)
     found = None if (q.ladder or q.centers or q.reqtyp) else _symptom(k, q.trouble)
-    if found and all(_points_at(k, m, k.ladders[found[0]].center) for m in q.matches):
+    if found and all(_points_at(m, k.ladders[found[0]].center) for m in q.matches):
         q.ladder, q.symptom = found  # "site is down for voip customers": voip's own topic
 
 
-def _points_at(k: Knowledge, match: routing.Match, center: str) -> bool:
+def _points_at(match: routing.Match, center: str) -> bool:
+    """A match that names `center` itself or one of its own topics ("voip down")."""
     return match.kind in ("center", "center_topic") and match.target == center
-
-
-ASKS_FIT_RE = re.compile(
-    r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*\b(a|an|as)\s+"
-    r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b"
-)
-SEVERITIES_NAMED_RE = re.compile(
-    r"\b(?:sev(?:erity)?|priority|pri|p|s|vs\.?|versus|and|or|to)\s*[-:#]?\s*([1-4])(?![\d:])"
-)
 
 
 def _severities_named(lowered: str) -> tuple[int, ...]:
