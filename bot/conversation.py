@@ -429,30 +429,47 @@ def severity(ctx: Context) -> Reply:
     """A severity named, the one a described trouble fits (with why), or the list
     when nothing fits or a comparison is asked for."""
     q = ctx.q
-    ladder = q.ladder if q.ladder in ("bvoip", "qwest_it") else None
-    if ladder is None and q.severity in (3, 4):
-        ladder = "qwest_it"
-    if ladder is None and q.ladder == "qwest_process":
-        ladder = "qwest_it"
+    ladder = _severity_ladder(q)
     reply = Reply("severity", "")
-    rated = {s.ladder for s in ctx.k.severities}
-    if q.ladder in ctx.k.ladders and q.ladder not in rated:
+    if q.ladder in ctx.k.ladders and q.ladder not in {s.ladder for s in ctx.k.severities}:
         return _unrated(ctx, reply, q.ladder, ladder)
-    asks_fit = q.asks_fit
-    if (q.severity is None or asks_fit) and not _compares(q):
-        fits = routing.severity_fits(ctx.k, q.trouble, (ladder,) if ladder else None)
-        close = [f for f in fits if f.score > 0 and f.score * CLEAR_LEAD > fits[0].score]
-        if len(close) == 1:
-            reply = _severity_fit(ctx, reply, close[0])
-            if asks_fit and len(q.severities) <= 1:  # "is a total outage of qwest ima a sev 1?"
-                yes = close[0].severity.level == q.severity
-                say = "Yes: " if yes else f"Not severity {q.severity} by the source's words: "
-                reply.headline = say + reply.headline
-            return reply
-        if close:
-            chosen = [f.severity for f in close]
-            reply.headline = "Your words fit more than one severity; the definitions:"
-            return _severity_list(ctx, reply, chosen)
+    wants_fit = (q.severity is None or q.asks_fit) and not _compares(q)
+    if wants_fit and (fitted := _fitted(ctx, reply, ladder)):
+        return fitted
+    return _named_or_all(ctx, reply, ladder)
+
+
+def _severity_ladder(q: Question) -> str | None:
+    """The ladder whose severities are asked about; None for both."""
+    if q.ladder in ("bvoip", "qwest_it"):
+        return q.ladder
+    if q.severity in (3, 4) or q.ladder == "qwest_process":
+        return "qwest_it"
+    return None
+
+
+def _fitted(ctx: Context, reply: Reply, ladder: str | None) -> Reply | None:
+    """THE severity the trouble's words fit, or the few they fit about equally; None when
+    they fit none."""
+    q = ctx.q
+    fits = routing.severity_fits(ctx.k, q.trouble, (ladder,) if ladder else None)
+    close = [f for f in fits if f.score > 0 and f.score * CLEAR_LEAD > fits[0].score]
+    if len(close) > 1:
+        reply.headline = "Your words fit more than one severity; the definitions:"
+        return _severity_list(ctx, reply, [f.severity for f in close])
+    if not close:
+        return None
+    reply = _severity_fit(ctx, reply, close[0])
+    if q.asks_fit and len(q.severities) <= 1:  # "is a total outage of qwest ima a sev 1?"
+        yes = close[0].severity.level == q.severity
+        say = "Yes: " if yes else f"Not severity {q.severity} by the source's words: "
+        reply.headline = say + reply.headline
+    return reply
+
+
+def _named_or_all(ctx: Context, reply: Reply, ladder: str | None) -> Reply:
+    """The severity named (or those compared: "sev 2 vs 3"), else every one in scope."""
+    q = ctx.q
     named = set(q.severities) if _compares(q) and len(q.severities) > 1 else None
     chosen = [
         s
@@ -463,15 +480,12 @@ def severity(ctx: Context) -> Reply:
     ]
     if not chosen:
         reply.headline = "BVoIP has severities 1 and 2; Qwest IT tickets have severities 1 to 4."
-        chosen = list(ctx.k.severities)
-    else:
-        by_ladder: dict[str, list[str]] = {}
-        for s in chosen:
-            by_ladder.setdefault(s.ladder, []).append(f"severity {s.level}")
-        reply.headline = (
-            "; ".join(f"{SEVERITY_SCOPES[lad]} {' vs '.join(lv)}" for lad, lv in by_ladder.items())
-            + ":"
-        )
+        return _severity_list(ctx, reply, list(ctx.k.severities))
+    by_ladder: dict[str, list[str]] = {}
+    for s in chosen:
+        by_ladder.setdefault(s.ladder, []).append(f"severity {s.level}")
+    scopes = (f"{SEVERITY_SCOPES[lad]} {' vs '.join(lv)}" for lad, lv in by_ladder.items())
+    reply.headline = "; ".join(scopes) + ":"
     return _severity_list(ctx, reply, chosen)
 
 
