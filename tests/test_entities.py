@@ -173,6 +173,9 @@ SYMPTOM_SEVERITY = [
     ("qwest software regularly has to be reset but keeps working, sev?", "WSHD", ("qwest", 4)),
     ("preventative maintenance request for qwest, what severity", "WSHD", ("qwest", 4)),
     ("cosmetic typo on a qwest screen, severity?", "WSHD", ("qwest", 4)),
+    # a word said in the negative is not said
+    ("qwest ticket, not critical, just a misleading message, what severity", "WSHD", ("qwest", 4)),
+    ("bvoip has no latency now but one way audio, sev?", "BVOIP", ("bvoip", 1)),
 ]  # fmt: skip
 
 

@@ -229,9 +229,17 @@ def flat(text: str) -> str:
     return " ".join(re.sub(r"[-_/]", " ", text.lower()).split())
 
 
+NEGATED_RE = re.compile(r"\b(not|no|never|without|isn't|isnt|wasn't|wasnt|nothing)\s+(\w+\s+)?$")
+
+
 def said(phrases: tuple[str, ...], text: str) -> tuple[str, ...]:
-    """The phrases of `phrases` said in `text` (already `flat`), longest first."""
-    hits = dict.fromkeys(flat(p) for p in phrases if phrase_pattern(p).search(text))
+    """The phrases of `phrases` said in `text` (already `flat`), longest first; a phrase
+    said only in the negative ("not critical", "no latency") is not said."""
+    hits = dict.fromkeys(
+        flat(p)
+        for p in phrases
+        if any(not NEGATED_RE.search(text, 0, m.start()) for m in phrase_pattern(p).finditer(text))
+    )
     return tuple(sorted(hits, key=lambda p: -len(p.split())))
 
 
