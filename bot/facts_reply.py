@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.knowledge import hours as hours_engine
+from bot.knowledge import routing
 from bot.knowledge.model import Center, Fact, Hours, Knowledge
 from bot.reply import Reply
 from bot.timefmt import fmt_both, fmt_time
@@ -32,8 +33,10 @@ def fact_reply(ctx) -> Reply:
         label = f"{center.id} at {fmt_time(when, ctx.zone)}" if asked_at else f"{center.id} now"
         reply.facts.append((label, line))
         reply.contacts = contacts(k, fact, center, reply.region)
-    if due := level_due(k, fact, q.severity):
-        reply.facts.insert(0, due)
+    severity = q.severity or by_words(k, fact, q.trouble)
+    if due := level_due(k, fact, severity):
+        guessed = "" if q.severity else " (from the trouble's words, reading 7)"
+        reply.facts.insert(0, (due[0] + guessed, due[1]))
     reply.add_source(fact.source.cite())
     if fact.source.assumption:
         reply.facts.append(("Note", fact.source.assumption))
@@ -61,6 +64,11 @@ def status(k: Knowledge, hours: Hours, at: datetime, zone) -> tuple[bool | None,
         return now.open, "open" if now.open else f"closed{holiday}"
     change = fmt_both(now.next_change, zone, hours.zone)
     return now.open, (f"open; closes {change}" if now.open else f"closed{holiday}; opens {change}")
+
+
+def by_words(k: Knowledge, fact: Fact, trouble: str) -> int | None:
+    """The severity a trouble's words say for the fact's ladder ("one way audio" = 1)."""
+    return routing.severity_from_words(k, fact.ladder, trouble) if fact.ladder else None
 
 
 def level_due(k: Knowledge, fact: Fact, severity: int | None) -> tuple[str, str] | None:

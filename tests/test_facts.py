@@ -394,3 +394,13 @@ def test_the_severity_asked_about_gets_its_level_due_time(ask):
             "progress"} in reply["facts"]  # fmt: skip
     reply = ask("bvoip sev 1 how long til level 3")
     assert reply["facts"][0]["value"].startswith("level 3 due 2 h after the report")
+
+
+def test_a_severity_said_by_symptom_is_used_and_says_so(ask):
+    """Reading 7: one-way audio is severity 1, so the director is due 3 h after the report."""
+    reply = ask("one way audio at our main site on flexible reach, how long before the director")
+    assert reply["fact"] == "bvoip-level-4"
+    assert reply["facts"][0] == {
+        "label": "Severity 1 (from the trouble's words, reading 7)",
+        "value": "level 4 due 3 h after the report, with no forward progress",
+    }
