@@ -404,3 +404,11 @@ def test_a_severity_said_by_symptom_is_used_and_says_so(ask):
         "label": "Severity 1 (from the trouble's words, reading 7)",
         "value": "level 4 due 3 h after the report, with no forward progress",
     }
+
+
+def test_a_fact_that_rests_on_a_reading_says_so(ask, k):
+    """BVoIP due times and its wall clock are DOMAIN reading 7, not the source's words."""
+    marked = {f.id for f in k.facts if f.source.assumption}
+    assert {"bvoip-level-2", "bvoip-level-3", "bvoip-level-4", "bvoip-clock-start"} <= marked
+    reply = ask("when does the bvoip clock start")
+    assert any(f["label"] == "Note" and "reading 7" in f["value"] for f in reply["facts"])
