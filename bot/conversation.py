@@ -935,11 +935,21 @@ def _carrier_fit(ctx: Context, reply: Reply) -> Reply:
     return reply
 
 
+def _symptom_read(ctx: Context, reply: Reply) -> Reply:
+    """A ladder read from a symptom alone says so first, so a misreading shows at a glance."""
+    q = ctx.q
+    ladder = ctx.k.ladders.get(q.ladder or "")
+    if q.symptom and ladder and reply.center == ladder.center:
+        reply.facts.insert(0, ("Read as", f'{ladder.name}, from "{q.symptom}"'))
+    return reply
+
+
 def _carrier_checked(composer):
-    """`composer`, with its answer checked against the carriers the question names."""
+    """`composer`, with its answer checked against the carriers the question names and
+    the symptom that named its ladder said."""
 
     def compose_checked(ctx: Context) -> Reply:
-        return _carrier_fit(ctx, composer(ctx))
+        return _symptom_read(ctx, _carrier_fit(ctx, composer(ctx)))
 
     compose_checked.__doc__ = composer.__doc__
     return compose_checked

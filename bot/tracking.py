@@ -267,6 +267,16 @@ def create(s: Session, q: Question) -> Reply:
                 "updates, so I won't nudge; say 'resolved' when it is fixed.",
             )
         )
+    return _entity_notes(s.k, q, kind, reply)
+
+
+def _entity_notes(k: Knowledge, q: Question, kind: str, reply: Reply) -> Reply:
+    """What the tracker was read from, when a symptom named its ladder, and the rename a
+    Qwest source predates, when the carrier was named by its later name."""
+    if q.symptom:
+        reply.facts.insert(0, ("Read as", f'{k.ladders[kind].name}, from "{q.symptom}"'))
+    if kind in ("qwest_it", "qwest_process"):
+        reply.facts += [("Note", c.note) for c in q.carriers if c.note]
     return reply
 
 
@@ -582,7 +592,7 @@ def tracker_reply(
         # made (or shown) after some levels passed: the level due now comes first
         since = fmt_both(due.due_at, zone, ladder_zone)
         reply.headline += f" {_due_words(due)} is due now (since {since})."
-        reply.facts.append(("Due now", f"{_step_label(due)}, since {since}"))
+        reply.facts.append(("Due now", f"{_due_words(due)}, since {since}"))
         reply.contacts = [_contact_line(c) for c in due.contacts]
     if tracker.state == repo.OPEN and ahead:
         reply.facts.append(

@@ -393,7 +393,7 @@ def test_a_tracker_made_late_says_which_level_is_due_now(tmp_path, k):
     assert "Team Lead" in " ".join(reply["contacts"])
     late = track_one("bvoip sev 1 site down since 7am AOTS 7654321", TUE12, CT, "U1", db=db)
     facts = {f["label"]: f["value"] for f in late["facts"]}
-    assert facts["Due now"].startswith("Last nudge"), late["text"]
+    assert facts["Due now"].startswith("The last nudge"), late["text"]
     assert "Next" not in facts
 
 
@@ -497,3 +497,20 @@ def test_counts_and_levels_are_never_reject_codes(ask, k):
             if reply["intent"] == "code" or f"reject code {n.zfill(3)}" in _answer(reply):
                 wrong.append(line)
     assert wrong == []
+
+
+def test_a_ladder_read_from_a_symptom_says_so_first(ask):
+    reply = _ask(ask, "customers can't call in since 11:30, who now")
+    assert reply["facts"][0] == {
+        "label": "Read as",
+        "value": 'AT&T BVoIP (IP Flexible Reach) trouble, from "can not call in"',
+    }
+    assert "Read as" not in _ask(ask, "bvoip sev 1 reported at 11:30, who now")["text"]
+
+
+def test_a_tracker_for_a_renamed_carrier_says_the_source_predates_the_rename(tmp_path):
+    from bot.cli import track_one
+
+    db = connect(str(tmp_path / "t.db"))
+    reply = track_one("pls track lumen sev 2 ticket 4455 opened 11am", TUE12, CT, "U1", db=db)
+    assert reply["kind"] == "qwest_it" and RENAMED in reply["text"]
