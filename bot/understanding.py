@@ -380,6 +380,7 @@ def _carriers(k: Knowledge, lowered: str) -> list[Carrier]:
     if not k.carriers:
         return []
     pattern, by_word = _carrier_words(k)
+    lowered = lowered.replace("&amp;", "&")  # Slack sends "AT&amp;T"
     found: list[Carrier] = []
     for m in pattern.finditer(lowered):
         carrier = by_word[m.group(1)]

@@ -88,6 +88,8 @@ CARRIERS = [
      "LNPC", ["866-791-0240"], []),
     ("winback from frontier, porting to AT&T, voip coordinated cut, who", "who_handles", "LNPC",
      [], []),
+    # as Slack sends it: "AT&amp;T"
+    ("verizon customer moving to AT&amp;T, who handles the port", "who_handles", "LNPC", [], []),
 ]  # fmt: skip
 
 
