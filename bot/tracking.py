@@ -116,7 +116,8 @@ def is_tracker_command(text: str, q: Question) -> bool:
         return True
     # "bvoip sev 1 site down since 8am central AOTS 1234567": a ladder, an id, no question
     asks = "?" in low or re.search(r"\b(who|what|when|how|which|where|should|can i)\b", low)
-    return bool(q.ladder and q.ids and not asks)
+    # a ladder read from a symptom alone starts a tracker only when asked to ("track ...")
+    return bool(q.ladder and not q.symptom and q.ids and not asks)
 
 
 def handle(s: Session, text: str, q: Question) -> Reply:

@@ -516,3 +516,17 @@ def test_a_tracker_for_a_renamed_carrier_says_the_source_predates_the_rename(tmp
     db = connect(str(tmp_path / "t.db"))
     reply = track_one("pls track lumen sev 2 ticket 4455 opened 11am", TUE12, CT, "U1", db=db)
     assert reply["kind"] == "qwest_it" and RENAMED in reply["text"]
+
+
+def test_a_symptom_and_an_id_alone_do_not_start_a_tracker(tmp_path, k):
+    """ "bvoip ... AOTS 1234567" names its ladder and starts one; a symptom with a ticket number
+    and no "track" is answered, not tracked: the ladder was only read from the symptom."""
+    from bot.cli import parse_at
+
+    db = connect(str(tmp_path / "t.db"))
+    said = respond("customers cant call in since 11:30, ticket 55661", at=parse_at(TUE12, CT),
+                   tz=CT, user="U1", db=db, k=k)  # fmt: skip
+    assert said.intent == "escalation_status"
+    made = respond("track customers cant call in since 11:30, ticket 55661", at=parse_at(TUE12, CT),
+                   tz=CT, user="U1", db=db, k=k)  # fmt: skip
+    assert made.intent == "tracker" and made.data["kind"] == "bvoip"
