@@ -30,7 +30,7 @@ happens twice (1:30 AM on a fall-back day) is the first one (daylight time). Thi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
 from functools import cache
 
@@ -240,7 +240,7 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
     if unread:
         return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, unread)
     try:
-        at, stated, whole_day = _resolve(scan, text, now, zone, past)
+        at, stated, whole_day = _resolve(scan, text, now, zone, asker, past)
     except _Refused as refused:
         return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), str(refused))
     if stated and not FIRST_YEAR <= at.astimezone(zone).year <= LAST_YEAR:
@@ -283,14 +283,20 @@ def _one(parts: list[Part], values: list) -> object:
 
 
 def _resolve(
-    scan: timeread.Scan, text: str, now: datetime, zone: pytz.BaseTzInfo, past: bool
+    scan: timeread.Scan,
+    text: str,
+    now: datetime,
+    zone: pytz.BaseTzInfo,
+    asker: pytz.BaseTzInfo,
+    past: bool,
 ) -> tuple[datetime, bool, bool]:
     """(at, stated, whole_day) from the parts read, by readings 4 and 11."""
     by_kind: dict[str, list[Part]] = {}
     for p in scan.parts:
         by_kind.setdefault(p.kind, []).append(p)
     local_now = now.astimezone(zone)
-    today = local_now.date()
+    today = now.astimezone(asker).date()  # days are the asker's ("tomorrow 5pm ET")
+    zone_today = local_now.date()  # a clock time alone is the next one on the zone's clock
     since = bool(timeread.SINCE_WORD.search(text))
 
     relatives = by_kind.get("relative", [])
@@ -299,7 +305,13 @@ def _resolve(
         others = [p for p in scan.parts if p.kind not in ("relative", "zone", "now", "part")]
         if any(not (p.kind == "dayword" and p.value[2] == "today") for p in others):
             _one(relatives + others, ["relative", "absolute"])
-        return now + delta, True, False
+        try:
+            return now.astimezone(UTC) + delta, True, False  # elapsed, not wall time
+        except OverflowError:
+            said = _said(relatives)
+            raise _Refused(
+                f"I could not read '{said}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
+            ) from None
 
     offset = None
     days: list[tuple[Part, date]] = []
@@ -309,9 +321,8 @@ def _resolve(
         y, mo, d, h, mi, s, off = p.value
         days.append((p, date(y, mo, d)))
         clocks.append((p, (h, mi, "explicit", s)))
-        offset = (
-            _one(by_kind["instant"], [p.value[6] for p in by_kind["instant"]]) if off else offset
-        )
+        if off is not None:  # "z" is an offset of zero, not none
+            offset = _one(by_kind["instant"], [i.value[6] for i in by_kind["instant"]])
     for p in by_kind.get("date", []):
         y, mo, d = p.value
         days.append((p, date(y, mo, d) if y else _yearless(mo, d, today, past)))
@@ -359,6 +370,8 @@ def _resolve(
             clock = _bare_clock(clock, local_now, past)
         elif mode == "bare" and part_hour is not None:
             clock = clock.replace(hour=h % 12 + (12 if part_hour >= 14 else 0))
+        elif mode == "bare" and day != zone_today:  # "7:30 tomorrow": on a business day's clock
+            clock = clock.replace(hour=h % 12 + (12 if 1 <= h % 12 <= 6 else 0) or 12)
         elif mode == "bare":
             clock = _bare_clock(clock, local_now, past)
     if clock is None and part_hour is not None:
@@ -377,7 +390,7 @@ def _resolve(
             _future(scan, f"{day.strftime('%a %b')} {day.day}", past)
         return localize(zone, datetime.combine(day, dtime(0, 0))), True, True
 
-    at = localize(zone, datetime.combine(day or today, clock))
+    at = localize(zone, datetime.combine(day or zone_today, clock))
     tonight = any(p.value[2] == "tonight" for p in by_kind.get("dayword", []))
     if tonight and at <= local_now and not past:
         return now, True, False  # "tonight" when it is already evening: now
@@ -385,12 +398,12 @@ def _resolve(
         if timeread.AFTER_WORD.search(text) and at <= local_now and not past:
             return now, True, False  # "after 5pm" when it is already past 5 pm: now
         if past and at > local_now:
-            yesterday = localize(zone, datetime.combine(today - _DAY, clock))
+            yesterday = localize(zone, datetime.combine(zone_today - _DAY, clock))
             if since or now - yesterday < timedelta(hours=12):
                 return yesterday, True, False  # "since 7am": the latest one not in the future
             _future(scan, fmt_time(at, zone), past)
         if not past and at <= local_now and not timeread.BEFORE_WORD.search(text):
-            at = localize(zone, datetime.combine(today + _DAY, clock))
+            at = localize(zone, datetime.combine(zone_today + _DAY, clock))
         return at, True, False
     return _checked_past(at, now, past, scan), True, False
 

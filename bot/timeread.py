@@ -67,6 +67,16 @@ WORD_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
                 "fifteen": 15, "twenty": 20, "thirty": 30, "forty five": 45, "forty-five": 45,
                 "ninety": 90, "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2,
                 "half an": 0.5, "half a": 0.5}  # fmt: skip
+_UNITS_ORD = [
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth",
+]  # fmt: skip
+ORDINAL_WORDS = {
+    **{w: i + 1 for i, w in enumerate(_UNITS_ORD)},
+    "twentieth": 20, **{f"twenty {w}": 21 + i for i, w in enumerate(_UNITS_ORD[:9])},
+    "thirtieth": 30, "thirty first": 31,
+}  # fmt: skip
 EXTRA_ZONES = {"utc": "UTC", "gmt": "UTC", "zulu": "UTC"}
 
 # --- building blocks ------------------------------------------------------------------------
@@ -90,6 +100,9 @@ _DURATION_PART = re.compile(rf"(\d+(?:\.\d+)?|[a-z][a-z -]*?)\s*({_UNIT})\b(\s+a
 _UNITS_AHEAD = (
     rf"(?!\s*(?:{_UNIT}|business|x|%|percent|times|calls|tickets|levels|people|st|nd|rd|th)\b)"
 )
+_ORD = "|".join(sorted((w.replace(" ", "[ -]") for w in ORDINAL_WORDS), key=len, reverse=True))
+_YEAR = r"(?:\s*,?\s+(\d{4}|'\d{2})\b)?"  # ", 2027", " '27"; the comma split off or not
+_RANGE_SIDE = r"\d{1,2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?"
 _HOL = "|".join(re.escape(h) for h in sorted(HOLIDAY_WORDS, key=len, reverse=True))
 _FILLER = r"(?:(?:for|about|around|roughly|approx|approximately|over|nearly|almost|like|now|the|"
 _FILLER += r"last|past|already|at least|~)\s+)*"
@@ -130,7 +143,10 @@ def duration(text: str) -> timedelta:
             raise Unreadable(text)
         unit = UNIT_MINUTES[m.group(2)]
         minutes += amount * unit + (unit / 2 if m.group(3) else 0)
-    return timedelta(minutes=minutes)
+    try:
+        return timedelta(minutes=minutes)
+    except OverflowError as exc:  # "99999999999h": longer than any calendar
+        raise Unreadable(text) from exc
 
 
 # --- recognizers: (kind, pattern, reader); readers return a value, None (not mine) or raise
@@ -190,18 +206,25 @@ def _md_hyphen(m: re.Match) -> tuple | None:
     return (None, mo, d)
 
 
+def _day_number(text: str) -> int:
+    """'5', '5th', 'fifth', 'twenty-first' -> 5, 5, 5, 21."""
+    if text[0].isdigit():
+        return int(text.rstrip("stndrh"))
+    return ORDINAL_WORDS[text.replace("-", " ")]
+
+
 def _month_day(m: re.Match) -> tuple:
     mo = MONTHS[m.group(1)[:3]]
-    d, y = int(m.group(2)), _year(m.group(3))
+    d, y = _day_number(m.group(2)), _year(m.group(3))
     _check_date(y, mo, d)
     return (y, mo, d)
 
 
 def _day_month(m: re.Match) -> tuple | None:
-    if m.group(2) == "may" and not re.search(r"\d(?:st|nd|rd|th)|\bof\b", m.group(0)):
+    if m.group(2) == "may" and not re.search(r"[a-z]\s+(?:of\s+)?may|\bof\b", m.group(0)):
         return None  # "2 may" is more often "tier 2 may ..." than the 2nd of May
     mo = MONTHS[m.group(2)[:3]]
-    d, y = int(m.group(1)), _year(m.group(3))
+    d, y = _day_number(m.group(1)), _year(m.group(3))
     _check_date(y, mo, d)
     return (y, mo, d)
 
@@ -228,6 +251,14 @@ def _clock24(m: re.Match) -> tuple:
     # "11:30" is on a 12-hour clock (the next one); "09:30", "16:45" and "0:15" are 24-hour
     twelve_hour = 1 <= h <= 12 and not m.group(1).startswith("0")
     return (h, mi, "bare" if twelve_hour else "explicit")
+
+
+def _range(m: re.Match) -> None:
+    """A range of clock times ("7:30-5", "8am-5pm"): said back, since it is not one moment;
+    digits alone ("11-30", "8-5") are left to the date reader."""
+    if re.search(r":|[ap]\.?m", m.group(0)):
+        raise Unreadable(m.group(0))
+    return None
 
 
 def _military(m: re.Match) -> tuple:
@@ -259,10 +290,6 @@ def _dayword(m: re.Match) -> tuple:
     return (shift, hour, word)
 
 
-def _signed(sign: int) -> Callable[[re.Match], timedelta]:
-    return lambda m: sign * duration(m.group("dur"))
-
-
 RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tuple(
     (kind, re.compile(pattern), reader)
     for kind, pattern, reader in (
@@ -282,30 +309,9 @@ RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tup
         ),
         # holidays by name, before dates ("4th of july" is the holiday, the next one)
         ("holiday", rf"\b({_HOL})(?:\s+day)?(?:'s)?\b", lambda m: m.group(1)),
-        # relative moments and the age of a trouble
-        ("relative", rf"\bin\s+(?:about\s+|around\s+|roughly\s+)?(?P<dur>{DURATION})", _signed(1)),
-        ("relative", rf"\b(?P<dur>{DURATION})\s+from\s+now\b", _signed(1)),
-        (
-            "relative",
-            rf"(?:\b(?:about|around|roughly|over|almost|nearly|like)\s+|~\s*)?(?P<dur>{DURATION})"
-            r"\s+(?:ago|back|before now|earlier)\b",
-            _signed(-1),
-        ),
-        (
-            "age",
-            rf"\b(?:hard\s+)?(?:{TROUBLE})\s+{_FILLER}(?P<dur>{DURATION})"
-            r"(?:\s+(?:now|already|so far|and counting))?",
-            _signed(-1),
-        ),
-        ("age", rf"\b(?P<dur>{DURATION})\s+old\b", _signed(-1)),
-        (
-            "age",
-            rf"\b(?:ticket|tkt|case|trouble|issue|it)\s+(?:has\s+been\s+|been\s+|is\s+)?open(?:ed)?\s+"
-            rf"{_FILLER}(?P<dur>{DURATION})",
-            _signed(-1),
-        ),
-        ("for", rf"\bfor\s+(?:the\s+(?:last|past)\s+)?(?:about\s+)?(?P<dur>{DURATION})",
-         _signed(-1)),
+        # a range of clock times is not one moment: "7:30-5", "8am-5"
+        ("range", rf"(?<![\d:/.-]){_RANGE_SIDE}\s*(?:-|\u2013|to)\s*{_RANGE_SIDE}(?![\d:/-])",
+         _range),
         # dates
         (
             "date",
@@ -314,18 +320,21 @@ RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tup
         ),
         ("date", r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{1,4}))?(?![\d/:])", _mdy),
         ("date", rf"(?<![\d/.:-])(1[0-2]|0?[1-9])-(\d{{2}})(?![\d/:-]){_UNITS_AHEAD}", _md_hyphen),
-        ("date", rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}|'\d{{2}})\b)?",
+        ("date", rf"\b{_MONTH}\s+(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b{_YEAR}",
          _month_day),
         (
             "date",
-            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])(?:,?\s+(\d{{4}}|'\d{{2}})\b)?",
+            rf"\b(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\s+(?:of\s+)?{_MONTH}(?![a-z]){_YEAR}",
             _day_month,
         ),
-        ("nth", rf"\b(?:on\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*-|\s*ish)"
+        ("nth", rf"\b(?:on\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*-|\s*ish|\s+of\b)"
                 rf"(?!\s+(?:{NOT_TIME_NOUNS})\b)", _nth),
         # clock times
         ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*([ap])\.?\s?m\b\.?",
          _clock12),
+        ("clock", r"(?<![\d:.])(\d{1,2})(?::(\d{2}))?([ap])\b", _clock12),  # "7:30a", "4p"
+        ("clock", r"\b(?:at|@|by|around|from|till|until|since|before|after)\s+0(\d)([0-5]\d)\b",
+         _military),  # "at 0930"
         ("clock", r"\b(?:12\s+)?(?:noon|midday|mid-day)\b", _fixed(12)),
         ("clock", r"\b(?:12\s+)?(?:midnight|mid-night)\b", _fixed(0)),
         (
@@ -371,17 +380,33 @@ BARE_AFTER_DAY = re.compile(
     rf"\b(?:today|tonight|tomorrow|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
     rf"(?![\d:/.-]){_UNITS_AHEAD}"
 )
+DURATIONS_AT = 3  # after the pasted instants and holidays, before ranges and dates
 # Things with digits that are not times: masked before anything is read.
 NOT_TIME = re.compile(
     r"\b24\s*[x/]\s*7\b|\b7\s*x\s*24\b|\b\d+\s*x\s*\d+\b|\b[a-z]\d{3}\b|"
-    rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|\b\d+\s*-\s*(?!ish\b)[a-z]+\b|"
-    rf"\b{DURATION}\s+(?:a|per|each)\s+(?:day|week)\b|"
-    r"\b\d+\s+business\s+(?:days?|hours?)\b|\b24\s*(?:hours?|hrs?)\b|"
-    r"\b\d{1,2}/\d{1,2}\s+(?:of\s+)?(?:an?\s+)?(?:hours?|hrs?|days?|minutes?|mins?)\b|"
-    rf"\b(?:every|each|per|within|under|than|up to|at least|at most|after|takes?|allow|allows|wait|"
-    rf"sla|interval|cadence|goal|limit|target|window|another|extra|additional|next|first)\s+"
-    rf"(?:of\s+|is\s+|about\s+|another\s+|the\s+(?:first|next)\s+)?{DURATION}"
+    rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|(?<![:\d])\b\d+-(?!ish\b)[a-z]+\b|"
+    r"\b\d+\s+business\s+(?:days?|hours?)\b(?!\s+(?:ago|back|old))|\b24\s*(?:hours?|hrs?)\b|"
+    r"\b\d{1,2}/\d{1,2}\s+(?:of\s+)?(?:an?\s+)?(?:hours?|hrs?|days?|minutes?|mins?)\b"
 )
+# Durations are found once (one compiled pattern: cheap to import), then read by the words
+# around them: the text before ends with one of these, or the text after starts with one.
+DURATION_RE = re.compile(DURATION)
+INTERVAL_BEFORE = re.compile(
+    r"\b(?:every|each|per|within|under|than|up to|at least|at most|after|takes?|allow|allows|"
+    r"wait|sla|interval|cadence|goal|limit|target|window|another|extra|additional|next|first)\s+"
+    r"(?:of\s+|is\s+|about\s+|another\s+|the\s+(?:first|next)\s+)?$"
+)
+INTERVAL_AFTER = re.compile(r"\s+(?:a|per|each)\s+(?:day|week)\b")
+AHEAD_BEFORE = re.compile(r"\bin\s+(?:about\s+|around\s+|roughly\s+)?$")
+AHEAD_AFTER = re.compile(r"\s+from\s+now\b")
+AGO_BEFORE = re.compile(r"(?:\b(?:about|around|roughly|over|almost|nearly|like)\s+|~\s*)$")
+AGO_AFTER = re.compile(r"\s+(?:ago|back|before now|earlier)\b")
+AGE_BEFORE = re.compile(
+    rf"(?:\b(?:hard\s+)?(?:{TROUBLE})|\b(?:ticket|tkt|case|trouble|issue|it)\s+"
+    rf"(?:has\s+been\s+|been\s+|is\s+)?open(?:ed)?|\bfor\s+the\s+(?:last|past))\s+{_FILLER}$"
+)
+AGE_AFTER = re.compile(r"\s+(?:now|already|so far|and counting|old)\b")
+FOR_BEFORE = re.compile(r"\bfor\s+(?:about\s+)?$")
 # Still time-like after reading: said back to the asker, never dropped in silence.
 LEFTOVERS = re.compile(
     r"\b(?:\d[\w:]*|noon|midnight|eod|cob|today|tonight|tomorrow|morning|evening|afternoon|"
@@ -391,17 +416,30 @@ LEFTOVERS = re.compile(
     r"\bend of (?:the )?(?:week|month|quarter|year)\b|\b(?:eow|eom|eoq|eoy)\b|"
     r"\bq[1-4]\s*(?:'?\d{2}|\d{4})\b|\b(?:in|by|during|for|end of)\s+q[1-4]\b|"
     r"\b\d{1,2}(?:st|nd|rd|th)(?:\s+of\s+[a-z]+)?\b|"
-    r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\S+)?|\b\d+:\d+(?::\d+)?(?:\s*[ap]\.?m\b)?|"
+    r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\S+)?|\b(?:19[7-9]\d|20\d\d|2100)\b|"
+    r"\b\d+:\d+(?::\d+)?(?:\s*[ap]\.?m\b)?|"
     r"\b\d{1,4}/\d{1,4}(?:/\d{1,4})?\b|\b\d+\s*[ap]\.?\s?m\b\.?|"
-    rf"\b{_MONTH}\s+\d+(?:st|nd|rd|th)?\b|\b\d+(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])|"
+    rf"\b{_MONTH}\s+\d+(?:st|nd|rd|th)?\b|\b\d+(?:st|nd|rd|th)?\s+(?:of\s+)?(?!may\b){_MONTH}(?![a-z])|"
     r"\b(?:at|@|since|until|till|by|around)\s+\d{3,4}\b|"
-    r"\b(?:a few|few|several|some|many)\s+(?:hours|minutes|days|hrs|mins)(?:\s+(?:ago|back))?\b"
+    r"\b(?:in|on|by|during|until|since|before|after|early|late|mid|next|last|this|end of)\s+"
+    r"(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|"
+    r"\b(?:in|for|since|within)\s+(?:a few|few|several|some|many)\s+"
+    r"(?:hours|minutes|days|hrs|mins)\b|"
+    r"\b(?:a few|few|several|some|many)\s+(?:hours|minutes|days|hrs|mins)\s+(?:ago|back|old)\b|"
+    r"\b\d+\s+business\s+(?:days?|hours?)\s+(?:ago|back|old)\b"
 )
 PAST_WORDS = re.compile(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
     r"received|logged|filed|called in|last update|updated)\b"
 )
-LOOSE_DURATION = re.compile(DURATION)
+# A trouble described: "for 3 hours" then dates its report, and a duration left unread is
+# said back rather than dropped.
+TROUBLE_WORDS = re.compile(
+    rf"\b({TROUBLE}|audio|calls?|outage|trouble|issue|problem|not working|no dial tone|"
+    r"static|echo|latency|intermittent|unreachable)\b"
+)
+LOOSE_DURATION = DURATION_RE
 AFTER_WORD = re.compile(r"\b(after|past)\s+(?=\d|noon|midnight)")
 BEFORE_WORD = re.compile(r"\bbefore\s+(?=\d|noon|midnight)")
 SINCE_WORD = re.compile(r"\bsince\b")
@@ -429,7 +467,7 @@ class Scan:
                 continue  # overlaps something already consumed
             try:
                 value = reader(m)
-            except (Unreadable, ValueError):
+            except (Unreadable, ValueError, OverflowError):
                 self.unread.append(
                     Part("unread", m.start(), m.end(), self.text[m.start() : m.end()])
                 )
@@ -464,11 +502,11 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
         _zone_pattern(tuple(sorted(words, key=len, reverse=True))),
         lambda m: words[m.group(1)],
     )
-    past = bool(PAST_WORDS.search(text))
-    for kind, pattern, reader in RECOGNIZERS:
-        if kind == "for" and not past:
-            continue  # "for 2 hours" dates a report only where the text speaks of the past
-        s.read("relative" if kind in ("age", "for") else kind, pattern, reader)
+    past = bool(PAST_WORDS.search(text) or TROUBLE_WORDS.search(text))
+    for i, (kind, pattern, reader) in enumerate(RECOGNIZERS):
+        if i == DURATIONS_AT:
+            _durations(s, past)
+        s.read(kind, pattern, reader)
     s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
@@ -477,6 +515,34 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
             s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
     s.unread = _merged(s.unread, text)
     return s
+
+
+def _durations(s: Scan, past: bool) -> None:
+    """Durations by the words around them: an interval ("every 2 hours") is not a moment;
+    "in 2 hours" and "2 hours from now" are ahead; "2 hours ago", "down for 2h", "6 hours
+    old" date a report that long before now, and so does "for 2 hours" of a trouble."""
+    for m in list(DURATION_RE.finditer(s.mask)):
+        before, after = s.mask[: m.start()], s.mask[m.end() :]
+        try:
+            span = duration(m.group(0))
+        except Unreadable:
+            continue
+        if (b := INTERVAL_BEFORE.search(before)) or INTERVAL_AFTER.match(after):
+            s.blank(b.start() if b else m.start(), m.end())
+            continue
+        sign, b, a = 0, None, None
+        if (b := AHEAD_BEFORE.search(before)) or (a := AHEAD_AFTER.match(after)):
+            sign = 1
+        elif a := AGO_AFTER.match(after):
+            sign, b = -1, AGO_BEFORE.search(before)
+        elif (b := AGE_BEFORE.search(before)) or (a := AGE_AFTER.match(after)):
+            sign, a = -1, a or AGE_AFTER.match(after)
+        elif past and (b := FOR_BEFORE.search(before)):
+            sign = -1
+        if sign:
+            start = b.start() if b else m.start()
+            end = m.end() + (a.end() if a else 0)
+            s.add("relative", start, end, sign * span)
 
 
 def _merged(spans: list[Part], text: str) -> list[Part]:

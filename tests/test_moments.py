@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from bot.knowledge.loader import load
-from bot.moments import read_moment
+from bot.moments import parse_instant, read_moment
 from tests.conftest import at
 
 NOW = at("2026-11-23 10:00 CT")
@@ -94,3 +96,126 @@ def test_dst_spring_forward_day():
     now = at("2027-03-14 09:00 CT")
     moment = read_moment("at 3pm", now, "America/Chicago", load().zone_words)
     assert moment.at.isoformat() == "2027-03-14T15:00:00-05:00"
+
+
+# Reading 11: time as desks type it (now is Mon 2026-11-23 10:00 CT, asker in CT)
+DESK_MOMENTS = [
+    ("2027-01-05t16:45:00z", "2027-01-05 10:45"),  # a pasted instant: exactly that
+    ("2027-01-05 16:45 -07:00", "2027-01-05 17:45"),
+    ("2027-01-05t16:45:00 + 05:30", "2027-01-05 05:15"),  # "+" split off by normalization
+    ("20270105t164500z", "2027-01-05 10:45"),  # ISO basic format
+    ("2027-01-05 16:45 et", "2027-01-05 15:45"),  # no offset: the zone named
+    ("11/30 at 4pm", "2026-11-30 16:00"),
+    ("4pm on 11/30", "2026-11-30 16:00"),
+    ("at 4pm et 11/30", "2026-11-30 15:00"),
+    ("jan 5 10am", "2027-01-05 10:00"),
+    ("tue 1/5 9:15am", "2027-01-05 09:15"),
+    ("tuesday, jan 5th at 7:45 a.m.", "2027-01-05 07:45"),
+    ("18:45", "2026-11-23 18:45"),
+    ("1645 hours", "2026-11-23 16:45"),
+    ("at 0930", "2026-11-24 09:30"),
+    ("4.30pm", "2026-11-23 16:30"),
+    ("7:30a", "2026-11-24 07:30"),
+    ("eod", "2026-11-23 17:00"),
+    ("cob friday", "2026-11-27 17:00"),
+    ("close of business pacific", "2026-11-23 19:00"),
+    ("in 2 hrs", "2026-11-23 12:00"),
+    ("in an hour and a half", "2026-11-23 11:30"),
+    ("2 hrs ago", "2026-11-23 08:00"),
+    ("half an hour ago", "2026-11-23 09:30"),
+    ("dead for 3 hrs", "2026-11-23 07:00"),
+    ("degraded 90 minutes now", "2026-11-23 08:30"),
+    ("ticket is 6 hours old", "2026-11-23 04:00"),
+    ("down for 2h", "2026-11-23 08:00"),
+    ("been down 45 min", "2026-11-23 09:15"),
+    ("one way audio for the last 3 hours", "2026-11-23 07:00"),
+    ("since 7am", "2026-11-23 07:00"),
+    ("reported 11pm", "2026-11-22 23:00"),  # yesterday's, less than 12 hours ago
+    ("reported at 9:30 - site down", "2026-11-23 09:30"),
+    ("npsc open at 7:30 tomorrow", "2026-11-24 07:30"),  # another day: a business day's clock
+    ("friday at 3:15", "2026-11-27 15:15"),
+    ("the fifth of december at noon", "2026-12-05 12:00"),
+    ("may first at 9am", "2027-05-01 09:00"),
+    ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
+    ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
+]
+
+
+@pytest.mark.parametrize("phrase,expected", DESK_MOMENTS, ids=[m[0] for m in DESK_MOMENTS])
+def test_desk_moment(phrase, expected):
+    moment = read_moment(phrase, NOW, "America/Chicago", load().zone_words)
+    assert moment.readable, (moment.unread, moment.problem)
+    want = datetime.fromisoformat(expected) if "T" in expected else at(f"{expected} CT")
+    assert moment.at.timestamp() == want.timestamp()
+
+
+def test_every_part_carries_its_span():
+    text = "is the npsc open 4pm on 11/30 et"
+    moment = read_moment(text, NOW, "America/Chicago", load().zone_words)
+    assert sorted(s.text for s in moment.spans) == ["11/30", "4pm", "et"]
+    assert all(text[s.start : s.end] == s.text for s in moment.spans)
+    assert moment.said == "4pm 11/30 et"
+
+
+def test_a_date_alone_is_the_whole_day():
+    moment = read_moment("jan 5 2027", NOW, "America/Chicago", load().zone_words)
+    assert moment.whole_day and moment.at == at("2027-01-05 00:00 CT")
+
+
+UNREAD = [
+    ("31st of smarch", "31st of smarch"),
+    ("at 25:99", "25:99"),
+    ("13/45", "13/45"),
+    ("the 3rd-ish", "3rd-ish"),
+    ("4ish pm", "4ish pm"),
+    ("sometime tomorrow arvo", "arvo"),
+    ("feb 30", "feb 30"),
+    ("npsc hours 7:30-5", "7:30-5"),
+    ("csr sent 3 business days ago", "3 business days ago"),
+    ("is the lsc open in december", "in december"),
+    ("in a few hours", "in a few hours"),
+]
+
+
+@pytest.mark.parametrize("phrase,quoted", UNREAD)
+def test_time_not_read_is_said_back(phrase, quoted):
+    moment = read_moment(phrase, NOW, "America/Chicago", load().zone_words)
+    assert not moment.readable and quoted in [s.text for s in moment.unread]
+    assert moment.at == NOW and not moment.stated
+
+
+PROBLEMS = [
+    ("at 4pm or 5pm", "which did you mean"),
+    ("submitted at 4pm", "in the future"),
+    ("since tomorrow", "in the future"),
+    ("submitted 11/30", "in the future"),
+    ("1/5/100", "1970 to 2100"),
+    ("tue 1/6/2027", "is a Wednesday"),
+    ("in 2 hours at 4pm", "which did you mean"),
+]
+
+
+@pytest.mark.parametrize("phrase,says", PROBLEMS)
+def test_moments_that_cannot_be_trusted_are_refused(phrase, says):
+    moment = read_moment(phrase, NOW, "America/Chicago", load().zone_words)
+    assert says in moment.problem and not moment.stated
+
+
+PASTED = [
+    ("2026-11-23T10:00:00-06:00", "2026-11-23T10:00:00-06:00"),
+    ("2026-11-23T16:00:00Z", "2026-11-23T16:00:00+00:00"),
+    ("2026-11-23 10:00", "2026-11-23T10:00:00-06:00"),  # no offset: the zone given
+    ("2026-11-23", "2026-11-23T00:00:00-06:00"),
+    ("2027-03-14T02:30", "2027-03-14T03:30:00-05:00"),
+]
+
+
+@pytest.mark.parametrize("text,expected", PASTED)
+def test_parse_instant(text, expected):
+    assert parse_instant(text, "America/Chicago").isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["", "tomorrow", "2026-13-01T10:00", "0100-01-01T00:00:00Z"])
+def test_parse_instant_refuses(text):
+    with pytest.raises(ValueError):
+        parse_instant(text, "America/Chicago")
