@@ -1,0 +1,289 @@
+"""Conformance corpus for the time reader (DOMAIN.md readings 4 and 11).
+
+Generated: forms x zones x dates x clock times, relative moments and ages of troubles
+across both DST changes of 2026-2027 (2026-11-01, 2027-03-14), US federal holidays and
+their observed days, weekends, midnight and year ends. Every expected instant is computed
+here with plain `zoneinfo` arithmetic (fold=0: a time that does not exist moves forward by
+the gap, a repeated one is its first occurrence), never with the reader's own helpers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.knowledge.loader import load
+from bot.moments import read_moment
+from bot.understanding import understand
+
+UTC = ZoneInfo("UTC")
+ASKER = "America/Chicago"
+# zone words as typed -> IANA zone; "" = no zone named (the asker's)
+ZONE_WORDS = [
+    ("et", "America/New_York"),
+    ("eastern", "America/New_York"),
+    ("ct", "America/Chicago"),
+    ("central time", "America/Chicago"),
+    ("mt", "America/Denver"),
+    ("mountain", "America/Denver"),
+    ("pt", "America/Los_Angeles"),
+    ("pacific", "America/Los_Angeles"),
+    ("arizona", "America/Phoenix"),
+    ("", ASKER),
+]
+DATES = [
+    date(2026, 11, 1),  # DST ends (Sunday)
+    date(2027, 3, 14),  # DST starts (Sunday)
+    date(2026, 11, 26),  # Thanksgiving
+    date(2026, 11, 28),  # Saturday
+    date(2026, 12, 25),  # Christmas (Friday)
+    date(2026, 12, 31),  # year end
+    date(2027, 1, 1),  # New Year's Day
+    date(2027, 1, 18),  # MLK Day
+    date(2027, 6, 18),  # Juneteenth observed (the 19th is a Saturday)
+    date(2027, 7, 5),  # Independence Day observed (the 4th is a Sunday)
+    date(2027, 12, 24),  # Christmas observed (the 25th is a Saturday)
+    date(2027, 12, 31),  # New Year's Day 2028 observed (Friday)
+]
+CLOCKS = [  # as typed -> (hour, minute)
+    ("midnight", (0, 0)),
+    ("1:30am", (1, 30)),  # twice on 2026-11-01
+    ("2:30 am", (2, 30)),  # not at all on 2027-03-14
+    ("9am", (9, 0)),
+    ("noon", (12, 0)),
+    ("4pm", (16, 0)),
+    ("4:30 p.m.", (16, 30)),
+    ("16:45", (16, 45)),
+    ("11:59pm", (23, 59)),
+    ("eod", (17, 0)),
+]
+MONTHS = "january february march april may june july august september october november december"
+MONTH_NAMES = MONTHS.split()
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+NOW_BEFORE_ALL = datetime(2026, 10, 20, 10, 0, tzinfo=ZoneInfo(ASKER))
+
+
+def wall(day: date, hm: tuple[int, int], zone: str) -> datetime:
+    return datetime(day.year, day.month, day.day, *hm, tzinfo=ZoneInfo(zone))
+
+
+DATED_FORMS = [
+    lambda d, c, z: f"{d.month}/{d.day}/{d.year} {c} {z}",
+    lambda d, c, z: f"{c} {z} on {d.month}/{d.day}/{d.year}",
+    lambda d, c, z: f"{MONTH_NAMES[d.month - 1]} {d.day}, {d.year} at {c} {z}",
+    lambda d, c, z: f"{d.day} {MONTH_NAMES[d.month - 1][:3]} {d.year} {c} {z}",
+    lambda d, c, z: f"{d.year}-{d.month:02d}-{d.day:02d} {c} {z}",
+    lambda d, c, z: f"{WEEKDAYS[d.weekday()]} {d.month}/{d.day}/{d.year % 100:02d} {c} {z}",
+]
+
+
+def dated_cases():
+    for (form_no, form), d, (clock, hm), (word, zone) in itertools.product(
+        enumerate(DATED_FORMS), DATES, CLOCKS, ZONE_WORDS
+    ):
+        # every date x clock x zone once, the form rotating
+        if (DATES.index(d) + CLOCKS.index((clock, hm)) + ZONE_WORDS.index((word, zone))) % 6 != (
+            form_no
+        ):
+            continue
+        text = " ".join(form(d, clock, word).split())
+        yield text, NOW_BEFORE_ALL, wall(d, hm, zone), False
+
+
+def whole_day_cases():
+    for d, (word, zone) in itertools.product(DATES, ZONE_WORDS):
+        for text in (
+            f"{d.month}/{d.day}/{d.year} {word}",
+            f"{MONTH_NAMES[d.month - 1]} {d.day} {d.year}",
+        ):
+            expected = wall(d, (0, 0), zone if word in text else ASKER)
+            yield " ".join(text.split()), NOW_BEFORE_ALL, expected, True
+
+
+OFFSETS = [
+    ("z", 0),
+    ("+00:00", 0),
+    ("-05:00", -300),
+    ("-0600", -360),
+    ("-07", -420),
+    ("+05:30", 330),
+]
+
+
+def iso_cases():
+    for d, (hh, mm) in itertools.product(DATES, [(0, 0), (1, 30), (2, 30), (23, 59)]):
+        for sep, (suffix, minutes) in zip(("t", " ", "t", " ", "t", " "), OFFSETS, strict=True):
+            text = f"{d.isoformat()}{sep}{hh:02d}:{mm:02d}:00{suffix}"
+            naive = datetime(d.year, d.month, d.day, hh, mm)
+            expected = (naive - timedelta(minutes=minutes)).replace(tzinfo=UTC)
+            yield text, NOW_BEFORE_ALL, expected, False
+        # no offset: the zone named, else the asker's
+        for word, zone in ZONE_WORDS[::3]:
+            text = " ".join(f"{d.isoformat()} {hh:02d}:{mm:02d} {word}".split())
+            yield text, NOW_BEFORE_ALL, wall(d, (hh, mm), zone), False
+
+
+NOWS = [  # instants around the DST changes, year ends and midnight, in the asker's zone
+    datetime(2026, 10, 31, 23, 30, tzinfo=ZoneInfo(ASKER)),
+    datetime(2026, 11, 1, 0, 45, tzinfo=ZoneInfo(ASKER)),
+    datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo(ASKER)),
+    datetime(2027, 3, 14, 1, 15, tzinfo=ZoneInfo(ASKER)),
+    datetime(2027, 3, 14, 3, 5, tzinfo=ZoneInfo(ASKER)),
+    datetime(2026, 12, 31, 23, 30, tzinfo=ZoneInfo(ASKER)),
+    datetime(2027, 1, 1, 0, 10, tzinfo=ZoneInfo(ASKER)),
+    datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo(ASKER)),
+]
+AHEAD = [("in 90 minutes", 90), ("in 2 hrs", 120), ("in 45 min", 45), ("in an hour", 60),
+         ("in half an hour", 30), ("in 1.5 hours", 90), ("in 3 days", 4320)]  # fmt: skip
+BEHIND = [("2 hrs ago", 120), ("an hour ago", 60), ("half an hour ago", 30),
+          ("90 minutes ago", 90), ("dead for 3 hrs", 180), ("degraded 90 minutes now", 90),
+          ("ticket is 6 hours old", 360), ("down for 2h", 120), ("been down 45 min", 45),
+          ("site down for the last 4 hours", 240), ("down 1h30", 90)]  # fmt: skip
+
+
+def relative_cases():
+    for now in NOWS:
+        for text, minutes in AHEAD:
+            yield text, now, (now.astimezone(UTC) + timedelta(minutes=minutes)), False
+        for text, minutes in BEHIND:
+            yield text, now, (now.astimezone(UTC) - timedelta(minutes=minutes)), False
+
+
+def next_clock(now: datetime, hm: tuple[int, int], zone: str) -> datetime:
+    """The next wall-clock hm in zone strictly after now (reading 4: "at 6pm")."""
+    local = now.astimezone(ZoneInfo(zone))
+    today = wall(local.date(), hm, zone)
+    ahead = today.timestamp() > now.timestamp()  # instants: same-zone == and > are wall-clock
+    return today if ahead else wall(local.date() + timedelta(days=1), hm, zone)
+
+
+def last_clock(now: datetime, hm: tuple[int, int], zone: str) -> datetime:
+    """The latest wall-clock hm in zone not after now (reading 11: "since 7am")."""
+    local = now.astimezone(ZoneInfo(zone))
+    today = wall(local.date(), hm, zone)
+    behind = today.timestamp() <= now.timestamp()
+    return today if behind else wall(local.date() - timedelta(days=1), hm, zone)
+
+
+def clock_only_cases():
+    clocks = [("at 4pm", (16, 0)), ("at 9:15am", (9, 15)), ("at 1:30am", (1, 30)),
+              ("at 2:30am", (2, 30)), ("at midnight", (0, 0)), ("at 18:45", (18, 45)),
+              ("at noon", (12, 0)), ("at 07:30", (7, 30))]  # fmt: skip
+    for now, (text, hm), (word, zone) in itertools.product(NOWS, clocks, ZONE_WORDS[::2]):
+        yield " ".join(f"{text} {word}".split()), now, next_clock(now, hm, zone), False
+    for now, (text, hm) in itertools.product(NOWS, [("since 7am", (7, 0)), ("since 11pm", (23, 0)),
+                                                     ("down since 12:30am", (0, 30))]):  # fmt: skip
+        yield text, now, last_clock(now, hm, ASKER), False
+
+
+def day_word_cases():
+    for now in NOWS:
+        local = now.astimezone(ZoneInfo(ASKER)).date()
+        tomorrow = local + timedelta(days=1)
+        yield "tomorrow 9am", now, wall(tomorrow, (9, 0), ASKER), False
+        yield "tomorrow at 5:45 pm et", now, wall(tomorrow, (17, 45), "America/New_York"), False
+        yield "tomorrow eod pacific", now, wall(tomorrow, (17, 0), "America/Los_Angeles"), False
+        yield "tomorrow", now, wall(tomorrow, (0, 0), ASKER), True
+        for wd in range(7):
+            ahead = (wd - local.weekday()) % 7
+            day = local + timedelta(days=ahead)
+            name = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][
+                wd
+            ]
+            yield f"{name} 10am", now, wall(day, (10, 0), ASKER), False
+            yield (
+                f"next {name} 8am",
+                now,
+                wall(day + timedelta(days=7 if ahead == 0 else 0), (8, 0), ASKER),
+                False,
+            )
+
+
+def yearless_cases():
+    """A date with no year: the next one, today included."""
+    for now in NOWS:
+        local = now.astimezone(ZoneInfo(ASKER)).date()
+        for d in DATES:
+            candidate = date(local.year, d.month, d.day)
+            if candidate < local:
+                candidate = date(local.year + 1, d.month, d.day)
+            yield f"{d.month}/{d.day} at 4pm", now, wall(candidate, (16, 0), ASKER), False
+            yield (
+                f"{MONTH_NAMES[d.month - 1][:3]} {d.day} 9am",
+                now,
+                wall(candidate, (9, 0), ASKER),
+                False,
+            )
+
+
+HOLIDAYS = [  # name as typed -> the holiday's own date, by year
+    ("thanksgiving", {2026: date(2026, 11, 26), 2027: date(2027, 11, 25)}),
+    ("christmas", {2026: date(2026, 12, 25), 2027: date(2027, 12, 25)}),
+    ("christmas eve", {2026: date(2026, 12, 24), 2027: date(2027, 12, 24)}),
+    ("new year's day", {2027: date(2027, 1, 1), 2028: date(2028, 1, 1)}),
+    ("mlk day", {2027: date(2027, 1, 18), 2028: date(2028, 1, 17)}),
+    ("july 4th", {2027: date(2027, 7, 4)}),
+    ("labor day", {2027: date(2027, 9, 6)}),
+]
+
+
+def holiday_cases():
+    for now in NOWS[::2]:
+        local = now.astimezone(ZoneInfo(ASKER)).date()
+        for name, by_year in HOLIDAYS:
+            day = min(d for d in by_year.values() if d >= local)
+            yield f"{name} at 10am", now, wall(day, (10, 0), ASKER), False
+            if day == local:  # a day named that is today: now (reading 4)
+                yield f"on {name}", now, now, False
+            else:
+                yield f"on {name}", now, wall(day, (0, 0), ASKER), True
+
+
+CASES = [
+    *dated_cases(),
+    *whole_day_cases(),
+    *iso_cases(),
+    *relative_cases(),
+    *clock_only_cases(),
+    *day_word_cases(),
+    *yearless_cases(),
+    *holiday_cases(),
+]
+
+
+def test_the_corpus_is_large():
+    assert len(CASES) >= 1000
+
+
+@pytest.fixture(scope="module")
+def zone_words():
+    return load().zone_words
+
+
+@pytest.mark.parametrize(
+    "text,now,expected,whole_day", CASES, ids=[f"{c[0]} @{c[1]:%m-%d %H:%M}" for c in CASES]
+)
+def test_corpus(zone_words, text, now, expected, whole_day):
+    moment = read_moment(text, now, ASKER, zone_words)
+    assert moment.readable, (moment.unread, moment.problem)
+    assert moment.stated
+    # compared as instants: Python never calls a repeated or skipped wall time in one zone
+    # equal to a time in another (PEP 495), so == alone would fail on the DST days
+    assert moment.at.timestamp() == expected.timestamp(), f"{moment.at} != {expected}"
+    assert moment.whole_day == whole_day
+    assert moment.spans and all(text[s.start : s.end] == s.text for s in moment.spans)
+
+
+# The same lines inside questions, through the whole understanding (ids pulled out first,
+# slang expanded, typos corrected): one in every seven.
+QUESTIONS = CASES[::7]
+
+
+@pytest.mark.parametrize("text,now,expected,whole_day", QUESTIONS, ids=[c[0] for c in QUESTIONS])
+def test_corpus_in_questions(text, now, expected, whole_day):
+    q = understand(load(), f"is the npsc open {text}?", now, ASKER)
+    assert q.moment.readable, (q.moment.unread, q.moment.problem)
+    assert q.moment.at.timestamp() == expected.timestamp() and q.moment.whole_day == whole_day
