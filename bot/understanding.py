@@ -177,9 +177,9 @@ UNIT_AFTER_RE = re.compile(
     r"people|sites?|locations?|st|nd|rd|th|%|:\d)(?![a-z])"
 )
 ID_BEFORE_RE = re.compile(
-    r"(?:level|lvl|lv|tier|sev|severity|priority|pri|p|s|ticket|tkt|case|pon|btn|aots|#|in|"
-    r"for|last|past|every|after|within|than|about|around|over|under|page|step|option|opt|"
-    r"prompt|press|ext|extension|version|ver|v|release|number|no\.?|tn|dial|call)\s*$"
+    r"(?:#|\b(?:level|lvl|lv|tier|sev|severity|priority|pri|p|s|ticket|tkt|case|pon|btn|aots|"
+    r"in|for|last|past|every|after|within|than|about|around|over|under|page|step|option|opt|"
+    r"prompt|press|ext|extension|version|ver|v|release|number|no\.?|tn|dial|call))\s*$"
 )
 NOT_A_CODE = frozenset(
     {"for", "is", "of", "on", "mean", "means", "meaning", "that", "what", "they"}
@@ -397,7 +397,10 @@ def code_numbers(text: str) -> list[str]:
     "called 2 times"), not levels ("level 3", "tier 2"), not times, not ids."""
     out = []
     for m in REJECT_RE.finditer(text):
-        if UNIT_AFTER_RE.match(text, m.end()) or ID_BEFORE_RE.search(text, 0, m.start()):
+        padded = m.group(1).startswith("0")  # "052": written as a code, never as a count
+        if not padded and UNIT_AFTER_RE.match(text, m.end()):
+            continue
+        if ID_BEFORE_RE.search(text, 0, m.start()):
             continue
         if m.start() and text[m.start() - 1].isalpha():
             continue  # "ab123": the digits of a code or an id, not a number of their own

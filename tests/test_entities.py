@@ -160,6 +160,7 @@ SYMPTOM_SEVERITY = [
     # Qwest severity 2
     ("qwest IMA has serious slow response times, what severity", "WSHD", ("qwest", 2)),
     ("frequent intermittent logoffs from qwest IMA, what sev", "WSHD", ("qwest", 2)),
+    ("CenturyLink IMA keeps logging us off, what sev is that", "WSHD", ("qwest", 2)),
     ("qwest: service order commitments delayed, what severity would that be", "WSHD",
      ("qwest", 2)),
     ("qwest component keeps failing, down for short periods, what sev", "WSHD", ("qwest", 2)),
@@ -287,6 +288,8 @@ IDS_AND_CODES = [
      ["LASR", "Super Fatal"]),
     # codes said as codes: read as codes
     ("csr rejected with 003, sent ET 11:45", "code", ["Incomplete"], ["Super Fatal"]),
+    ("is 002 a csr reject?", "code", ["Not AT&T"], []),
+    ("reject 052 pages", "code", ["20 Pages"], []),  # "052" is written as a code, not a count
     ("reject code 2 on our csr", "code", ["Account Tel No. Not AT&T"], []),
     ("csr rejected with 501", "code", ["Contact Information"], []),
     ("what does reject 18 mean", "code", ["018"], []),
