@@ -600,6 +600,7 @@ class FakeSocketMode:
     def __init__(self) -> None:
         self.connections: list[Any] = []  # every WebSocket opened, in order
         self.acks: list[dict] = []
+        self._unacked: dict[str, tuple[dict, Any]] = {}  # envelope id -> (envelope, socket)
         self._silent: set[int] = set()  # ids of connections that no longer answer
         self._loop = None
         self._runner = None
@@ -670,22 +671,34 @@ class FakeSocketMode:
         envelope_id = f"env-{len(self.acks)}-{time.monotonic_ns()}"
         envelope = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
                     "accepts_response_payload": envelope_type == "slash_commands"}  # fmt: skip
-        self._run(self.connections[-1].send_json(envelope))
+        ws = self.connections[-1]
+        self._run(ws.send_json(envelope))
+        self._unacked[envelope_id] = (envelope, ws)
         return envelope_id
 
     def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> float:
+        """Seconds until the app acked the envelope. As Slack does, an envelope still unacked
+        when a newer connection exists is sent again on that one."""
         started = time.monotonic()
         while not any(a.get("envelope_id") == envelope_id for a in self.acks):
             if time.monotonic() - started > timeout:
                 raise AssertionError(f"no ack for {envelope_id}; acks: {self.acks}")
+            envelope, ws = self._unacked[envelope_id]
+            if ws is not self.connections[-1]:
+                ws = self.connections[-1]
+                self._run(ws.send_json(envelope))
+                self._unacked[envelope_id] = (envelope, ws)
             time.sleep(0.005)
         return time.monotonic() - started
 
     def refresh(self) -> None:
-        """Slack's routine refresh: a disconnect message, then the close."""
-        ws = self.connections[-1]
+        """Slack's routine refresh: a disconnect message; the old connection is closed once
+        the app has opened a new one (Slack allows ~10 s), and envelopes go to the new one."""
+        ws, count = self.connections[-1], len(self.connections)
         disconnect = {"type": "disconnect", "reason": "refresh_requested"}
         self._run(ws.send_json(disconnect))
+        with contextlib.suppress(AssertionError):
+            self.wait_connections(count + 1, timeout=10)
         self._run(ws.close())
 
     def close(self) -> None:

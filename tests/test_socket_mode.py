@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from urllib.parse import parse_qsl
 
 import pytest
@@ -69,7 +70,9 @@ def test_a_command_over_the_socket_is_acked_then_answered(sock):
 @pytest.mark.parametrize("how", ["refresh", "close", "go_silent"])
 def test_back_within_seconds_of_a_drop_and_answering_on_the_new_connection(sock, how):
     sock.command("lnpc phone", "before")
+    started = time.monotonic()
     getattr(sock.socket, how)()
-    assert sock.socket.wait_connections(2) < 5  # aim: back within 5 s of any kind of drop
+    sock.socket.wait_connections(2)
+    assert time.monotonic() - started < 5  # aim: back within 5 s of any kind of drop
     assert sock.command("npsc hours", "after") < 1
     assert "NPSC" in sock.answer("after")
