@@ -28,6 +28,7 @@ FACT_QUESTIONS = [
     ("whats the sla on a csr from att", "csr-interval", "CSR-CENTER", ["3 business days"]),
     ("how many business days does att get to send a csr back", "csr-interval", "CSR-CENTER", []),
     ("csr turnaroud time?", "csr-interval", "CSR-CENTER", ["3 business days"]),
+    ("hwo long does att hvae to retrun a csr", "csr-interval", "CSR-CENTER", ["3 business days"]),
     ("whats the cutoff time for csir requests", "csr-clock-start", "CSR-CENTER", ["3 PM ET"]),
     ("if i send the csir at 4pm et when does the clock start", "csr-clock-start", "CSR-CENTER",
      ["next business day"]),
@@ -348,6 +349,8 @@ def test_words_are_folded_and_typos_in_the_facts_words_corrected(k):
     ]  # fmt: skip
     assert facts.fold_question(k, "csr turnaroud") == " csr turnaround "
     assert facts.fold_question(k, "the other clecs") == " the other clec "  # not "third"
+    assert facts.fold_question(k, "hvae to retrun") == " have to return "  # swapped letters
+    assert facts.fold_question(k, "hwo") == " hwo "  # "how" or "who": not guessed
 
 
 # --- the loader checks the entries -------------------------------------------------------------

@@ -179,8 +179,14 @@ def _index(k: Knowledge) -> _Index:
 
 
 def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
-    """A known word one edit from `word` ("turnaroud" -> "turnaround"), else `word`."""
-    if len(word) < 5 or word in known or not word.isalpha():
+    """A known word one edit from `word` ("turnaroud" -> "turnaround", "retrun" ->
+    "return"), else `word`."""
+    if word in known or not word.isalpha():
+        return word
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    if len(found := swaps & known) == 1:  # two letters swapped; "hwo" is "how" or "who": kept
+        return found.pop()
+    if len(word) < 5:
         return word
     if word in deletions:  # one letter left out
         return deletions[word]
