@@ -125,7 +125,6 @@ SEV = {
     ("qwest", 3): "Severity 3: Moderate Impact",
     ("qwest", 4): "Severity 4: Minimal Impact",
 }
-OTHER_NAMES = {name.split(": ")[-1].split("(")[-1].rstrip(")") for name in SEV.values()}
 
 SYMPTOM_SEVERITY = [
     # BVoIP severity 1: "multiple users, who are unable to make outbound or inbound calls, are
