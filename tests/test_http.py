@@ -8,9 +8,14 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -18,7 +23,7 @@ from bot.handlers import commands
 from bot.handlers.http import Limits
 from storage import trackers as repo
 from storage.db import StorageError
-from tests.fake_slack import dm_message, event_callback, post, sign, slash_command
+from tests.fake_slack import FakeSlack, dm_message, event_callback, post, sign, slash_command
 from tests.test_slack import SECRET, Bot
 
 FAST = Limits(read_timeout_s=1.0, sweep_s=0.25)  # a stalled client is dropped in about 1 s
@@ -268,3 +273,35 @@ def test_slacks_url_verification_is_answered_with_its_challenge(bot):
     body = json.dumps({"token": "t", "challenge": "c-123", "type": "url_verification"})
     status, text, _ = post(bot.url, body, SECRET)
     assert status == 200 and "c-123" in text
+
+
+def test_clecbot_serve_answers_and_stops_on_sigterm(tmp_path, monkeypatch):
+    """The Procfile's command, as a process: health, a signed command answered, SIGTERM."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with FakeSlack() as fake:
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-serve", "SLACK_SIGNING_SECRET": SECRET,
+               "PORT": str(port), "SLACK_API_URL": fake.api_url, "no_proxy": "127.0.0.1",
+               "CLEC_BOT_DB": str(tmp_path / "serve.db"), "CLEC_BOT_TICK": "0.2"}  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            health = f"http://127.0.0.1:{port}/health"
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    assert opener.open(health, timeout=1).read() == b"ok"
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline and proc.poll() is None
+                    time.sleep(0.1)
+            body = slash_command("lnpc phone", response_url=fake.response_url("r"))
+            assert post(f"http://127.0.0.1:{port}/slack/events", body, SECRET)[0] == 200
+            assert "866-791-0240" in json.dumps(fake.wait_for("response_url:r")[0].params)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0
+    assert "serving Slack over HTTP" in proc.stderr.read()

@@ -126,11 +126,21 @@ def serve_socket_mode(
     asyncio.run(run())
 
 
+def warm(deps: Deps) -> None:
+    """Compile the time grammar and answer one question before the first user waits."""
+    from bot.conversation import answer
+    from bot.moments import warm_up
+
+    warm_up()
+    answer("is the npsc open at 6pm central", at=deps.clock(), tz=deps.default_zone, k=deps.k)
+
+
 def serve(settings: Settings) -> int:
     """Run the bot: the scheduler in a thread, Slack in the foreground, until SIGTERM/^C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     deps = Deps(load(), settings.db_path, settings.zone)
     app = build_app(settings, deps)
+    warm(deps)
     scheduler = Scheduler(deps.k, SlackNotifier(app.client), settings.db_path, tick=settings.tick)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
