@@ -331,27 +331,28 @@ def _severity(text: str) -> int | None:
 
 @cache
 def _ladder_words(k: Knowledge) -> tuple[tuple[str, re.Pattern], ...]:
-    """Each ladder's product and ticket names (data), in LADDER_ORDER; a carrier that
-    covers Qwest (CenturyLink, Lumen) names Qwest's IT ladder as "qwest" does."""
+    """Each ladder's product and ticket names (data), in LADDER_ORDER."""
     out = []
     for ladder_id in LADDER_ORDER:
-        words = list(k.ladders[ladder_id].words)
-        if ladder_id == "qwest_it":
-            words += [w for c in k.carriers if c.covers == "Qwest" for w in c.words]
-        body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        words = sorted(k.ladders[ladder_id].words, key=len, reverse=True)
+        body = "|".join(re.escape(w) for w in words)
         out.append((ladder_id, re.compile(rf"(?<![\w&])({body})(?![\w&])")))
     return tuple(out)
 
 
-def _ladder(k: Knowledge, text: str, centers: list[str]) -> str | None:
-    """The ladder a text names: by product or ticket word, else by its center."""
-    for ladder, pattern in _ladder_words(k):
-        if pattern.search(text):
-            if ladder == "qwest_it" and re.search(r"\bprocess\b", text):
-                return "qwest_process"
-            return ladder
-    by_center = {lad.center: lad.id for lad in k.ladders.values()}
-    return next((by_center[c] for c in centers if c in by_center), None)
+def _ladder(k: Knowledge, text: str, centers: list[str], carriers: list[Carrier]) -> str | None:
+    """The ladder a text names: by product or ticket word, else by its center, else by
+    its carrier: Qwest (or CenturyLink, Lumen) alone names Qwest's IT ladder, whose WSHD
+    is its first point of contact for trouble; "qwest csr" names the CSR ladder."""
+    found = next((lad for lad, pattern in _ladder_words(k) if pattern.search(text)), None)
+    if found is None:
+        by_center = {lad.center: lad.id for lad in k.ladders.values()}
+        found = next((by_center[c] for c in centers if c in by_center), None)
+    if found is None and any(c.covers == "Qwest" for c in carriers):
+        found = "qwest_it"
+    if found == "qwest_it" and re.search(r"\bprocess\b", text):
+        return "qwest_process"
+    return found
 
 
 def _symptom(k: Knowledge, text: str) -> tuple[str, str] | None:
@@ -596,7 +597,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         reject=reject,
         disposition=disposition,
         severity=severity,
-        ladder=_ladder(k, text, centers),
+        ladder=_ladder(k, text, centers, _carriers(k, lowered)),
         workaround=workaround,
         level=level,
         matches=[m for m in matches if m.kind != "center"],

@@ -64,6 +64,9 @@ CARRIERS = [
     ("lumen csr reject code 002", "not_covered", None, ["AT&T's"], ["Not AT&T"]),
     ("qwest npsc hours", "not_covered", None, ["NPSC is AT&T's"], ["877-910-0468"]),
     ("qwest error code SF0101", "not_covered", None, ["MCPSC is AT&T's"], ["Super Fatal"]),
+    # Qwest by name with another ladder's product: that ladder, then whose it is
+    ("qwest csr late who now", "not_covered", None, ["CSR-CENTER is AT&T's"], ["WSHD update"]),
+    ("lumen bvoip one way audio, who", "not_covered", None, ["BVOIP is AT&T's"], ["288-8362"]),
     # other carriers: no AT&T or Qwest answer because one word matched
     ("frontier LSC phone?", "not_covered", None, [COVER_ONLY, "Frontier"], ["800-"]),
     ("verizon ordering center hours", "not_covered", None, ["Verizon"], ["open now"]),
