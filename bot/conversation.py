@@ -673,6 +673,8 @@ def _bvoip_status(ctx: Context) -> Reply:
         said = ", ".join(str(s) for s in sorted(ladder.levels[0].intervals))
         reply.facts.append(("Note", f"BVoIP has severities {said} only, not {q.severity}."))
         sev = routing.severity_from_words(k, "bvoip", q.trouble)
+    if sev in (1, 2) and (differs := routing.severity_differs(k, "bvoip", q.severity, q.trouble)):
+        reply.facts.append(("Note", differs))
     if sev not in (1, 2):
         reply.headline = "BVoIP escalation intervals, from the time you reported it:"
         for lv in ladder.levels:
@@ -717,6 +719,8 @@ def _qwest_it_status(ctx: Context) -> Reply:
     reply = Reply("escalation_status", "", center=center.id, when=ctx.now)
     reply.open = hours_engine.status_at(center.hours, k.calendars, ctx.now).open
     cite(reply, ladder.source)
+    if differs := routing.severity_differs(k, "qwest_it", q.severity, q.trouble):
+        reply.facts.append(("Note", differs))
     if sev is None:
         reply.headline = "Qwest WSHD update intervals by severity:"
         for s in (1, 2, 3, 4):

@@ -278,6 +278,10 @@ def _entity_notes(k: Knowledge, q: Question, kind: str, reply: Reply) -> Reply:
         reply.facts.insert(0, ("Read as", f'{k.ladders[kind].name}, from "{q.symptom}"'))
     if kind in ("qwest_it", "qwest_process"):
         reply.facts += [("Note", c.note) for c in q.carriers if c.note]
+    if kind in {s.ladder for s in k.severities} and (
+        differs := routing.severity_differs(k, kind, q.severity, q.trouble)
+    ):
+        reply.facts.append(("Note", differs))
     return reply
 
 

@@ -535,3 +535,26 @@ def test_a_symptom_and_an_id_alone_do_not_start_a_tracker(tmp_path, k):
     made = respond("track customers cant call in since 11:30, ticket 55661", at=parse_at(TUE12, CT),
                    tz=CT, user="U1", db=db, k=k)  # fmt: skip
     assert made.intent == "tracker" and made.data["kind"] == "bvoip"
+
+
+STATED_VS_WORDS = [
+    # the severity stated counts (reading 7); the words that say another are pointed out
+    ("sev 2 bvoip site down since 9am who now", 'You said severity 2; "site down" is severity 1'),
+    ("qwest sev 4 ticket, ima down for all users, how often do updates come",
+     "You said severity 4;"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question,note", STATED_VS_WORDS, ids=[r[0] for r in STATED_VS_WORDS])
+def test_a_stated_severity_the_words_contradict_is_kept_and_pointed_out(ask, question, note):
+    reply = _ask(ask, question)
+    assert note in reply["text"], reply["text"]
+    assert f"severity {question.split('sev ')[1][0]}" in reply["headline"].lower()
+
+
+def test_a_tracker_keeps_the_stated_severity_and_points_out_the_words(tmp_path):
+    from bot.cli import track_one
+
+    db = connect(str(tmp_path / "t.db"))
+    reply = track_one("track bvoip sev 2 site down since 11am aots 556677", TUE12, CT, "U1", db=db)
+    assert reply["severity"] == 2 and '"site down" is severity 1' in reply["text"]

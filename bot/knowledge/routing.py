@@ -321,6 +321,26 @@ def line_for(sev: Severity, words: tuple[str, ...]) -> str:
 def severity_from_words(k: Knowledge, ladder: str, text: str) -> int | None:
     """The severity a trouble's words say (reading 7), by each severity's own words only;
     when words of two severities are said, the graver one (an earlier escalation)."""
-    said_levels = [f.severity.level for f in severity_fits(k, text, (ladder,), lines=False)
-                   if f.words]  # fmt: skip
-    return min(said_levels) if said_levels else None
+    found = severity_said(k, ladder, text)
+    return found[0] if found else None
+
+
+def severity_differs(k: Knowledge, ladder: str, stated: int | None, text: str) -> str | None:
+    """A note when the severity stated is not the one the trouble's words say: the stated
+    one counts (reading 7), but a misreading or a mislabelled ticket shows."""
+    said = severity_said(k, ladder, text)
+    if stated is None or said is None or said[0] == stated:
+        return None
+    return (
+        f'You said severity {stated}; "{said[1]}" is severity {said[0]} by the '
+        f"source's definitions. Going by severity {stated}, as stated."
+    )
+
+
+def severity_said(k: Knowledge, ladder: str, text: str) -> tuple[int, str] | None:
+    """(severity, the word that says it) by the severities' own words; the graver first."""
+    fits = [f for f in severity_fits(k, text, (ladder,), lines=False) if f.words]
+    if not fits:
+        return None
+    graver = min(fits, key=lambda f: f.severity.level)
+    return graver.severity.level, widest(graver.words)[0]
