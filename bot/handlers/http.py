@@ -147,7 +147,7 @@ def wsgi(endpoint: SlackEndpoint) -> Callable:
             try:
                 answer = endpoint.answer(raw, environ.get("QUERY_STRING", ""),
                                          slack_headers(environ), peer)  # fmt: skip
-            except Exception as exc:  # a bug of ours: one line with where, never the body
+            except Exception as exc:  # a bug of ours: one line with its kind, never the body
                 log.error("Slack request from %s failed: %s", peer, type(exc).__name__)
                 answer = _plain(500, "internal error")
         return _respond(answer, start_response, head=method == "HEAD")
