@@ -70,6 +70,9 @@ def answer(
     return respond(text, at=at, tz=tz, user=user or "", k=k)
 
 
+UNTIMED = ("help", "unknown", "not_covered")  # replies that answer for no moment
+
+
 def compose(k: Knowledge, q: Question, at: datetime, tz: str) -> Reply:
     """The Reply for an understood question, its headline naming the moment it answered
     for when the question named one (a misreading shows at a glance); a moment that could
@@ -77,7 +80,7 @@ def compose(k: Knowledge, q: Question, at: datetime, tz: str) -> Reply:
     if refused := refusal(q.moment):
         return refused
     reply = COMPOSERS.get(q.intent, unknown)(Context(k, q, at, pytz.timezone(tz)))
-    if q.moment.stated and q.moment.spans and reply.intent not in ("help", "unknown"):
+    if q.moment.stated and q.moment.spans and reply.intent not in UNTIMED:
         label, note = moment_note(q.moment, tz)
         if label not in reply.headline:
             reply.headline = f"{reply.headline.rstrip()} ({note})"

@@ -29,6 +29,7 @@ happens twice (1:30 AM on a fall-back day) is the first one (daylight time). Thi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
@@ -113,7 +114,8 @@ def parse_instant(text: str, zone: str) -> datetime:
         y, mo, d, h, mi, s, offset = value if kind == "instant" else (*value, 0, 0, 0, None)
         if not FIRST_YEAR <= y <= LAST_YEAR:
             raise ValueError(f"{text!r} is outside {FIRST_YEAR}-{LAST_YEAR}")
-        naive = datetime(y, mo, d, h, mi, s)
+        fraction = re.search(r":\d{2}[.,](\d{1,6})", m.group(0))  # "10:00:00.123456"
+        naive = datetime(y, mo, d, h, mi, s, int(fraction[1].ljust(6, "0")) if fraction else 0)
         if offset is not None:
             return naive.replace(tzinfo=timezone(offset))
         return localize(pytz.timezone(zone), naive)
