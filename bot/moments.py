@@ -376,6 +376,8 @@ def _resolve(
             clock = clock.replace(hour=h % 12 + (12 if 1 <= h % 12 <= 6 else 0) or 12)
         elif mode == "bare":
             clock = _bare_clock(clock, local_now, past)
+        if mode == "midnight" and day is not None:  # "monday midnight": the end of monday
+            day += _DAY
     if clock is None and part_hour is not None:
         clock = dtime(part_hour, 0)
 

@@ -336,7 +336,7 @@ RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tup
         ("clock", r"\b(?:at|@|by|around|from|till|until|since|before|after)\s+0(\d)([0-5]\d)\b",
          _military),  # "at 0930"
         ("clock", r"\b(?:12\s+)?(?:noon|midday|mid-day)\b", _fixed(12)),
-        ("clock", r"\b(?:12\s+)?(?:midnight|mid-night)\b", _fixed(0)),
+        ("clock", r"\b(?:12\s+)?(?:midnight|mid-night)\b", lambda m: (0, 0, "midnight")),
         (
             "clock",
             r"\b(?:eod|cob|eob|end of (?:the )?(?:business )?day|close of business|"

@@ -136,6 +136,9 @@ DESK_MOMENTS = [
     ("friday at 3:15", "2026-11-27 15:15"),
     ("the fifth of december at noon", "2026-12-05 12:00"),
     ("may first at 9am", "2027-05-01 09:00"),
+    ("tonight at midnight", "2026-11-24 00:00"),  # midnight with a day: the end of that day
+    ("friday midnight", "2026-11-28 00:00"),
+    ("12am friday", "2026-11-27 00:00"),  # 12 am is the start
     ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
     ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
 ]

@@ -48,8 +48,9 @@ DATES = [
     date(2027, 12, 24),  # Christmas observed (the 25th is a Saturday)
     date(2027, 12, 31),  # New Year's Day 2028 observed (Friday)
 ]
-CLOCKS = [  # as typed -> (hour, minute)
+CLOCKS = [  # as typed -> (hour, minute); "midnight" with a date is the end of that day
     ("midnight", (0, 0)),
+    ("12am", (0, 0)),
     ("1:30am", (1, 30)),  # twice on 2026-11-01
     ("2:30 am", (2, 30)),  # not at all on 2027-03-14
     ("9am", (9, 0)),
@@ -90,7 +91,8 @@ def dated_cases():
         ):
             continue
         text = " ".join(form(d, clock, word).split())
-        yield text, NOW_BEFORE_ALL, wall(d, hm, zone), False
+        day = d + timedelta(days=1) if clock == "midnight" else d
+        yield text, NOW_BEFORE_ALL, wall(day, hm, zone), False
 
 
 def whole_day_cases():
