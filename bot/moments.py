@@ -284,6 +284,17 @@ def _one(parts: list[Part], values: list) -> object:
     return distinct[0] if distinct else None
 
 
+@dataclass
+class _Gathered:
+    """What the parts say: the days and clock times named, a part of the day, an offset."""
+
+    days: list[tuple[Part, date]]
+    clocks: list[tuple[Part, tuple]]
+    part_hour: int | None = None
+    offset: timedelta | None = None
+    explicit_day: bool = False  # a day was named other than "today"
+
+
 def _resolve(
     scan: timeread.Scan,
     text: str,
@@ -296,120 +307,159 @@ def _resolve(
     by_kind: dict[str, list[Part]] = {}
     for p in scan.parts:
         by_kind.setdefault(p.kind, []).append(p)
+    if relatives := by_kind.get("relative"):
+        return _relative(scan, relatives, now), True, False
     local_now = now.astimezone(zone)
     today = now.astimezone(asker).date()  # days are the asker's ("tomorrow 5pm ET")
-    zone_today = local_now.date()  # a clock time alone is the next one on the zone's clock
-    since = bool(timeread.SINCE_WORD.search(text))
+    said = _gather(by_kind, today, past)
+    day = _one([p for p, _ in said.days], [d for _, d in said.days])
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise _Refused(
+            f"I could not read '{said.days[0][0].text}': "
+            f"I read dates from {FIRST_YEAR} to {LAST_YEAR}."
+        )
+    clock, day = _clock(said, day, local_now, past)
+    if said.offset is not None:  # a pasted instant with Z or an offset: exactly that instant
+        at = datetime.combine(day, clock).replace(tzinfo=timezone(said.offset))
+        return _checked_past(at, now, past, scan), True, False
+    if clock is None:
+        return _day_only(scan, by_kind, said, day, today, now, zone, past)
+    return _placed(scan, by_kind, text, day, clock, now, zone, past), True, False
 
-    relatives = by_kind.get("relative", [])
-    if relatives:
-        delta = _one(relatives, [p.value for p in relatives])
-        others = [p for p in scan.parts if p.kind not in ("relative", "zone", "now", "part")]
-        if any(not (p.kind == "dayword" and p.value[2] == "today") for p in others):
-            _one(relatives + others, ["relative", "absolute"])
-        try:
-            return now.astimezone(UTC) + delta, True, False  # elapsed, not wall time
-        except OverflowError:
-            said = _said(relatives)
-            raise _Refused(
-                f"I could not read '{said}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
-            ) from None
 
-    offset = None
-    days: list[tuple[Part, date]] = []
-    clocks: list[tuple[Part, tuple]] = []
-    part_hour: int | None = None
-    for p in by_kind.get("instant", []):
+def _relative(scan: timeread.Scan, relatives: list[Part], now: datetime) -> datetime:
+    """ "in 2 hours", "2 hrs ago", "down for 3h": elapsed time from now, alone (with "today"
+    at most): a relative and a clock time together are two moments."""
+    delta = _one(relatives, [p.value for p in relatives])
+    others = [p for p in scan.parts if p.kind not in ("relative", "zone", "now", "part")]
+    if any(not (p.kind == "dayword" and p.value[2] == "today") for p in others):
+        _one(relatives + others, ["relative", "absolute"])
+    try:
+        return now.astimezone(UTC) + delta  # elapsed, not wall time
+    except OverflowError:
+        raise _Refused(
+            f"I could not read '{_said(relatives)}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
+        ) from None
+
+
+def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathered:
+    """The days and clock times the parts name; a weekday with a date checks the date."""
+    g = _Gathered([], [])
+    instants = by_kind.get("instant", [])
+    for p in instants:
         y, mo, d, h, mi, s, off = p.value
-        days.append((p, date(y, mo, d)))
-        clocks.append((p, (h, mi, "explicit", s)))
+        g.days.append((p, date(y, mo, d)))
+        g.clocks.append((p, (h, mi, "explicit", s)))
         if off is not None:  # "z" is an offset of zero, not none
-            offset = _one(by_kind["instant"], [i.value[6] for i in by_kind["instant"]])
+            g.offset = _one(instants, [i.value[6] for i in instants])
     for p in by_kind.get("date", []):
         y, mo, d = p.value
-        days.append((p, date(y, mo, d) if y else _yearless(mo, d, today, past)))
+        g.days.append((p, date(y, mo, d) if y else _yearless(mo, d, today, past)))
     for p in by_kind.get("nth", []):
         if found := _nth_date(p.value, today, past):
-            days.append((p, found))
+            g.days.append((p, found))
     for p in by_kind.get("holiday", []):
         if found := holiday_date(p.value, today, past):
-            days.append((p, found))
-    explicit_day = bool(days)
+            g.days.append((p, found))
+    g.explicit_day = bool(g.days)
     for p in by_kind.get("dayword", []):
         shift, hour, word = p.value
-        days.append((p, today + timedelta(days=shift)))
-        part_hour = hour if hour is not None else part_hour
-        explicit_day = explicit_day or word != "today"
+        g.days.append((p, today + timedelta(days=shift)))
+        g.part_hour = hour if hour is not None else g.part_hour
+        g.explicit_day = g.explicit_day or word != "today"
     for p in by_kind.get("weekday", []):
         wd, modifier, hour = p.value
-        part_hour = hour if hour is not None else part_hour
-        if days:  # "Tue 1/5": the weekday checks the date
-            day = days[0][1]
-            if day.weekday() != wd:
-                raise _Refused(
-                    f"I could not read '{p.text} {days[0][0].text}': "
-                    f"{day.strftime('%b')} {day.day}, {day.year} is a {day.strftime('%A')}."
-                )
+        g.part_hour = hour if hour is not None else g.part_hour
+        if g.days:  # "Tue 1/5": the weekday checks the date
+            _check_weekday(p, wd, g.days[0])
             continue
-        days.append((p, _weekday_date(wd, modifier, today, past)))
-        explicit_day = True
+        g.days.append((p, _weekday_date(wd, modifier, today, past)))
+        g.explicit_day = True
     for p in by_kind.get("part", []):
-        part_hour = p.value if part_hour is None else part_hour
-    for p in by_kind.get("clock", []):
-        clocks.append((p, (*p.value, 0)))
+        g.part_hour = p.value if g.part_hour is None else g.part_hour
+    g.clocks += [(p, (*p.value, 0)) for p in by_kind.get("clock", [])]
+    return g
 
-    day = _one([p for p, _ in days], [d for _, d in days])
-    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-        said = _said([days[0][0]])
-        raise _Refused(f"I could not read '{said}': I read dates from {FIRST_YEAR} to {LAST_YEAR}.")
-    clock_value = _one([p for p, _ in clocks], [(c[0], c[1], c[3]) for _, c in clocks])
-    clock: dtime | None = None
-    if clock_value is not None:
-        h, mi, s = clock_value
-        mode = next(c[2] for _, c in clocks)
-        clock = dtime(h, mi, s)
-        if mode == "bare" and day is None:
-            clock = _bare_clock(clock, local_now, past)
-        elif mode == "bare" and part_hour is not None:
-            clock = clock.replace(hour=h % 12 + (12 if part_hour >= 14 else 0))
-        elif mode == "bare" and day != zone_today:  # "7:30 tomorrow": on a business day's clock
-            clock = clock.replace(hour=h % 12 + (12 if 1 <= h % 12 <= 6 else 0) or 12)
-        elif mode == "bare":
-            clock = _bare_clock(clock, local_now, past)
-        if mode == "midnight" and day is not None:  # "monday midnight": the end of monday
-            day += _DAY
-    if clock is None and part_hour is not None:
-        clock = dtime(part_hour, 0)
 
-    if offset is not None:  # a pasted instant with Z or an offset: exactly that instant
-        at = datetime.combine(day, clock).replace(tzinfo=timezone(offset))
-        return _checked_past(at, now, past, scan), True, False
+def _check_weekday(p: Part, wd: int, named: tuple[Part, date]) -> None:
+    day = named[1]
+    if day.weekday() != wd:
+        raise _Refused(
+            f"I could not read '{p.text} {named[0].text}': "
+            f"{day.strftime('%b')} {day.day}, {day.year} is a {day.strftime('%A')}."
+        )
 
-    if clock is None:
-        if day is None or day == today and not explicit_day:
-            return now, bool(by_kind.get("now")), False
-        if day == today and not past:
-            return now, True, False
-        if past and day > today:
-            _future(scan, f"{day.strftime('%a %b')} {day.day}", past)
-        return localize(zone, datetime.combine(day, dtime(0, 0))), True, True
 
+def _clock(
+    g: _Gathered, day: date | None, local_now: datetime, past: bool
+) -> tuple[dtime | None, date | None]:
+    """The clock time named (or the part of the day's), and the day it falls on."""
+    value = _one([p for p, _ in g.clocks], [(c[0], c[1], c[3]) for _, c in g.clocks])
+    if value is None:
+        return (dtime(g.part_hour, 0) if g.part_hour is not None else None), day
+    h, mi, s = value
+    mode = next(c[2] for _, c in g.clocks)
+    clock = dtime(h, mi, s)
+    if mode == "bare" and day is not None and g.part_hour is not None:
+        clock = clock.replace(hour=h % 12 + (12 if g.part_hour >= 14 else 0))  # "tonight at 9"
+    elif mode == "bare" and day not in (None, local_now.date()):
+        clock = clock.replace(hour=h % 12 + (12 if 1 <= h % 12 <= 6 else 0) or 12)  # business
+    elif mode == "bare":
+        clock = _bare_clock(clock, local_now, past)
+    if mode == "midnight" and day is not None:  # "monday midnight": the end of monday
+        day += _DAY
+    return clock, day
+
+
+def _day_only(
+    scan: timeread.Scan,
+    by_kind: dict[str, list[Part]],
+    g: _Gathered,
+    day: date | None,
+    today: date,
+    now: datetime,
+    zone: pytz.BaseTzInfo,
+    past: bool,
+) -> tuple[datetime, bool, bool]:
+    """A day with no clock time: the whole day; today named is now; nothing named is now."""
+    if day is None or day == today and not g.explicit_day:
+        return now, bool(by_kind.get("now")), False
+    if day == today and not past:
+        return now, True, False
+    if past and day > today:
+        _future(scan, f"{day.strftime('%a %b')} {day.day}", past)
+    return localize(zone, datetime.combine(day, dtime(0, 0))), True, True
+
+
+def _placed(
+    scan: timeread.Scan,
+    by_kind: dict[str, list[Part]],
+    text: str,
+    day: date | None,
+    clock: dtime,
+    now: datetime,
+    zone: pytz.BaseTzInfo,
+    past: bool,
+) -> datetime:
+    """A clock time on its day; with no day, the next one (reading the past: the last)."""
+    local_now = now.astimezone(zone)
+    zone_today = local_now.date()  # a clock time alone is the next one on the zone's clock
     at = localize(zone, datetime.combine(day or zone_today, clock))
     tonight = any(p.value[2] == "tonight" for p in by_kind.get("dayword", []))
     if tonight and at <= local_now and not past:
-        return now, True, False  # "tonight" when it is already evening: now
-    if day is None:
-        if timeread.AFTER_WORD.search(text) and at <= local_now and not past:
-            return now, True, False  # "after 5pm" when it is already past 5 pm: now
-        if past and at > local_now:
-            yesterday = localize(zone, datetime.combine(zone_today - _DAY, clock))
-            if since or now - yesterday < timedelta(hours=12):
-                return yesterday, True, False  # "since 7am": the latest one not in the future
-            _future(scan, fmt_time(at, zone), past)
-        if not past and at <= local_now and not timeread.BEFORE_WORD.search(text):
-            at = localize(zone, datetime.combine(zone_today + _DAY, clock))
-        return at, True, False
-    return _checked_past(at, now, past, scan), True, False
+        return now  # "tonight" when it is already evening: now
+    if day is not None:
+        return _checked_past(at, now, past, scan)
+    if timeread.AFTER_WORD.search(text) and at <= local_now and not past:
+        return now  # "after 5pm" when it is already past 5 pm: now
+    if past and at > local_now:
+        yesterday = localize(zone, datetime.combine(zone_today - _DAY, clock))
+        if timeread.SINCE_WORD.search(text) or now - yesterday < timedelta(hours=12):
+            return yesterday  # "since 7am": the latest one not in the future
+        _future(scan, fmt_time(at, zone), past)
+    if not past and at <= local_now and not timeread.BEFORE_WORD.search(text):
+        at = localize(zone, datetime.combine(zone_today + _DAY, clock))
+    return at
 
 
 def _checked_past(at: datetime, now: datetime, past: bool, scan: timeread.Scan) -> datetime:
