@@ -126,3 +126,22 @@ def test_the_refusal_quotes_what_it_could_not_read(ask):
 def test_a_readable_answer_names_its_moment(ask):
     reply = ask("is the npsc open 11/30 at 4pm ET?", at=ISO_NOW)
     assert "Mon Nov 30, 3:00 PM CST" in reply["headline"]
+
+
+@pytest.mark.parametrize("until", ["until 25:99", "until 4ish pm", "until 4pm or 5pm"])
+def test_a_snooze_until_an_unreadable_time_changes_nothing(tmp_path, until):
+    db = connect(str(tmp_path / "t.db"))
+    line = "bvoip sev 1 site down since 8am central aots 1234567"
+    respond(line, at=NOW, tz="America/Chicago", user="U1", db=db, tracker=True)
+    before = (repo.get(db, 1), repo.events(db, 1))
+    reply = respond(f"snooze 1 {until}", at=NOW, tz="America/Chicago", user="U1", db=db)
+    assert "how long" in reply.headline.lower()
+    assert (repo.get(db, 1), repo.events(db, 1)) == before
+
+
+def test_a_snooze_until_a_time_is_read_by_the_same_reader(tmp_path):
+    db = connect(str(tmp_path / "t.db"))
+    line = "bvoip sev 1 site down since 8am central aots 1234567"
+    respond(line, at=NOW, tz="America/Chicago", user="U1", db=db, tracker=True)
+    reply = respond("snooze 1 until 11:30am ET", at=NOW, tz="America/Chicago", user="U1", db=db)
+    assert "Snoozed until Mon Nov 23, 10:30 AM CST" in reply.headline
