@@ -225,8 +225,9 @@ class _Refused(Exception):
 
 
 def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str, str]) -> Moment:
-    """The moment `text` (lower-case, normalized) is about; `now` is an aware datetime."""
+    """The moment `text` (normalized; any case) is about; `now` is an aware datetime."""
     scan = timeread.scan(text, zone_words)
+    text = scan.low
     asker = pytz.timezone(asker_zone)
     spans = tuple(Span(p.start, p.end, p.text) for p in scan.parts if p.kind != "now")
     past = bool(timeread.PAST_WORDS.search(text)) or any(

@@ -450,7 +450,9 @@ class Scan:
 
     def __init__(self, text: str):
         self.text = text
-        self.mask = text
+        lowered = text.lower()
+        self.low = lowered if len(lowered) == len(text) else text  # offsets must stay put
+        self.mask = self.low
         self.parts: list[Part] = []
         self.unread: list[Part] = []
 
@@ -463,7 +465,7 @@ class Scan:
 
     def read(self, kind: str, pattern: re.Pattern, reader: Callable[[re.Match], Any]) -> None:
         for m in list(pattern.finditer(self.mask)):
-            if self.mask[m.start() : m.end()] != self.text[m.start() : m.end()]:
+            if self.mask[m.start() : m.end()] != self.low[m.start() : m.end()]:
                 continue  # overlaps something already consumed
             try:
                 value = reader(m)
@@ -478,7 +480,7 @@ class Scan:
 
     def read_group(self, kind: str, pattern: re.Pattern, reader, group: str) -> None:
         """Like `read` over the text, consuming only the named group ("tomorrow 9": the 9)."""
-        for m in list(pattern.finditer(self.text)):
+        for m in list(pattern.finditer(self.low)):
             if self.mask[m.start(group) : m.end(group)] != m.group(group):
                 continue
             value = reader(m)
@@ -492,7 +494,7 @@ def _zone_pattern(words: tuple[str, ...]) -> re.Pattern:
 
 
 def scan(text: str, zone_words: dict[str, str]) -> Scan:
-    """Every time-like part of `text` (lower case), and what looked like time but was not read."""
+    """Every time-like part of `text` (any case), and what looked like time but was not read."""
     s = Scan(text)
     for m in list(NOT_TIME.finditer(s.mask)):
         s.blank(m.start(), m.end())
@@ -502,7 +504,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
         _zone_pattern(tuple(sorted(words, key=len, reverse=True))),
         lambda m: words[m.group(1)],
     )
-    past = bool(PAST_WORDS.search(text) or TROUBLE_WORDS.search(text))
+    past = bool(PAST_WORDS.search(s.low) or TROUBLE_WORDS.search(s.low))
     for i, (kind, pattern, reader) in enumerate(RECOGNIZERS):
         if i == DURATIONS_AT:
             _durations(s, past)

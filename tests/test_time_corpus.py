@@ -244,7 +244,28 @@ def holiday_cases():
                 yield f"on {name}", now, wall(day, (0, 0), ASKER), True
 
 
+ASKERS = ["America/New_York", "America/Denver", "America/Los_Angeles", "America/Phoenix"]
+
+
+def asker_cases():
+    """The same lines asked from other zones: no zone named means the asker's."""
+    for asker, now in itertools.product(ASKERS, NOWS):
+        local = now.astimezone(ZoneInfo(asker)).date()
+        yield "tomorrow 9am", now, wall(local + timedelta(days=1), (9, 0), asker), False, asker
+        yield "at 4pm", now, next_clock(now, (16, 0), asker), False, asker
+        yield "at 1:30am", now, next_clock(now, (1, 30), asker), False, asker
+        yield "eod", now, next_clock(now, (17, 0), asker), False, asker
+        yield "since 7am", now, last_clock(now, (7, 0), asker), False, asker
+        yield "at 4pm ct", now, next_clock(now, (16, 0), ASKER), False, asker
+        for d in DATES[::2]:
+            text = f"{d.month}/{d.day}/{d.year} 4:30pm"
+            yield text, now, wall(d, (16, 30), asker), False, asker
+            text = f"{d.isoformat()}T22:15:00Z"
+            yield text, now, datetime(d.year, d.month, d.day, 22, 15, tzinfo=UTC), False, asker
+
+
 CASES = [
+    *asker_cases(),
     *dated_cases(),
     *whole_day_cases(),
     *iso_cases(),
@@ -256,20 +277,23 @@ CASES = [
 ]
 
 
-def test_the_corpus_is_large():
-    assert len(CASES) >= 1000
-
-
 @pytest.fixture(scope="module")
 def zone_words():
     return load().zone_words
 
 
+CASES = [
+    c if len(c) == 5 else (*c, ASKER) for c in CASES
+]  # (text, now, expected, whole day, asker)
+
+
 @pytest.mark.parametrize(
-    "text,now,expected,whole_day", CASES, ids=[f"{c[0]} @{c[1]:%m-%d %H:%M}" for c in CASES]
+    "text,now,expected,whole_day,asker",
+    CASES,
+    ids=[f"{c[0]} @{c[1]:%m-%d %H:%M} {c[4].split('/')[1]}" for c in CASES],
 )
-def test_corpus(zone_words, text, now, expected, whole_day):
-    moment = read_moment(text, now, ASKER, zone_words)
+def test_corpus(zone_words, text, now, expected, whole_day, asker):
+    moment = read_moment(text, now, asker, zone_words)
     assert moment.readable, (moment.unread, moment.problem)
     assert moment.stated
     # compared as instants: Python never calls a repeated or skipped wall time in one zone
@@ -279,13 +303,19 @@ def test_corpus(zone_words, text, now, expected, whole_day):
     assert moment.spans and all(text[s.start : s.end] == s.text for s in moment.spans)
 
 
+def test_the_corpus_is_large():
+    assert len(CASES) >= 1000
+
+
 # The same lines inside questions, through the whole understanding (ids pulled out first,
 # slang expanded, typos corrected): one in every seven.
 QUESTIONS = CASES[::7]
 
 
-@pytest.mark.parametrize("text,now,expected,whole_day", QUESTIONS, ids=[c[0] for c in QUESTIONS])
-def test_corpus_in_questions(text, now, expected, whole_day):
-    q = understand(load(), f"is the npsc open {text}?", now, ASKER)
+@pytest.mark.parametrize(
+    "text,now,expected,whole_day,asker", QUESTIONS, ids=[c[0] for c in QUESTIONS]
+)
+def test_corpus_in_questions(text, now, expected, whole_day, asker):
+    q = understand(load(), f"is the npsc open {text}?", now, asker)
     assert q.moment.readable, (q.moment.unread, q.moment.problem)
     assert q.moment.at.timestamp() == expected.timestamp() and q.moment.whole_day == whole_day
