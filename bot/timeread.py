@@ -440,6 +440,8 @@ TROUBLE_WORDS = re.compile(
     r"static|echo|latency|intermittent|unreachable)\b"
 )
 LOOSE_DURATION = DURATION_RE
+ZULU = re.compile(r"\d(?P<z>\s?z)\b")
+MILITARY_ZULU = re.compile(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
 AFTER_WORD = re.compile(r"\b(after|past)\s+(?=\d|noon|midnight)")
 BEFORE_WORD = re.compile(r"\bbefore\s+(?=\d|noon|midnight)")
 SINCE_WORD = re.compile(r"\bsince\b")
@@ -504,6 +506,8 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
         _zone_pattern(tuple(sorted(words, key=len, reverse=True))),
         lambda m: words[m.group(1)],
     )
+    s.read("clock", MILITARY_ZULU, _military)  # "1645z"
+    s.read_group("zone", ZULU, lambda m: "UTC", "z")  # "16:45z": the military letter for UTC
     past = bool(PAST_WORDS.search(s.low) or TROUBLE_WORDS.search(s.low))
     for i, (kind, pattern, reader) in enumerate(RECOGNIZERS):
         if i == DURATIONS_AT:
