@@ -268,7 +268,10 @@ def slack_server_child(fake_url: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings("xoxb-bench", "secret", None, f"{fake_url}/api/", 0, f"{tmp}/s.db",
                             "America/Chicago", 15)  # fmt: skip
-        app = build_app(settings, Deps(load(), settings.db_path, settings.zone))
+        if os.environ.get("BENCH_MINIMAL"):
+            app = _minimal_app(settings)
+        else:
+            app = build_app(settings, Deps(load(), settings.db_path, settings.zone))
         new_style = "signing_secret" in inspect.signature(http_server).parameters
         extra = {"signing_secret": "secret"} if new_style else {}
         server = http_server(app, "127.0.0.1", 0, **extra)
@@ -279,20 +282,36 @@ def slack_server_child(fake_url: str) -> None:
         server.shutdown()
 
 
+def _minimal_app(settings):
+    """The anchor: a bolt App whose /clec only acks, served the same way; what the
+    harness itself costs."""
+    from slack_bolt import App
+
+    from bot.handlers.app import web_client
+
+    app = App(client=web_client(settings), signing_secret=settings.signing_secret,
+              process_before_response=True)  # fmt: skip
+    app.command("/clec")(lambda ack: ack())
+    return app
+
+
 class _SlackServer:
     """The two children above: the app from the tree at `src` (default: this one; the old
     stack for the comparison), and its fake Slack."""
 
-    def __init__(self, slow_s: float, src: Path = ROOT):
+    def __init__(self, slow_s: float, src: Path | str = ROOT):
+        self.minimal = src == "minimal"
+        src = ROOT if self.minimal else Path(src)
         self.fake = self._child(["--fake-slack", str(slow_s)], ROOT)
         self.fake_url = self.fake.stdout.readline().strip()
         self.proc = self._child(["--slack-server", self.fake_url], src)
         self.url = self.proc.stdout.readline().strip()
 
-    @staticmethod
-    def _child(args: list[str], src: Path) -> subprocess.Popen:
+    def _child(self, args: list[str], src: Path) -> subprocess.Popen:
         env = {**os.environ, "PYTHONPATH": str(src), "BENCH_SRC": str(src),
                "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
+        if self.minimal:
+            env["BENCH_MINIMAL"] = "1"
         return subprocess.Popen([sys.executable, __file__, *args], cwd=src, env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)  # fmt: skip
@@ -315,7 +334,7 @@ def _percentile(sorted_ms: list[float], q: float) -> float:
 
 
 def bench_slack_ack(
-    concurrency: int = 8, slow_s: float = 0.5, n: int = 400, src: Path = ROOT
+    concurrency: int = 8, slow_s: float = 0.5, n: int = 400, src: Path | str = ROOT
 ) -> dict:
     """/clec acks over HTTP from `concurrency` clients at once while the (fake) Slack
     answers every Web API call and response_url `slow_s` late: p50/p99 and acks/s.
@@ -343,6 +362,7 @@ def bench_slack_ack(
     peak = server.stop()
     times = sorted(ms for status, ms in results if status == 200)
     return {
+        "app": "clecbot" if src == ROOT else str(src),
         "concurrency": concurrency,
         "fake_slack_delay_s": slow_s,
         "commands": n,
@@ -446,7 +466,8 @@ def main() -> int:
         "trackers": bench_trackers,
         "nudge_lateness": bench_lateness,
         "slack_ack": lambda: [
-            bench_slack_ack(concurrency, slow_s)
+            bench_slack_ack(concurrency, slow_s, src=src)
+            for src in (ROOT, "minimal")  # clecbot, then the anchor: an app that only acks
             for slow_s in (0.0, 0.5)
             for concurrency in (1, 8, 32)
         ],
