@@ -1,6 +1,6 @@
 """A local fake of Slack for end-to-end tests: nothing reaches the internet, no real token is used.
 
-Two halves:
+Three parts:
 
 * `FakeSlack` plays Slack's side of the calls the app makes: a Web API
   (pass `fake.api_url` as `WebClient(base_url=...)`) and response_url webhooks
@@ -9,6 +9,9 @@ Two halves:
 * Builders plus `sign()` and `post()` play Slack's side of the calls Slack makes
   to the app: slash commands, Events API callbacks and block_actions, signed the
   way https://api.slack.com/authentication/verifying-requests-from-slack says.
+* `FakeSocketMode` plays Slack's Socket Mode WebSocket (set `fake.socket_url` to its
+  `url` so `apps.connections.open` hands it out): hello, envelopes, acks, and the
+  three ways a connection ends (refresh, close frame, silence).
 
 Bolt runs listeners on a thread pool after it acks, so a test asserts on what
 the app sent to Slack with `fake.wait_for(method)`, which polls.
