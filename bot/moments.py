@@ -226,6 +226,9 @@ class _Refused(Exception):
 
 def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str, str]) -> Moment:
     """The moment `text` (normalized; any case) is about; `now` is an aware datetime."""
+    if not timeread.MAYBE_TIME.search(text):  # nothing time-like: now, said or not
+        said_now = bool(timeread.NOW_WORDS.search(text.lower()))
+        return Moment(now.astimezone(pytz.timezone(asker_zone)), said_now, zone=asker_zone)
     scan = timeread.scan(text, zone_words)
     text = scan.low
     asker = pytz.timezone(asker_zone)

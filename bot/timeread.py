@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 WEEKDAYS = {
@@ -79,6 +79,45 @@ ORDINAL_WORDS = {
 }  # fmt: skip
 EXTRA_ZONES = {"utc": "UTC", "gmt": "UTC", "zulu": "UTC"}
 
+
+class Lazy:
+    """A regular expression compiled on first use: the grammar costs a process nothing
+    until a line that may hold a time is read (the cold start of `clecbot ask`)."""
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+
+    @cached_property
+    def compiled(self) -> re.Pattern:
+        return re.compile(self.pattern)
+
+    def finditer(self, text: str):
+        return self.compiled.finditer(text)
+
+    def search(self, text: str, *args) -> re.Match | None:
+        return self.compiled.search(text, *args)
+
+    def match(self, text: str, *args) -> re.Match | None:
+        return self.compiled.match(text, *args)
+
+    def fullmatch(self, text: str) -> re.Match | None:
+        return self.compiled.fullmatch(text)
+
+
+# Every line the grammar can read or flag holds one of these (a superset: a match only
+# means "scan it"); a line with none of them is about now, or no moment at all.
+MAYBE_TIME = re.compile(
+    r"\d|\b(?:today|tonight|tomorrow|yesterday|morning|afternoon|evening|night|noon|mid-?day|"
+    r"mid-?night|eo[bdwmqy]|cob|end of|close of|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|"
+    r"may|jun|jul|aug|sep|oct|nov|dec|thanksgiving|christmas|xmas|new year|independence|labor|"
+    r"memorial|mlk|martin|president|juneteenth|veterans|columbus|first|second|third|fourth|"
+    r"fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
+    r"sixteenth|seventeenth|eighteenth|nineteenth|twent|thirt|hour|minute|min|hr|day|week|wk|"
+    r"ish|arvo|avo|q[1-4]|month|year|quarter)|ish\b",
+    re.IGNORECASE,
+)
+NOW_WORDS = re.compile(r"\b(?:right now|now|currently|at the moment|atm|at present|this minute)\b")
+
 # --- building blocks ------------------------------------------------------------------------
 _WD = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MONTH = (
@@ -96,7 +135,7 @@ _NOT_AFTER_UNIT = (
     r"(?!\s+(?:intervals?|increments?|blocks?|windows?|shifts?|periods?|cycles?|sla)\b)"
 )
 DURATION = rf"(?:\d+h\d{{1,2}}m?\b|{_CHUNK}(?:,?\s*(?:and\s+)?{_CHUNK})*){_NOT_AFTER_UNIT}"
-_DURATION_PART = re.compile(rf"(\d+(?:\.\d+)?|[a-z][a-z -]*?)\s*({_UNIT})\b(\s+and\s+a\s+half)?")
+_DURATION_PART = Lazy(rf"(\d+(?:\.\d+)?|[a-z][a-z -]*?)\s*({_UNIT})\b(\s+and\s+a\s+half)?")
 _UNITS_AHEAD = (
     rf"(?!\s*(?:{_UNIT}|business|x|%|percent|times|calls|tickets|levels|people|st|nd|rd|th)\b)"
 )
@@ -290,8 +329,8 @@ def _dayword(m: re.Match) -> tuple:
     return (shift, hour, word)
 
 
-RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tuple(
-    (kind, re.compile(pattern), reader)
+RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
+    (kind, Lazy(pattern), reader)
     for kind, pattern, reader in (
         # pasted instants first: "2027-01-05t16:45:00z", "2027-01-05 16:45 -07:00"
         (
@@ -370,19 +409,18 @@ RECOGNIZERS: tuple[tuple[str, re.Pattern, Callable[[re.Match], Any]], ...] = tup
         ),
         ("part", r"\b(?:in the\s+|at\s+)?(morning|afternoon|evening|night)\b",
          lambda m: PARTS_OF_DAY[m.group(1)]),
-        ("now", r"\b(?:right now|now|currently|at the moment|atm|at present|this minute)\b",
-         lambda m: True),
+        ("now", NOW_WORDS.pattern, lambda m: True),
     )
 )  # fmt: skip
 
 # A bare hour right after a day word or a part of the day: "tomorrow morning 9", "monday 8".
-BARE_AFTER_DAY = re.compile(
+BARE_AFTER_DAY = Lazy(
     rf"\b(?:today|tonight|tomorrow|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
     rf"(?![\d:/.-]){_UNITS_AHEAD}"
 )
 DURATIONS_AT = 3  # after the pasted instants and holidays, before ranges and dates
 # Things with digits that are not times: masked before anything is read.
-NOT_TIME = re.compile(
+NOT_TIME = Lazy(
     r"\b24\s*[x/]\s*7\b|\b7\s*x\s*24\b|\b\d+\s*x\s*\d+\b|\b[a-z]\d{3}\b|"
     rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|(?<![:\d])\b\d+-(?!ish\b)[a-z]+\b|"
     r"\b\d+\s+business\s+(?:days?|hours?)\b(?!\s+(?:ago|back|old))|\b24\s*(?:hours?|hrs?)\b|"
@@ -390,25 +428,25 @@ NOT_TIME = re.compile(
 )
 # Durations are found once (one compiled pattern: cheap to import), then read by the words
 # around them: the text before ends with one of these, or the text after starts with one.
-DURATION_RE = re.compile(DURATION)
-INTERVAL_BEFORE = re.compile(
+DURATION_RE = Lazy(DURATION)
+INTERVAL_BEFORE = Lazy(
     r"\b(?:every|each|per|within|under|than|up to|at least|at most|after|takes?|allow|allows|"
     r"wait|sla|interval|cadence|goal|limit|target|window|another|extra|additional|next|first)\s+"
     r"(?:of\s+|is\s+|about\s+|another\s+|the\s+(?:first|next)\s+)?$"
 )
-INTERVAL_AFTER = re.compile(r"\s+(?:a|per|each)\s+(?:day|week)\b")
-AHEAD_BEFORE = re.compile(r"\bin\s+(?:about\s+|around\s+|roughly\s+)?$")
-AHEAD_AFTER = re.compile(r"\s+from\s+now\b")
-AGO_BEFORE = re.compile(r"(?:\b(?:about|around|roughly|over|almost|nearly|like)\s+|~\s*)$")
-AGO_AFTER = re.compile(r"\s+(?:ago|back|before now|earlier)\b")
-AGE_BEFORE = re.compile(
+INTERVAL_AFTER = Lazy(r"\s+(?:a|per|each)\s+(?:day|week)\b")
+AHEAD_BEFORE = Lazy(r"\bin\s+(?:about\s+|around\s+|roughly\s+)?$")
+AHEAD_AFTER = Lazy(r"\s+from\s+now\b")
+AGO_BEFORE = Lazy(r"(?:\b(?:about|around|roughly|over|almost|nearly|like)\s+|~\s*)$")
+AGO_AFTER = Lazy(r"\s+(?:ago|back|before now|earlier)\b")
+AGE_BEFORE = Lazy(
     rf"(?:\b(?:hard\s+)?(?:{TROUBLE})|\b(?:ticket|tkt|case|trouble|issue|it)\s+"
     rf"(?:has\s+been\s+|been\s+|is\s+)?open(?:ed)?|\bfor\s+the\s+(?:last|past))\s+{_FILLER}$"
 )
-AGE_AFTER = re.compile(r"\s+(?:now|already|so far|and counting|old)\b")
-FOR_BEFORE = re.compile(r"\bfor\s+(?:about\s+)?$")
+AGE_AFTER = Lazy(r"\s+(?:now|already|so far|and counting|old)\b")
+FOR_BEFORE = Lazy(r"\bfor\s+(?:about\s+)?$")
 # Still time-like after reading: said back to the asker, never dropped in silence.
-LEFTOVERS = re.compile(
+LEFTOVERS = Lazy(
     r"\b(?:\d[\w:]*|noon|midnight|eod|cob|today|tonight|tomorrow|morning|evening|afternoon|"
     r"night|lunch|early|late|later|soon)\s*-?\s*ish\b(?:\s+[ap]\.?m\b)?|\bish\b|"
     r"\b(?:arvo|arvos|avo)\b|"
@@ -429,22 +467,22 @@ LEFTOVERS = re.compile(
     r"\b(?:a few|few|several|some|many)\s+(?:hours|minutes|days|hrs|mins)\s+(?:ago|back|old)\b|"
     r"\b\d+\s+business\s+(?:days?|hours?)\s+(?:ago|back|old)\b"
 )
-PAST_WORDS = re.compile(
+PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
     r"received|logged|filed|called in|last update|updated)\b"
 )
 # A trouble described: "for 3 hours" then dates its report, and a duration left unread is
 # said back rather than dropped.
-TROUBLE_WORDS = re.compile(
+TROUBLE_WORDS = Lazy(
     rf"\b({TROUBLE}|audio|calls?|outage|trouble|issue|problem|not working|no dial tone|"
     r"static|echo|latency|intermittent|unreachable)\b"
 )
 LOOSE_DURATION = DURATION_RE
-ZULU = re.compile(r"\d(?P<z>\s?z)\b")
-MILITARY_ZULU = re.compile(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
-AFTER_WORD = re.compile(r"\b(after|past)\s+(?=\d|noon|midnight)")
-BEFORE_WORD = re.compile(r"\bbefore\s+(?=\d|noon|midnight)")
-SINCE_WORD = re.compile(r"\bsince\b")
+ZULU = Lazy(r"\d(?P<z>\s?z)\b")
+MILITARY_ZULU = Lazy(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
+AFTER_WORD = Lazy(r"\b(after|past)\s+(?=\d|noon|midnight)")
+BEFORE_WORD = Lazy(r"\bbefore\s+(?=\d|noon|midnight)")
+SINCE_WORD = Lazy(r"\bsince\b")
 
 
 class Scan:
@@ -465,7 +503,7 @@ class Scan:
         self.parts.append(Part(kind, start, end, self.text[start:end].strip(), value))
         self.blank(start, end)
 
-    def read(self, kind: str, pattern: re.Pattern, reader: Callable[[re.Match], Any]) -> None:
+    def read(self, kind: str, pattern: Lazy, reader: Callable[[re.Match], Any]) -> None:
         for m in list(pattern.finditer(self.mask)):
             if self.mask[m.start() : m.end()] != self.low[m.start() : m.end()]:
                 continue  # overlaps something already consumed
@@ -480,7 +518,7 @@ class Scan:
             if value is not None:
                 self.add(kind, m.start(), m.end(), value)
 
-    def read_group(self, kind: str, pattern: re.Pattern, reader, group: str) -> None:
+    def read_group(self, kind: str, pattern: Lazy, reader, group: str) -> None:
         """Like `read` over the text, consuming only the named group ("tomorrow 9": the 9)."""
         for m in list(pattern.finditer(self.low)):
             if self.mask[m.start(group) : m.end(group)] != m.group(group):

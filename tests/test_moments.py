@@ -225,3 +225,12 @@ def test_parse_instant(text, expected):
 def test_parse_instant_refuses(text):
     with pytest.raises(ValueError):
         parse_instant(text, "America/Chicago")
+
+
+@pytest.mark.parametrize(
+    "phrase", [m[0] for m in MOMENTS[3:] + DESK_MOMENTS + WHOLE_DAYS + UNREAD + PROBLEMS]
+)
+def test_every_table_line_passes_the_gate(phrase):  # all but "is it open", "right now", "rn"
+    from bot import timeread
+
+    assert timeread.MAYBE_TIME.search(phrase)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import timeread
 from bot.knowledge.loader import load
 from bot.moments import read_moment
 from bot.understanding import understand
@@ -319,3 +320,8 @@ def test_corpus_in_questions(text, now, expected, whole_day, asker):
     q = understand(load(), f"is the npsc open {text}?", now, asker)
     assert q.moment.readable, (q.moment.unread, q.moment.problem)
     assert q.moment.at.timestamp() == expected.timestamp() and q.moment.whole_day == whole_day
+
+
+def test_the_gate_lets_every_line_of_the_corpus_through():
+    """Lines with nothing time-like skip the grammar (cold start): never one that has some."""
+    assert all(timeread.MAYBE_TIME.search(text) for text, *_ in CASES)
