@@ -510,6 +510,8 @@ def moment_note(moment: Moment, zone: str) -> tuple[str, str]:
     local = moment.at.astimezone(pytz.timezone(zone))
     if moment.whole_day:
         label = local.strftime("%a %b ") + str(local.day)
+        if moment.past:  # a report with a day and no time: say where the count starts
+            return label, f"counting from {fmt_time(moment.at, zone)}: no time was given"
         return label, f"answered for {label}, all day"
     label = fmt_time(moment.at, zone)
     return label, f"{'counting from' if moment.past else 'answered for'} {label}"
