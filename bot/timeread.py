@@ -113,7 +113,7 @@ MAYBE_TIME = re.compile(
     r"memorial|mlk|martin|president|juneteenth|veterans|columbus|first|second|third|fourth|"
     r"fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
     r"sixteenth|seventeenth|eighteenth|nineteenth|twent|thirt|hour|minute|min|hr|day|week|wk|"
-    r"ish|arvo|avo|q[1-4]|month|year|quarter)|ish\b",
+    r"ish|arvo|avo|q[1-4]|month|year|quarter)|ish\b|day|uary|mber|tober|gust",
     re.IGNORECASE,
 )
 NOW_WORDS = re.compile(r"\b(?:right now|now|currently|at the moment|atm|at present|this minute)\b")
@@ -404,7 +404,8 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
          lambda m: (0, PARTS_OF_DAY[m.group(1)], "this")),
         (
             "weekday",
-            rf"\b(?:(next|this|last|coming|past)\s+)?({_WD})\b,?(?:\s+(morning|afternoon|evening|night))?",
+            rf"\b(?:(next|this|last|coming|past)\s+)?({_WD})s?\b,?"
+            r"(?:\s+(morning|afternoon|evening|night))?",
             _weekday,
         ),
         ("part", r"\b(?:in the\s+|at\s+)?(morning|afternoon|evening|night)\b",
@@ -478,6 +479,13 @@ TROUBLE_WORDS = Lazy(
     r"static|echo|latency|intermittent|unreachable)\b"
 )
 LOOSE_DURATION = DURATION_RE
+WORD = Lazy(r"\b[a-z]{5,12}\b")
+LONG_NAMES = frozenset(
+    [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "january", "february", "august", "september", "october", "november", "december",
+    ]
+)  # fmt: skip
 ZULU = Lazy(r"\d(?P<z>\s?z)\b")
 MILITARY_ZULU = Lazy(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
 AFTER_WORD = Lazy(r"\b(after|past)\s+(?=\d|noon|midnight)")
@@ -557,8 +565,36 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
     if past:
         for m in LOOSE_DURATION.finditer(s.mask):
             s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
+    for m in WORD.finditer(s.mask):
+        if _misspelt_day_or_month(m.group(0)):
+            s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
     s.unread = _merged(s.unread, text)
     return s
+
+
+def _misspelt_day_or_month(word: str) -> bool:
+    """'wendsday', 'janurary', 'febuary': a day or a month the typo corrector missed, which
+    would otherwise drop silently and leave the answer for the wrong day."""
+    if len(word) < 5 or word in LONG_NAMES or word.removesuffix("s") in LONG_NAMES:
+        return False
+    return any(
+        abs(len(word) - len(name)) <= 2 and _distance(word, name) <= (2 if len(name) >= 7 else 1)
+        for name in LONG_NAMES
+    )
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) from a to b."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            row.append(cost)
+        prev2, prev = prev, row
+    return prev[-1]
 
 
 def _durations(s: Scan, past: bool) -> None:

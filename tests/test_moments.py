@@ -142,6 +142,7 @@ DESK_MOMENTS = [
     ("tonight at midnight", "2026-11-24 00:00"),  # midnight with a day: the end of that day
     ("friday midnight", "2026-11-28 00:00"),
     ("12am friday", "2026-11-27 00:00"),  # 12 am is the start
+    ("thursdays 4pm", "2026-11-26 16:00"),
     ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
     ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
 ]
@@ -180,6 +181,8 @@ UNREAD = [
     ("csr sent 3 business days ago", "3 business days ago"),
     ("is the lsc open in december", "in december"),
     ("in a few hours", "in a few hours"),
+    ("is the lsc open wendsday", "wendsday"),  # a day the typo corrector missed
+    ("janurary 5", "janurary"),
 ]
 
 
