@@ -578,8 +578,9 @@ def _misspelt_day_or_month(word: str) -> bool:
     if len(word) < 5 or word in LONG_NAMES or word.removesuffix("s") in LONG_NAMES:
         return False
     return any(
-        abs(len(word) - len(name)) <= 2 and _distance(word, name) <= (2 if len(name) >= 7 else 1)
+        _distance(word, name) <= (2 if len(name) >= 7 else 1)
         for name in LONG_NAMES
+        if name[0] == word[0] and abs(len(word) - len(name)) <= 2  # typos keep the first letter
     )
 
 
