@@ -356,9 +356,11 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         g.clocks.append((p, (h, mi, "explicit", s)))
         if off is not None:  # "z" is an offset of zero, not none
             g.offset = _one(instants, [i.value[6] for i in instants])
+    year = _year_alone(by_kind)
     for p in by_kind.get("date", []):
         y, mo, d = p.value
-        g.days.append((p, date(y, mo, d) if y else _yearless(mo, d, today, past)))
+        y = y or year
+        g.days.append((p, _dated(p, y, mo, d) if y else _yearless(mo, d, today, past)))
     for p in by_kind.get("nth", []):
         if found := _nth_date(p.value, today, past):
             g.days.append((p, found))
@@ -383,6 +385,26 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         g.part_hour = p.value if g.part_hour is None else g.part_hour
     g.clocks += [(p, (*p.value, 0)) for p in by_kind.get("clock", [])]
     return g
+
+
+def _year_alone(by_kind: dict[str, list[Part]]) -> int | None:
+    """A year said apart from its date ("Mon Nov 23 07:05:22 CST 2026"): the year of the one
+    date named without one; a year with no such date is asked about."""
+    years = by_kind.get("year", [])
+    if not years:
+        return None
+    yearless = [p for p in by_kind.get("date", []) if p.value[0] is None]
+    year = _one(years, [p.value for p in years])
+    if len(yearless) != 1:
+        raise _Refused(f"I could not read '{years[0].text}': the year of which date?")
+    return year
+
+
+def _dated(p: Part, y: int, mo: int, d: int) -> date:
+    try:
+        return date(y, mo, d)
+    except ValueError:  # "feb 29 2027": no such day that year
+        raise _Refused(f"I could not read '{p.text}': there is no such day in {y}.") from None
 
 
 def _check_weekday(p: Part, wd: int, named: tuple[Part, date]) -> None:

@@ -358,6 +358,8 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
             _ymd,
         ),
         ("date", r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{1,4}))?(?![\d/:])", _mdy),
+        # "23-nov-2026", "23-Nov-26": ticket systems' day-month-year
+        ("date", rf"(?<![\d/.:-])(\d{{1,2}})-{_MONTH}-(\d{{4}}|\d{{2}})(?![\d/:-])", _day_month),
         ("date", rf"(?<![\d/.:-])(1[0-2]|0?[1-9])-(\d{{2}})(?![\d/:-]){_UNITS_AHEAD}", _md_hyphen),
         ("date", rf"\b{_MONTH}\s+(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b{_YEAR}",
          _month_day),
@@ -423,7 +425,7 @@ DURATIONS_AT = 3  # after the pasted instants and holidays, before ranges and da
 # Things with digits that are not times: masked before anything is read.
 NOT_TIME = Lazy(
     r"\b24\s*[x/]\s*7\b|\b7\s*x\s*24\b|\b\d+\s*x\s*\d+\b|\b[a-z]\d{3}\b|"
-    rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|(?<![:\d])\b\d+-(?!ish\b)[a-z]+\b|"
+    rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|(?<![:\d])\b\d+-(?!ish\b)(?!{_MONTH}(?![a-z]))[a-z]+\b|"
     r"\b\d+\s+business\s+(?:days?|hours?)\b(?!\s+(?:ago|back|old))|\b24\s*(?:hours?|hrs?)\b|"
     r"\b\d{1,2}/\d{1,2}\s+(?:of\s+)?(?:an?\s+)?(?:hours?|hrs?|days?|minutes?|mins?)\b"
 )
@@ -486,6 +488,7 @@ LONG_NAMES = frozenset(
         "january", "february", "august", "september", "october", "november", "december",
     ]
 )  # fmt: skip
+YEAR_ALONE = Lazy(r"(?<![\d/.:-])\b(?:19[7-9]\d|20\d\d|2100)\b(?![\d/:-])")
 ZULU = Lazy(r"\d(?P<z>\s?z)\b")
 MILITARY_ZULU = Lazy(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
 AFTER_WORD = Lazy(r"\b(after|past)\s+(?=\d|noon|midnight)")
@@ -560,6 +563,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
             _durations(s, past)
         s.read(kind, pattern, reader)
     s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
+    s.read("year", YEAR_ALONE, lambda m: int(m.group(0)))  # "Mon Nov 23 07:05 CST 2026"
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
     if past:

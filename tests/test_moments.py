@@ -143,6 +143,8 @@ DESK_MOMENTS = [
     ("friday midnight", "2026-11-28 00:00"),
     ("12am friday", "2026-11-27 00:00"),  # 12 am is the start
     ("thursdays 4pm", "2026-11-26 16:00"),
+    ("23-nov-2026 07:05", "2026-11-23 07:05"),  # ticket systems' day-month-year
+    ("Mon Nov 23 07:05:22 CST 2026", "2026-11-23 07:05"),  # the year apart from its date
     ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
     ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
 ]
@@ -183,6 +185,7 @@ UNREAD = [
     ("in a few hours", "in a few hours"),
     ("is the lsc open wendsday", "wendsday"),  # a day the typo corrector missed
     ("janurary 5", "janurary"),
+    ("feb 29 2027", "feb 29 2027"),
 ]
 
 
@@ -201,6 +204,8 @@ PROBLEMS = [
     ("1/5/100", "1970 to 2100"),
     ("tue 1/6/2027", "is a Wednesday"),
     ("in 2 hours at 4pm", "which did you mean"),
+    ("in 2027", "the year of which date"),
+    ("ticket opened 2026", "the year of which date"),
 ]
 
 
