@@ -1,6 +1,6 @@
 """The grammar of time as desks type it: text -> parts, each with the span it was read from.
 
-`scan(text, zone_words)` finds every time-like part of a lower-case line: ISO 8601
+`scan(text, zone_words)` finds every time-like part of a line (any case): ISO 8601
 instants, numeric and named dates, weekdays, day words, holidays, clock times
 (12- and 24-hour, noon, midnight, EOD/COB), relative moments ("in 90 minutes",
 "2 hrs ago"), the age of a trouble ("down for 2h", "6 hours old"), zones; and,
@@ -11,6 +11,8 @@ time-like is dropped in silence. `bot.moments` turns the parts into one Moment.
 The grammar is regular expressions run over a masked copy of the text: each
 recognizer blanks what it consumed, so later ones (and the leftover scan) never
 read the same characters twice, while spans stay offsets into the text given.
+Patterns compile on first use (`Lazy`), and `MAYBE_TIME` lets a line with nothing
+time-like skip them all, so a cold `clecbot ask "is the npsc open now"` pays nothing.
 No parser library is involved: dateparser reads "13/45" as 2045-11-13 and
 drops ISO offsets, the confident wrong answers this module exists to prevent.
 """
