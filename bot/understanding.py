@@ -187,9 +187,12 @@ NOT_A_CODE = frozenset(
 # "porting from verizon to at&t": the other carrier is where the line comes from
 PORTED_FROM_RE = re.compile(r"\b(port(s|ing|ed)?|lnp|win\s*back|winback|moving|switching|left)\b")
 ASKS_FIT_RE = re.compile(  # "is a total outage of qwest ima a sev 1?"
-    r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*\b(a|an|as)\s+"
+    r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*"
+    r"(?<!\bon )(?<!\bfor )(?<!\bwith )(?<!\bof )\b(a|an|as)\s+"
     r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b"
 )
+# "how often should qwest update a sev 3?" asks about the ticket's clock, not its severity
+ASKS_CLOCK_RE = re.compile(r"\bhow (often|long|soon|frequently|many)\b|\bwhen\b|\bupdates?\b")
 SEVERITIES_NAMED_RE = re.compile(  # "qwest severity 2 vs 3"
     r"\b(?:sev(?:erity)?|priority|pri|p|s|vs\.?|versus|and|or|to)\s*[-:#]?\s*([1-4])(?![\d:])"
 )
@@ -465,7 +468,10 @@ def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> 
     if not (q.error_code or q.reject or q.disposition):
         q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
     q.severities = _severities_named(q.raw.lower())
-    q.asks_fit = q.severity is not None and bool(ASKS_FIT_RE.search(q.raw.lower()))
+    said = q.raw.lower()
+    q.asks_fit = (
+        q.severity is not None and bool(ASKS_FIT_RE.search(said)) and not ASKS_CLOCK_RE.search(said)
+    )
     q.plain = normalize(k, " ".join(q.raw.lower().split()), correct=False)
     found = None if (q.ladder or q.centers or q.reqtyp) else _symptom(k, q.trouble)
     if found and all(_points_at(m, k.ladders[found[0]].center) for m in q.matches):

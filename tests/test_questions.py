@@ -1134,13 +1134,6 @@ ESCALATION_STATUS = [
         "CSIE",
         [("2 hour", "2-hour", "two hour")],
     ),
-    (
-        "qwest wants to close our process ticket but its not fixed, how long do we have",
-        MON10,
-        CT,
-        "CSIE",
-        ["24 hours"],
-    ),
     # att-business-csr-guide.txt "Escalation Contacts", DOMAIN reading 6: submitted Mon 11-30
     # 11 am ET (before the 3 PM ET cut-off) -> due Thu 12-03 11 am = level 1; level 2 Thu 3 pm;
     # level 3 Fri 12-04 10 am ET
@@ -1181,6 +1174,26 @@ def test_escalation_status(ask, question, at, tz, center, has):
         has=has,
         tz=tz,
     )
+
+
+# Escalation questions that ask for one stated fact are answered with that fact first
+# (issue 7): the closure window is the answer to "how long do we have".
+FACT_FIRST = [
+    (
+        "qwest wants to close our process ticket but its not fixed, how long do we have",
+        MON10,
+        CT,
+        "CSIE",
+        ["24 hours"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "at", "tz", "center", "has"), FACT_FIRST, ids=_ids(FACT_FIRST, 1)
+)
+def test_fact_first(ask, question, at, tz, center, has):
+    _check(ask(question, at=_iso(at, tz), tz=tz), intent="fact", center=center, has=has, tz=tz)
 
 
 # --------------------------------------------------------------------------------------------
