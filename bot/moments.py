@@ -426,8 +426,8 @@ def _clock(
     h, mi, s = value
     mode = next(c[2] for _, c in g.clocks)
     clock = dtime(h, mi, s)
-    if mode == "bare" and day is not None and g.part_hour is not None:
-        clock = clock.replace(hour=h % 12 + (12 if g.part_hour >= 14 else 0))  # "tonight at 9"
+    if mode == "bare" and g.part_hour is not None:  # "tonight at 9", "at 9 in the morning"
+        clock = clock.replace(hour=h % 12 + (12 if g.part_hour >= 14 else 0))
     elif mode == "bare" and day not in (None, local_now.date()):
         clock = clock.replace(hour=h % 12 + (12 if 1 <= h % 12 <= 6 else 0) or 12)  # business
     elif mode == "bare":

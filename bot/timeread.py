@@ -141,6 +141,12 @@ _DURATION_PART = Lazy(rf"(\d+(?:\.\d+)?|[a-z][a-z -]*?)\s*({_UNIT})\b(\s+and\s+a
 _UNITS_AHEAD = (
     rf"(?!\s*(?:{_UNIT}|business|x|%|percent|times|calls|tickets|levels|people|st|nd|rd|th)\b)"
 )
+# "at 3 sites", "at 2 branches": a count of things, not a clock; a bare hour is followed by
+# nothing, punctuation, or a word that goes with a time ("at 9 tomorrow", "at 9 in the morning")
+_NOUN_AHEAD = (
+    rf"(?!\s+(?!(?:on|in|this|next|today|tonight|tomorrow|yesterday|sharp|and|or|then|is|if|"
+    rf"so|but|when|please|pls|plz|o'?clock|{_WD})\b)[a-z])"
+)
 _ORD = "|".join(sorted((w.replace(" ", "[ -]") for w in ORDINAL_WORDS), key=len, reverse=True))
 _YEAR = r"(?:\s*,?\s+(\d{4}|'\d{2})\b)?"  # ", 2027", " '27"; the comma split off or not
 _RANGE_SIDE = r"\d{1,2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?"
@@ -376,8 +382,8 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*([ap])\.?\s?m\b\.?",
          _clock12),
         ("clock", r"(?<![\d:.])(\d{1,2})(?::(\d{2}))?([ap])\b", _clock12),  # "7:30a", "4p"
-        ("clock", r"\b(?:at|@|by|around|from|till|until|since|before|after)\s+0(\d)([0-5]\d)\b",
-         _military),  # "at 0930"
+        ("clock", rf"\b(?:at|@|by|around|from|till|until|since|before|after)\s+([01]\d|2[0-3])"
+                  rf"([0-5]\d)\b{_NOUN_AHEAD}", _military),  # "at 0930", "since 1645"
         ("clock", r"\b(?:12\s+)?(?:noon|midday|mid-day)\b", _fixed(12)),
         ("clock", r"\b(?:12\s+)?(?:midnight|mid-night)\b", lambda m: (0, 0, "midnight")),
         (
@@ -391,7 +397,7 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         (
             "clock",
             rf"\b(?:at|@|by|around|from|till|until|til|after|before|since)\s+(?P<hour>\d{{1,2}})"
-            rf"(?:\s*o'?clock)?(?![\d:/.-]){_UNITS_AHEAD}",
+            rf"(?:\s*o'?clock)?(?![\d:/.-]){_UNITS_AHEAD}{_NOUN_AHEAD}",
             _bare,
         ),
         ("clock", r"\b(?P<hour>\d{1,2})\s*o'?clock\b", _bare),
@@ -423,6 +429,18 @@ BARE_AFTER_DAY = Lazy(
     rf"\b(?:today|tonight|tomorrow|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
     rf"(?![\d:/.-]){_UNITS_AHEAD}"
 )
+# A 24-hour "hhmm" right after a day or a date: "sat 0830", "11/20 1400 et".
+HHMM_AFTER_DAY = Lazy(
+    rf"(?:\b(?:today|tonight|tomorrow|yesterday|{_WD})|(?<![\d/])\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+    rf",?\s+(?:at\s+|@\s*)?(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?![\d:/.-])"
+)
+
+
+def _hhmm(m: re.Match) -> tuple:
+    hhmm = m.group("hhmm")
+    return (int(hhmm[:2]), int(hhmm[2:]), "explicit")
+
+
 DURATIONS_AT = 3  # after the pasted instants and holidays, before ranges and dates
 # Things with digits that are not times: masked before anything is read.
 NOT_TIME = Lazy(
@@ -463,7 +481,7 @@ LEFTOVERS = Lazy(
     r"\b\d+:\d+(?::\d+)?(?:\s*[ap]\.?m\b)?|"
     r"\b\d{1,4}/\d{1,4}(?:/\d{1,4})?\b|\b\d+\s*[ap]\.?\s?m\b\.?|"
     rf"\b{_MONTH}\s+\d+(?:st|nd|rd|th)?\b|\b\d+(?:st|nd|rd|th)?\s+(?:of\s+)?(?!may\b){_MONTH}(?![a-z])|"
-    r"\b(?:at|@|since|until|till|by|around)\s+\d{3,4}\b|"
+    r"\b(?:at|@|since|until|till|by|around)\s+\d{3,4}\b|(?<![\d:/.-])\b(?:[01]\d|2[0-3])[0-5]\d\b(?![:/.-]\d)|"
     r"\b(?:in|on|by|during|until|since|before|after|early|late|mid|next|last|this|end of)\s+"
     r"(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|"
@@ -565,6 +583,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
             _durations(s, past)
         s.read(kind, pattern, reader)
     s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
+    s.read_group("clock", HHMM_AFTER_DAY, _hhmm, "hhmm")
     s.read("year", YEAR_ALONE, lambda m: int(m.group(0)))  # "Mon Nov 23 07:05 CST 2026"
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))

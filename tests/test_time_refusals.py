@@ -33,6 +33,7 @@ QUESTIONS = [
     ("is the lsc open sometime tmrw arvo", COULD_NOT_READ),
     ("is the npsc open at 4pm or 5pm", COULD_NOT_READ),
     ("is the npsc open feb 30", COULD_NOT_READ),
+    ("is the wshd open 0830", COULD_NOT_READ),  # a 24-hour time with nothing to place it
     ("is the lsc open 2026-13-45", COULD_NOT_READ),
     ("is the lsc open at 13pm", COULD_NOT_READ),
     ("npsc open 1/5/100?", COULD_NOT_READ),  # the year 100
@@ -109,6 +110,7 @@ NOT_TIME = [
     "how many hours until level 3",
     "tier 2 may escalate after 4 hours",
     "is the npsc open 12 hours a day",
+    "what severity is one way audio at 3 sites",  # a count of things, not 3 o'clock
 ]
 
 
