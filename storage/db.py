@@ -494,3 +494,37 @@ def _m0005(db: sqlite_utils.Database) -> None:
         "UPDATE steps SET state = 'quarantined', claim_token = NULL"
         " WHERE problem IS NOT NULL AND state IN ('pending', 'claimed', 'sending')"
     )
+
+
+@migrations(name="0007_desk")
+def _m0007(db: sqlite_utils.Database) -> None:
+    """The desk (issue 10): who has a tracker now (`assignee`), when forward progress was
+    last logged (`progress_at`), the channel's board and a user's lists by index, and the
+    morning digest: one setting per channel, one run per channel and local day."""
+    for statement in (
+        "ALTER TABLE trackers ADD COLUMN assignee TEXT",
+        "ALTER TABLE trackers ADD COLUMN progress_at TEXT",
+        "CREATE INDEX trackers_channel ON trackers(channel, state)",
+        "CREATE INDEX trackers_assignee ON trackers(assignee, state)",
+        "CREATE INDEX trackers_channel_created ON trackers(channel, created_at)",
+        """CREATE TABLE digests (
+            channel TEXT PRIMARY KEY,
+            clock TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1
+        )""",
+        """CREATE TABLE digest_runs (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            claim_token TEXT,
+            lease_until TEXT,
+            sent_at TEXT,
+            PRIMARY KEY (channel, day)
+        )""",
+        "CREATE INDEX digest_runs_lease ON digest_runs(state, lease_until)",
+    ):
+        db.execute(statement)

@@ -113,6 +113,8 @@ class Tracker:
     updated_at: datetime
     steps: list[Step] = field(default_factory=list)
     problem: str | None = None  # why a step of it could not be read, if one could not
+    assignee: str | None = None  # who has it on the desk now (None: on the board)
+    progress_at: datetime | None = None  # when forward progress was last logged (BVoIP)
 
     def next_step(self) -> Step | None:
         """The first step still to come (pending or being sent)."""
@@ -213,6 +215,8 @@ def _tracker(row: dict, steps: list[Step]) -> Tracker:
         updated_at=_column(row, "updated_at", _instant),
         steps=steps,
         problem=row.get("problem"),
+        assignee=_column(row, "assignee", _opt_text) if "assignee" in row else None,
+        progress_at=_column(row, "progress_at", parse_utc) if "progress_at" in row else None,
     )
 
 
