@@ -314,9 +314,17 @@ def route(ctx: Context) -> Route | None:
 
 
 def _best_match(q: Question) -> routing.Match | None:
+    """The phrase that routes the question: of the target most said (its phrases' letters
+    together: "ftp file transfer" outweighs a "planning call" said in passing), its longest."""
     if not q.matches:
         return None
-    return max(q.matches, key=lambda m: (len(m.phrase), -STAGE_PRIORITY.index(m.kind)))
+    said: dict[tuple[str, str], int] = {}
+    for m in q.matches:
+        said[(m.kind, m.target)] = said.get((m.kind, m.target), 0) + len(m.phrase)
+    return max(
+        q.matches,
+        key=lambda m: (said[(m.kind, m.target)], len(m.phrase), -STAGE_PRIORITY.index(m.kind)),
+    )
 
 
 def _route_entry(kind: str, entry) -> Route:

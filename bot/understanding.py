@@ -15,6 +15,7 @@ from functools import cache
 
 from bot.knowledge import facts, routing
 from bot.knowledge.model import Carrier, Code, ErrorCode, Fact, Knowledge
+from bot.knowledge.words import is_word
 from bot.moments import Moment, read_moment
 
 SLANG = {
@@ -244,6 +245,9 @@ def _vocabulary(k: Knowledge) -> tuple[frozenset[str], dict[str, str]]:
     for phrase in routing.phrase_index(k).targets:
         words.update(w for w in re.findall(r"[a-z]+", phrase) if len(w) >= 5)
     words.update(w for w in k.zone_words if w.isalpha() and len(w) >= 5)
+    said = [p for lad in k.ladders.values() for p in (*lad.words, *lad.symptoms)]
+    said += [w for sev in k.severities for w in sev.words]  # "outbund" is "outbound"
+    words.update(w for p in said for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 5)
     deletions: dict[str, str] = {}
     for word in sorted(words):
         if len(word) < 5:
@@ -254,8 +258,10 @@ def _vocabulary(k: Knowledge) -> tuple[frozenset[str], dict[str, str]]:
 
 
 def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
-    """A known word at one edit (insert, delete, substitute, swap) from `word`, or `word`."""
-    if len(word) < 5 or word in known or not word.isalpha():
+    """A known word at one edit (insert, delete, substitute, swap) from `word`, or `word`.
+    A word is never corrected into another ("created" is not "related"): only a token
+    that is no English word is a typo."""
+    if len(word) < 5 or word in known or not word.isalpha() or is_word(word):
         return word
     if word in deletions:  # one letter too many
         return deletions[word]
@@ -378,16 +384,58 @@ def _carrier_words(k: Knowledge) -> tuple[re.Pattern, dict[str, Carrier]]:
     return re.compile(rf"(?<![\w&])({body})(?![\w&])"), by_word
 
 
-def _carriers(k: Knowledge, lowered: str) -> list[Carrier]:
+@cache
+def _context_words(k: Knowledge) -> frozenset[str]:
+    """Words that make an ambiguous carrier word a carrier: the data's carrier context,
+    the centers' ids and names, the ladders' product words, the unambiguous carrier words."""
+    words = set(k.carrier_context)
+    for center in k.centers.values():
+        words.update(n.lower() for n in (center.id, center.name, *center.aliases))
+    words.update(w for ladder in k.ladders.values() for w in ladder.words)
+    words.update(w for c in k.carriers for w in c.words if w not in c.ambiguous)
+    return frozenset(words)
+
+
+CONTEXT_SKIP = frozenset({
+    "the", "a", "an", "our", "my", "their", "from", "to", "with", "at", "by", "of", "and", "or",
+    "for", "on", "in", "s", "is", "over",
+})  # fmt: skip
+
+
+def _in_context(k: Knowledge, lowered: str, raw: str, m: re.Match) -> bool:
+    """An ambiguous carrier word ("sprint", "charter") is a carrier when written capitalized
+    inside a sentence ("port to Sprint"), or with a carrier-context word within two words
+    either side in its clause ("sprint port request", "cox trouble ticket"); "sprint
+    planning" and a team's "charter" are not."""
+    said = raw[m.start() : m.end()] if len(raw) == len(lowered) else ""
+    sentence_start = re.search(r"(^|[.!?:;]\s*)$", lowered[: m.start()])
+    if said[:1].isupper() and not sentence_start:
+        return True
+    context = _context_words(k)
+    clause_start = max(lowered.rfind(p, 0, m.start()) for p in ",;.?!")  # -1: none
+    ends = [i for p in ",;?!" if (i := lowered.find(p, m.end())) >= 0]
+    head, tail = lowered[clause_start + 1 : m.start()], lowered[m.end() : min(ends, default=None)]
+    before = [w for w in re.findall(r"[\w&@.-]+", head) if w not in CONTEXT_SKIP]
+    after = [w for w in re.findall(r"[\w&@.-]+", tail) if w not in CONTEXT_SKIP]
+    near = [w.strip(".") for w in (*before[-2:], *after[:2])]
+    pairs = [f"{a} {b}" for a, b in zip(near, near[1:], strict=False)]
+    return any(w in context for w in (*near, *pairs))
+
+
+def _carriers(k: Knowledge, lowered: str, raw: str = "") -> list[Carrier]:
     """Carriers named as the subject (reading 12). Another carrier named as where a port
-    comes from ("porting from verizon to at&t") is history, not the subject."""
+    comes from ("porting from verizon to at&t") is history, not the subject; a carrier
+    word that is also plain English counts only in a carrier context."""
     if not k.carriers:
         return []
     pattern, by_word = _carrier_words(k)
     lowered = lowered.replace("&amp;", "&")  # Slack sends "AT&amp;T"
+    raw = " ".join(raw.replace("&amp;", "&").split())
     found: list[Carrier] = []
     for m in pattern.finditer(lowered):
         carrier = by_word[m.group(1)]
+        if m.group(1) in carrier.ambiguous and not _in_context(k, lowered, raw, m):
+            continue  # "a sprint planning call", "the team charter"
         came_from = re.search(r"\bfrom\s+(the\s+)?$", lowered[: m.start()])
         if carrier.covers is None and came_from and PORTED_FROM_RE.search(lowered):
             continue
@@ -464,7 +512,7 @@ def _level_titled(k: Knowledge, ladder_id: str, phrase: str) -> int | None:
 def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> None:
     """Carriers named, a code the sources do not list, and a ladder named by its trouble
     alone ("one way audio", "customers can't call in") when nothing else routes the text."""
-    q.carriers = _carriers(k, lowered)
+    q.carriers = _carriers(k, lowered, q.raw)
     if not (q.error_code or q.reject or q.disposition):
         q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
     q.severities = _severities_named(q.raw.lower())
@@ -603,7 +651,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         reject=reject,
         disposition=disposition,
         severity=severity,
-        ladder=_ladder(k, text, centers, _carriers(k, lowered)),
+        ladder=_ladder(k, text, centers, _carriers(k, lowered, raw)),
         workaround=workaround,
         level=level,
         matches=[m for m in matches if m.kind != "center"],

@@ -107,10 +107,91 @@ def test_carrier(ask, question, intent, center, has, hasnt):
         assert word.lower() not in _answer(reply), word
 
 
+# Carrier words that are also plain English (readings.toml `ambiguous`): a carrier only in a
+# carrier context (a carrier, product, center or order word within two words, or capitalized
+# inside a sentence); otherwise the question is answered as if the word were not there
+# columns: question, intent, center (None: not checked) -- both sides of each word
+AMBIGUOUS_CARRIER_WORDS = [
+    ("we had a sprint planning call, who handles ftp file transfer issues", "who_handles", "ISCC"),
+    ("after the sprint review, is the npsc open", "hours", "NPSC"),
+    ("who handles port outs to sprint", "not_covered", None),
+    ("sprint port request rejected, who", "not_covered", None),
+    ("Porting a customer to Sprint, who handles it", "not_covered", None),
+    ("the team charter says escalate to the sr cam, who is our srcam", "who_handles", "SRCAM"),
+    ("per our charter who handles collocation billing claims", "who_handles", "CSC"),
+    ("charter lsr reject, who", "not_covered", None),
+    ("Is Charter's LNP desk open", "not_covered", None),
+    ("we use a spectrum analyzer on the circuit, no inbound calls on bvoip, who", "who_handles",
+     "BVOIP"),
+    ("is the spectrum help desk open right now", "not_covered", None),
+    ("cox trouble ticket escalation contacts", "not_covered", None),
+    ("port from Cox to AT&T, complex lnp coordinated cut, who", "who_handles", "LNPC"),
+    ("the kinetic energy of this queue, who handles csr rejects", "who_handles", "CSR-CENTER"),
+    ("kinetic port out escalation", "not_covered", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question,intent,center", AMBIGUOUS_CARRIER_WORDS,
+                         ids=[r[0] for r in AMBIGUOUS_CARRIER_WORDS])  # fmt: skip
+def test_a_carrier_word_that_is_also_english_needs_a_carrier_context(ask, question, intent, center):
+    reply = _ask(ask, question)
+    assert reply["intent"] == intent, reply["text"]
+    if center:
+        assert reply["center"] == center, reply["text"]
+
+
 def test_not_covered_says_what_the_sources_cover(ask):
     reply = _ask(ask, "frontier LSC phone?")
     assert reply["open"] is None and reply["when"] is None and not reply["contacts"]
     assert "LSC" in reply["text"] and "WSHD" in reply["text"]  # what is covered, by carrier
+
+
+# --------------------------------------------------------------------------------------------
+# The typo corrector corrects typos, never words: a token that is an English word (the
+# shipped list, bot/knowledge/data/english_words.txt) is kept even when a word the bot knows
+# is one letter away
+# columns: typed, what the intents read (normalize), what the fact matcher reads
+# --------------------------------------------------------------------------------------------
+
+TYPOS = [
+    # real words stay themselves
+    ("created", "created", "created"),  # not "related"
+    ("every", "every", "every"),  # not "never"
+    ("other", "other", "other"),  # not "their"
+    ("clecs", "clecs", "clec"),  # not "clecse"; the fact matcher drops a plural's s
+    ("coming", "coming", "coming"),  # not "coding"
+    ("form", "form", "form"),  # not "from"
+    ("sporting", "sporting", "sporting"),
+    # typos of words the bot knows are corrected
+    ("hanldes", "handles", "handle"),
+    ("clsoe", "close", "close"),
+    ("satuday", "saturday", "satuday"),
+    ("turnaroud", "turnaround", "turnaround"),
+    ("escalte", "escalate", "escalate"),
+    ("sevirity", "severity", "severity"),
+    ("collocaton", "collocation", "collocation"),
+    ("outbund", "outbound", "outbund"),  # a symptom's word
+    ("retrun", "retrun", "return"),  # two swapped letters: the fact matcher's
+]
+
+
+@pytest.mark.parametrize("typed,read,folded", TYPOS, ids=[r[0] for r in TYPOS])
+def test_typos_are_corrected_words_are_not(k, typed, read, folded):
+    from bot.knowledge.facts import fold_question
+    from bot.understanding import normalize
+
+    assert normalize(k, typed) == read
+    assert fold_question(k, typed).strip() == folded
+
+
+def test_no_common_word_is_corrected_into_another(k):
+    """Every word of the shipped list of common words reads as itself."""
+    from bot.knowledge.words import english_words
+    from bot.understanding import normalize
+
+    words = sorted(w for w in english_words() if w.isalpha() and len(w) >= 5)
+    changed = [(w, r) for w in words if (r := normalize(k, w)) != w and " " not in r]
+    assert changed == []
 
 
 # --------------------------------------------------------------------------------------------

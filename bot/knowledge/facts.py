@@ -17,6 +17,7 @@ from functools import cache
 from typing import Protocol
 
 from bot.knowledge.model import Fact, Knowledge
+from bot.knowledge.words import is_word
 
 # The usual ways of asking for each kind of fact. A fact's own `asks` add to its kind's.
 _TIME = (
@@ -180,8 +181,8 @@ def _index(k: Knowledge) -> _Index:
 
 def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
     """A known word one edit from `word` ("turnaroud" -> "turnaround", "retrun" ->
-    "return"), else `word`."""
-    if word in known or not word.isalpha():
+    "return"), else `word`; never a word into another ("form" stays "form")."""
+    if word in known or not word.isalpha() or is_word(word):
         return word
     swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
     if len(found := swaps & known) == 1:  # two letters swapped; "hwo" is "how" or "who": kept

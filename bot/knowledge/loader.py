@@ -223,10 +223,28 @@ def _carriers(readings: dict) -> tuple[Carrier, ...]:
                 f"{READINGS_FILE}: carrier {e['id']}: covers must be AT&T or Qwest"
             )
         words = tuple(" ".join(w.lower().split()) for w in e["words"])
+        ambiguous = tuple(" ".join(w.lower().split()) for w in e.get("ambiguous", ()))
+        if stray := [w for w in ambiguous if w not in words]:
+            raise KnowledgeError(
+                f"{READINGS_FILE}: carrier {e['id']}: ambiguous {stray} not among its words"
+            )
         carriers.append(
-            Carrier(e["id"], e.get("name", e["id"]), words, e.get("covers"), e.get("note", ""))
+            Carrier(
+                e["id"],
+                e.get("name", e["id"]),
+                words,
+                e.get("covers"),
+                e.get("note", ""),
+                ambiguous,
+            )  # fmt: skip
         )
     return tuple(carriers)
+
+
+def _carrier_context(readings: dict) -> frozenset[str]:
+    """Words that make an ambiguous carrier word ("sprint") a carrier (reading 12)."""
+    words = readings.get("carrier_context", {}).get("words", ())
+    return frozenset(" ".join(w.lower().split()) for w in words)
 
 
 def _fact(ctx: _Ctx, entry: dict) -> Fact:
@@ -401,6 +419,7 @@ def load_from(data_dir: Path) -> Knowledge:
         calendars=calendars,
         documents=documents,
         carriers=_carriers(readings),
+        carrier_context=_carrier_context(readings),
         facts=tuple(facts),
     )
     _check_references(knowledge)

@@ -239,6 +239,9 @@ class Carrier:
     words: tuple[str, ...]
     covers: str | None  # the sources' carrier ("AT&T" / "Qwest") it is answered as, or None
     note: str = ""  # said with every answer given for it (a rename the source predates)
+    # words of `words` that are also plain English ("sprint", "charter"): a carrier only in
+    # a carrier context (next to a carrier word, or capitalized inside a sentence)
+    ambiguous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,7 @@ class Knowledge:
     documents: dict[str, dict]
     carriers: tuple[Carrier, ...] = ()
     facts: tuple[Fact, ...] = ()
+    carrier_context: frozenset[str] = frozenset()  # words that make "sprint" a carrier
 
     def center(self, center_id: str) -> Center:
         return self.centers[center_id]
