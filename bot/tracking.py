@@ -81,7 +81,7 @@ WORKAROUND_GIVEN_RE = re.compile(
 )
 CLOSURE_RE = re.compile(r"\b(wants? to|going to|proposed to|asked to|will) close\b")
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)\b")
-TO_LEVEL_RE = re.compile(r"\b(?:to\s+)?(?:level|lvl|tier|l)\s*([1-5])\b")
+TO_LEVEL_RE = re.compile(r"\b(?:to\s+)?(?:level|lvl|tier|l)\s*#?\s*(\d+)\b")
 NUMBER_RE = re.compile(r"\b(\d{3,})\b")
 CUSTOMER_RE = re.compile(
     r"\bcustomer(?: name)?\s*(?:is|:)?\s*([a-z0-9&.' -]{2,40}?)(?:,|$| btn| submitted)"
@@ -390,7 +390,9 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
     else:
         if tracker.state != repo.OPEN:
             return _refusal(f"Tracker #{tracker.id} is resolved; say 'reopen {tracker.id}' first.")
-        level = _escalated_level(tracker, rest, s.now)
+        level = _escalated_level(s.k, tracker, rest, s.now)
+        if isinstance(level, str):
+            return _refusal(level)
         if level is None:
             return _refusal("This tracker has no escalation levels; say 'resolved' when done.")
         changed = repo.escalated(s.db, tracker.id, s.user, s.now, level)
@@ -398,12 +400,23 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
     return _said(s, tracker.id, say)
 
 
-def _escalated_level(tracker: Tracker, rest: str, now: datetime) -> int | None:
+def _escalated_level(k: Knowledge, tracker: Tracker, rest: str, now: datetime) -> int | str | None:
     """The level named ("to level 3"), else the level due now (else the next one), so
-    saying "escalated 12" twice changes nothing the second time."""
-    if m := TO_LEVEL_RE.search(rest):
-        return int(m.group(1))
+    saying "escalated 12" twice changes nothing the second time. A level the tracker's
+    ladder does not have is refused, never clamped: the refusal's words (a str)."""
     ladder = [st for st in tracker.steps if st.kind == "escalate"]
+    if m := TO_LEVEL_RE.search(rest):
+        own = k.ladders.get(tracker.kind)
+        levels = [lv.level for lv in own.levels] if own else sorted({st.level for st in ladder})
+        if int(m.group(1)) in levels:
+            return int(m.group(1))
+        if not levels:
+            return f"Tracker #{tracker.id} has no escalation levels; say 'resolved' when done."
+        named = m.group(1) if len(m.group(1)) <= 6 else m.group(1)[:6] + "..."
+        return (
+            f"Tracker #{tracker.id} has levels {levels[0]}-{levels[-1]}, no level {named}: "
+            "nothing changed."
+        )
     if not ladder:
         return None
     due = [st.level for st in ladder if st.due_at <= now]

@@ -639,3 +639,35 @@ def test_a_tracker_keeps_the_stated_severity_and_points_out_the_words(tmp_path):
     db = connect(str(tmp_path / "t.db"))
     reply = track_one("track bvoip sev 2 site down since 11am aots 556677", TUE12, CT, "U1", db=db)
     assert reply["severity"] == 2 and '"site down" is severity 1' in reply["text"]
+
+
+# --------------------------------------------------------------------------------------------
+# "escalated N to level L": a level the tracker's ladder does not have is refused, never
+# clamped (issue 7: "to level 99999999999999999999999999" answered "Escalated to level 4")
+# columns: tracker line, escalation said, what the reply says
+# --------------------------------------------------------------------------------------------
+
+LEVELS = [
+    (CSR, "escalated 1 to level 99999999999999999999999999", "has levels 1-3, no level 999999..."),
+    (CSR, "escalated 1 to level 0", "has levels 1-3, no level 0"),
+    (CSR, "escalated 1 to level 4", "has levels 1-3, no level 4"),
+    (CSR, "escalated 1 to lvl 2", "Escalated to level 2."),
+    (BVOIP, "escalated 1 to level 5", "has levels 1-4, no level 5"),
+    (BVOIP, "escalated 1 to level 4", "Escalated to level 4."),
+    (CSIE, "escalated 1 to tier 6", "has levels 1-5, no level 6"),
+    (CSIE, "escalated 1 to tier 5", "Escalated to level 5."),  # any tier at any time
+    ("remind me in 2 hours to call the LSC", "escalated 1 to level 2", "has no escalation levels"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("made,said,says", LEVELS, ids=[r[1] + " " + r[0] for r in LEVELS])
+def test_a_level_the_ladder_does_not_have_is_refused(tmp_path, k, made, said, says):
+    from bot.cli import parse_at
+
+    db = connect(str(tmp_path / "t.db"))
+    at = parse_at(TUE12, CT)
+    assert respond(f"track {made}" if "remind" not in made else made, at=at, tz=CT, user="U1",
+                   db=db, k=k).intent == "tracker"  # fmt: skip
+    reply = respond(said, at=at, tz=CT, user="U1", db=db, k=k)
+    assert says in reply.headline, reply.headline
+    assert reply.intent == ("tracker" if says.startswith("Escalated") else "tracker_error")
