@@ -108,6 +108,10 @@ def is_tracker_command(text: str, q: Question) -> bool:
     low = text.lower().strip()
     if CREATE_RE.search(low) or LIST_RE.search(low) or SHOW_RE.search(low):
         return True
+    from bot.desk import is_desk_command
+
+    if is_desk_command(" ".join(low.split())):
+        return True
     if VERB_RE.search(low):
         return True
     if (UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)) and (
@@ -123,6 +127,10 @@ def is_tracker_command(text: str, q: Question) -> bool:
 def handle(s: Session, text: str, q: Question) -> Reply:
     """Run one tracker command (`q` is `text` understood) and say what happened."""
     low = " ".join(text.lower().split())
+    from bot import desk  # the desk's verbs (board, take, note, export, digest) come first
+
+    if (said := desk.handle(s, text)) is not None:
+        return said
     if LIST_RE.search(low):
         return list_trackers(s)
     if m := SHOW_RE.search(low):
@@ -355,8 +363,9 @@ def _create_reminder(s: Session, q: Question) -> Reply:
 
 
 def may_act(tracker: Tracker, user: str, members: Members | None) -> bool:
-    """The owner may act; so may members of the channel the tracker was made in."""
-    if tracker.owner == user:
+    """The owner may act, and whoever has it on the desk (a member when it was given to
+    them); so may members of the channel the tracker was made in."""
+    if user in (tracker.owner, tracker.assignee):
         return True
     return bool(tracker.channel and members and user in members(tracker.channel))
 
@@ -562,7 +571,11 @@ NEXT_WORDS = {  # a step in a list of trackers; the last nudge is never "level 4
 
 
 def list_trackers(s: Session) -> Reply:
-    mine = repo.for_owner(s.db, s.user)
+    """The trackers the user started or has on the desk, each with who has it."""
+    from bot.desk import person
+    from storage import desk as desk_store
+
+    mine = desk_store.mine(s.db, s.user)
     if not mine:
         return Reply(
             "trackers",
@@ -570,23 +583,36 @@ def list_trackers(s: Session) -> Reply:
             "'track csr BTN 312-555-0100 submitted today 4:30pm ET'.",
         )
     reply = Reply("trackers", f"Your open trackers ({len(mine)}):")
-    reply.rows = [(f"#{t.id} {t.title}", next_due(t, s.zone)) for t in mine]
-    reply.data["trackers"] = [{"id": t.id, "kind": t.kind, "title": t.title} for t in mine]
+    reply.rows = [(f"#{t.id} {t.title}", _listed(t, s, person)) for t in mine]
+    reply.data["trackers"] = [
+        {"id": t.id, "kind": t.kind, "title": t.title, "assignee": t.assignee} for t in mine
+    ]
     return reply
 
 
+def _listed(t: Tracker, s: Session, person: Callable[[str | None], str]) -> str:
+    """Its next nudge, and who has it when that is not the asker's own."""
+    if t.assignee == s.user:
+        return next_due(t, s.zone) + " (you have it)"
+    held = f" ({person(t.assignee)} has it)" if t.assignee else ""
+    return next_due(t, s.zone) + held
+
+
 def show(s: Session, tracker_id: int) -> Reply:
+    """The tracker and its whole timeline, each event a sentence, notes included."""
+    from bot.desk import people, timeline
+
     tracker = repo.get(s.db, tracker_id)
     if tracker is None:
         return _refusal(f"I have no tracker #{tracker_id}.")
     if not may_act(tracker, s.user, s.members):
         return _refusal(f"Tracker #{tracker_id} is not yours to see.")
     reply = tracker_reply(s.k, tracker, s.now, s.zone)
-    for event in repo.events(s.db, tracker_id):
-        detail = ", ".join(f"{k}={v}" for k, v in event["detail"].items() if k != "kind")
-        reply.next_steps.append(
-            f"{fmt_time(event['at'], s.zone)}: {event['kind']}" + (f" ({detail})" if detail else "")
-        )
+    events = repo.events(s.db, tracker_id)
+    reply.facts.append(("Timeline", f"times in {fmt_time(s.now, s.zone).rsplit(' ', 1)[-1]}"))
+    reply.facts += [tuple(line.split(": ", 1)) for line in timeline(tracker, events, s.zone, s.now)]
+    actors = [e.get("actor") for e in events] + [e["detail"].get("to") for e in events]
+    reply.data["people"] = sorted(set(reply.data.get("people", [])) | set(people(*actors)))
     return reply
 
 
@@ -606,6 +632,13 @@ def tracker_reply(
         reply.rows.append((_step_label(st), f"{fmt_both(st.due_at, zone, ladder_zone)} [{state}]"))
     if tracker.snoozed_until and tracker.snoozed_until > now:
         reply.facts.append(("Snoozed until", fmt_time(tracker.snoozed_until, zone)))
+    from bot.desk import people, person
+
+    if tracker.state == repo.OPEN:
+        board = f"nobody: on the board (started by {person(tracker.owner)})"
+        reply.facts.append(("Who has it", person(tracker.assignee) if tracker.assignee else board))
+    if tracker.progress_at:
+        reply.facts.append(("Progress last logged", fmt_time(tracker.progress_at, zone)))
     if tracker.state == repo.OPEN and due:
         # made (or shown) after some levels passed: the level due now comes first
         since = fmt_both(due.due_at, zone, ladder_zone)
@@ -618,6 +651,8 @@ def tracker_reply(
         )
         reply.contacts = reply.contacts or [_contact_line(c) for c in ahead.contacts]
     reply.data.update(tracker_json(tracker, zone))
+    reply.data["assignee"] = tracker.assignee
+    reply.data["people"] = people(tracker.owner, tracker.assignee)
     return reply
 
 
@@ -691,6 +726,12 @@ def nudge_reply(
         reply.facts.append(("Caught up", f"{folded} earlier nudge(s) folded into this one"))
     if step.note:
         reply.facts.append(("", step.note))
+    if tracker.kind == "bvoip":  # the source allows escalation only without forward progress
+        logged = tracker.progress_at
+        said = "none logged"
+        if logged:
+            said = f"last logged {fmt_time(logged, tracker.zone)} ({fmt_span(now - logged)} ago)"
+        reply.facts.append(("Forward progress", said))
     reply.contacts = [_contact_line(c) for c in step.contacts]
     reply.have_ready = list(step.have_ready)
     reply.data.update(

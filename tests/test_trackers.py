@@ -151,7 +151,7 @@ def test_list_and_show(track):
     listing = track("my trackers")
     assert "#1" in listing["text"] and "#2" in listing["text"]
     shown = track("show 1")
-    assert "created" in shown["text"] and "AOTS 1234567" in shown["text"]
+    assert "<@U1> started it" in shown["text"] and "AOTS 1234567" in shown["text"]
 
 
 CONVERSATION = [

@@ -1,4 +1,4 @@
-"""Buttons: Escalated / Resolved / Snooze on nudges, "Share in channel" on answers.
+"""Buttons: Escalated / Resolved / Snooze / Take it on nudges, "Share in channel" on answers.
 
 A click re-reads the tracker and checks the clicker may act on it (its owner,
 or a member of the channel it was made in: a click inside that channel); a
@@ -37,6 +37,8 @@ def verb_for(action_id: str, value: str) -> str:
         return f"escalated {int(tracker_id)} to level {int(level)}"
     if action_id == ids.ACTION_RESOLVED:
         return f"resolved {int(tracker_id)}"
+    if action_id == ids.ACTION_TAKE:
+        return f"take {int(tracker_id)}"
     return f"snooze {int(tracker_id)} {snooze or '30m'}"
 
 
@@ -82,7 +84,7 @@ def register(app, deps: Deps) -> None:
                 blocks=settled_blocks(said.reply, outcome, user),
             )
 
-    def share(body, context, respond):
+    def share(body, context, client, respond):
         if not first_delivery(deps, context):
             return
 
@@ -93,8 +95,13 @@ def register(app, deps: Deps) -> None:
 
         with reported("share", body, tell):
             asked = _shared((body.get("actions") or [{}])[0].get("value"))
-            at = parse_at(asked["at"], asked["tz"])
-            reply = answer(asked["q"], at=at, tz=asked["tz"], k=deps.k)
+            if asked.get("desk") == "board":  # the board as it is now, where it is shared
+                user = slack_id((body.get("user") or {}).get("id"))
+                channel = slack_id((body.get("channel") or {}).get("id"), "channel")
+                reply = converse(deps, client, "board", user, channel=channel).reply
+            else:
+                at = parse_at(asked["at"], asked["tz"])
+                reply = answer(asked["q"], at=at, tz=asked["tz"], k=deps.k)
             respond(
                 response_type="in_channel",
                 replace_original=False,
@@ -102,6 +109,6 @@ def register(app, deps: Deps) -> None:
                 blocks=reply_blocks(reply),
             )
 
-    for action_id in (ids.ACTION_ESCALATED, ids.ACTION_RESOLVED, SNOOZE):
+    for action_id in (ids.ACTION_ESCALATED, ids.ACTION_RESOLVED, ids.ACTION_TAKE, SNOOZE):
         app.action(action_id)(ack=ack_at_once, lazy=[nudge_button])
     app.action(ids.ACTION_SHARE)(ack=ack_at_once, lazy=[share])

@@ -1,8 +1,9 @@
 """Replies rendered as Slack Block Kit, with a plain-text fallback.
 
 All text that reaches Slack passes through `esc`, so no input (a question, a
-reminder's words) can make the bot post <!channel>, <!here> or a mention it
-did not mean; the only mentions are the ones built here from user ids.
+reminder's words, a note) can make the bot post <!channel>, <!here> or a mention
+it did not mean; the only mentions are of the user ids a reply names in
+`data["people"]` (an owner, an assignee), turned back into mentions after escaping.
 """
 
 from __future__ import annotations
@@ -26,6 +27,24 @@ def esc(text: str) -> str:
 def mention(user_id: str) -> str:
     """A mention of a real user id; anything else is shown as plain text."""
     return f"<@{user_id}>" if USER_ID.match(user_id or "") else esc(user_id)
+
+
+def mentions(text: str, people: list[str] | tuple[str, ...]) -> str:
+    """Escaped text with the mentions of `people` (user ids the reply names) made live."""
+    for user in people:
+        if USER_ID.match(user or ""):
+            text = text.replace(f"&lt;@{user}&gt;", f"<@{user}>")
+    return text
+
+
+def _live(blocks: list[dict], people: list[str]) -> list[dict]:
+    if not people:
+        return blocks
+    for block in blocks:
+        for part in [block.get("text") or {}, *block.get("elements", [])]:
+            if isinstance(part, dict) and part.get("type") == "mrkdwn":
+                part["text"] = mentions(part["text"], people)
+    return blocks
 
 
 def _section(text: str) -> list[dict]:
@@ -56,12 +75,12 @@ def reply_blocks(reply: Reply) -> list[dict]:
     if reply.sources:
         source = esc("Source: " + "; ".join(reply.sources))[:SECTION_LIMIT]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": source}]})
-    return blocks[:MAX_BLOCKS]
+    return _live(blocks[:MAX_BLOCKS], reply.data.get("people", []))
 
 
 def fallback(reply: Reply) -> str:
     """The notification / screen-reader text: the headline, escaped."""
-    return esc(reply.headline)[:3000]
+    return mentions(esc(reply.headline)[:3000], reply.data.get("people", []))
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
@@ -77,14 +96,18 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def share_blocks(reply: Reply, question: str, at_iso: str, zone: str) -> list[dict]:
-    """An ephemeral answer with a "Share in channel" button that re-asks at the same instant."""
-    value = json.dumps({"q": question[:1500], "at": at_iso, "tz": zone})
+    """An ephemeral answer with a "Share in channel" button that re-asks at the same instant
+    (a board is shown again as it is when shared)."""
+    asked = {"q": question[:1500], "at": at_iso, "tz": zone}
+    if reply.data.get("desk") == "board":
+        asked["desk"] = "board"
+    value = json.dumps(asked)
     share = _button("Share in channel", ids.ACTION_SHARE, value)
     return reply_blocks(reply)[: MAX_BLOCKS - 1] + [{"type": "actions", "elements": [share]}]
 
 
 def nudge_blocks(reply: Reply) -> list[dict]:
-    """A nudge with its buttons: Escalated, Resolved, Snooze 30 min / 1 h / 2 h."""
+    """A nudge with its buttons: Escalated, Resolved, Snooze 30 min / 1 h / 2 h, Take it."""
     key = f"{reply.data['tracker_id']}:{reply.data['level']}"
     buttons = []
     if "escalated" in reply.data.get("actions", ()):
@@ -93,6 +116,7 @@ def nudge_blocks(reply: Reply) -> list[dict]:
     labels = {"30m": "Snooze 30 min", "1h": "Snooze 1 h", "2h": "Snooze 2 h"}
     for choice in ids.SNOOZES:
         buttons.append(_button(labels[choice], f"{ids.ACTION_SNOOZE}_{choice}", f"{key}:{choice}"))
+    buttons.append(_button("Take it", ids.ACTION_TAKE, key))
     body = reply_blocks(reply)[: MAX_BLOCKS - 1]
     return body + [{"type": "actions", "block_id": f"nudge_{key}", "elements": buttons}]
 
@@ -105,17 +129,18 @@ def settled_blocks(reply: Reply, outcome: str, user_id: str) -> list[dict]:
     ]
 
 
-def home_view(trackers: list[tuple[str, str]], examples: list[str]) -> dict:
-    """App Home: the user's open trackers with their next due level, and sample questions."""
-    blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Your escalations"}}
-    ]
-    if trackers:
-        lines = "\n".join(f"• *{esc(title)}*: {esc(due)}" for title, due in trackers)
-        blocks += _section(lines)
-    else:
-        blocks += _section("No open trackers. Start one with `/clec track ...`.")
-    blocks.append({"type": "divider"})
+def home_view(sections: list[tuple[str, list[tuple[str, str]]]], examples: list[str]) -> dict:
+    """App Home: "Assigned to me" and "Started by me", each tracker with its next due, then
+    sample questions."""
+    blocks: list[dict] = []
+    for title, trackers in sections:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+        if trackers:
+            lines = "\n".join(f"• *{esc(name)}*: {esc(due)}" for name, due in trackers)
+            blocks += _section(lines)
+        else:
+            blocks += _section("None open. Start one with `/clec track ...`, or `/clec board`.")
+        blocks.append({"type": "divider"})
     blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Ask me"}})
     blocks += _section("\n".join(f"• `/clec {esc(e)}`" for e in examples))
     return {"type": "home", "blocks": blocks[:100]}

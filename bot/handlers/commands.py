@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.handlers import ids
-from bot.handlers.blocks import fallback, share_blocks
+from bot.handlers.blocks import fallback, reply_blocks, share_blocks
 from bot.handlers.context import Deps, converse
+from bot.handlers.desk import after
 from bot.handlers.edge import (
     ack_at_once,
     first_delivery,
@@ -38,18 +39,20 @@ def register(app, deps: Deps) -> None:
 
         with reported("command", body, tell) as progress:
             text = said_text(body.get("text"))
+            channel = optional_id(body.get("channel_id"))
             said = converse(
-                deps,
-                client,
-                command_text(text),
-                slack_id(body.get("user_id")),
-                channel=optional_id(body.get("channel_id")),
+                deps, client, command_text(text), slack_id(body.get("user_id")), channel=channel
             )
             progress.done()
-            respond(
-                response_type="ephemeral",
-                text=fallback(said.reply),
-                blocks=share_blocks(said.reply, text, said.at.isoformat(), said.zone),
-            )
+            if said.reply.data.get("in_channel"):  # "digest now": for the whole channel
+                respond(response_type="in_channel", replace_original=False,
+                        text=fallback(said.reply), blocks=reply_blocks(said.reply))  # fmt: skip
+            else:
+                respond(
+                    response_type="ephemeral",
+                    text=fallback(said.reply),
+                    blocks=share_blocks(said.reply, text, said.at.isoformat(), said.zone),
+                )
+            after(client, said.reply, channel, tell)
 
     app.command(ids.COMMAND)(ack=ack_at_once, lazy=[clec])

@@ -82,7 +82,11 @@ def converse(
     now = deps.clock().astimezone(pytz.timezone(zone))
 
     def members(tracker_channel: str) -> set[str]:
-        return {user} if channel and tracker_channel == channel else set()
+        if not channel or tracker_channel != channel:
+            return set()
+        from bot.handlers.desk import Present  # who else is here: for "assign 12 @dana"
+
+        return Present(client, channel, user)
 
     reply = respond(text, at=now, tz=zone, user=user, db=deps.db(), channel=channel,
                     thread=thread, members=members, k=deps.k)  # fmt: skip

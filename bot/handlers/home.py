@@ -1,4 +1,5 @@
-"""App Home: the user's open trackers with their next due level, and sample questions."""
+"""App Home: "Assigned to me" and "Started by me", each with its next due, and sample
+questions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from bot.handlers.blocks import home_view
 from bot.handlers.context import Deps
 from bot.handlers.edge import ack_at_once, first_delivery, reported, slack_id
 from bot.tracking import next_due
-from storage import trackers as repo
+from storage import desk as store
 
 
 def register(app, deps: Deps) -> None:
@@ -19,9 +20,15 @@ def register(app, deps: Deps) -> None:
             event = body.get("event") or {}
             user = slack_id(event.get("user"))
             zone = deps.zone_of(client, user)
-            rows = [
-                (f"#{t.id} {t.title}", next_due(t, zone)) for t in repo.for_owner(deps.db(), user)
+            db = deps.db()
+
+            def rows(trackers):
+                return [(f"#{t.id} {t.title}", next_due(t, zone)) for t in trackers]
+
+            sections = [
+                ("Assigned to me", rows(store.assigned_to(db, user))),
+                ("Started by me", rows(store.started_by(db, user))),
             ]
-            client.views_publish(user_id=user, view=home_view(rows, list(EXAMPLES[:5])))
+            client.views_publish(user_id=user, view=home_view(sections, list(EXAMPLES[:5])))
 
     app.event("app_home_opened")(ack=ack_at_once, lazy=[home])

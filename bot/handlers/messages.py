@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.handlers.blocks import fallback, reply_blocks
 from bot.handlers.context import Deps, converse
+from bot.handlers.desk import after
 from bot.handlers.edge import (
     SLACK_ID,
     ack_at_once,
@@ -16,7 +17,16 @@ from bot.handlers.edge import (
     slack_id,
 )
 
-MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# mentions in front of what was said; a mention of someone else later on is what was
+# said ("assign 12 <@U2>"), the bot's own is dropped wherever it is
+MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
+
+
+def without_mentions(text: str, bot_user: object) -> str:
+    """What was said to the bot, without its own mention (and any leading one)."""
+    if isinstance(bot_user, str) and SLACK_ID.match(bot_user):
+        text = re.sub(rf"<@{bot_user}(?:\|[^>]*)?>", " ", text)
+    return MENTION.sub("", text).strip()
 
 
 def from_a_person(event: dict) -> bool:
@@ -59,6 +69,7 @@ def register(app, deps: Deps) -> None:
             client.chat_postMessage(
                 channel=channel, text=fallback(said.reply), blocks=reply_blocks(said.reply)
             )
+            after(client, said.reply, channel, _teller(client, channel))
 
     def mentioned(body, context, client):
         event = _event(body)
@@ -67,7 +78,7 @@ def register(app, deps: Deps) -> None:
         thread = _thread(event)
         with reported("mention", body, _teller(client, event.get("channel"), thread)) as progress:
             channel = slack_id(event.get("channel"), "channel")
-            text = MENTION.sub(" ", said_text(event.get("text"))).strip()
+            text = without_mentions(said_text(event.get("text")), context.get("bot_user_id"))
             said = converse(deps, client, text, slack_id(event.get("user")), channel=channel,
                             thread=thread)  # fmt: skip
             progress.done()
@@ -77,6 +88,7 @@ def register(app, deps: Deps) -> None:
                 text=fallback(said.reply),
                 blocks=reply_blocks(said.reply),
             )
+            after(client, said.reply, channel, _teller(client, channel, thread), thread)
 
     app.event("message")(ack=ack_at_once, lazy=[direct_message])
     app.event("app_mention")(ack=ack_at_once, lazy=[mentioned])
