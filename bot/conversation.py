@@ -7,7 +7,7 @@ reads the clock: the caller passes the instant the question is asked at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pytz
@@ -444,9 +444,15 @@ def severity(ctx: Context) -> Reply:
     reply = Reply("severity", "")
     if q.ladder in ctx.k.ladders and q.ladder not in {s.ladder for s in ctx.k.severities}:
         return _unrated(ctx, reply, q.ladder, ladder)
+    # a trouble outside a severity's definition ("one user") is said so, first
+    reply.facts += [("Note", n) for n in routing.outside_scope(ctx.k, ladder, q.trouble)]
     wants_fit = (q.severity is None or q.asks_fit) and not _compares(q)
     if wants_fit and (fitted := _fitted(ctx, reply, ladder)):
         return fitted
+    if q.asks_fit and reply.facts:  # "would a single phone down be sev 1": no, by its scope
+        reply.headline = f"Not severity {q.severity} by the source's definition: "
+        reply = _named_or_all(ctx, reply, ladder, keep=True)
+        return reply
     return _named_or_all(ctx, reply, ladder)
 
 
@@ -478,9 +484,13 @@ def _fitted(ctx: Context, reply: Reply, ladder: str | None) -> Reply | None:
     return reply
 
 
-def _named_or_all(ctx: Context, reply: Reply, ladder: str | None) -> Reply:
-    """The severity named (or those compared: "sev 2 vs 3"), else every one in scope."""
+def _named_or_all(ctx: Context, reply: Reply, ladder: str | None, keep: bool = False) -> Reply:
+    """The severity named (or those compared: "sev 2 vs 3"), else every one in scope;
+    `keep` keeps the headline's start (a "Not severity 1" said before the list)."""
     q = ctx.q
+    lead = reply.headline if keep else ""
+    if keep:
+        q = replace(q, severity=None)  # the list, not the one asked
     named = set(q.severities) if _compares(q) and len(q.severities) > 1 else None
     chosen = [
         s
@@ -496,7 +506,7 @@ def _named_or_all(ctx: Context, reply: Reply, ladder: str | None) -> Reply:
     for s in chosen:
         by_ladder.setdefault(s.ladder, []).append(f"severity {s.level}")
     scopes = (f"{SEVERITY_SCOPES[lad]} {' vs '.join(lv)}" for lad, lv in by_ladder.items())
-    reply.headline = "; ".join(scopes) + ":"
+    reply.headline = lead + "; ".join(scopes) + ":"
     return _severity_list(ctx, reply, chosen)
 
 
@@ -686,6 +696,8 @@ def _bvoip_status(ctx: Context) -> Reply:
         sev = routing.severity_from_words(k, "bvoip", q.trouble)
     if sev in (1, 2) and (differs := routing.severity_differs(k, "bvoip", q.severity, q.trouble)):
         reply.facts.append(("Note", differs))
+    if q.severity is None:  # "one user has one way audio": outside severity 1's definition
+        reply.facts += [("Note", n) for n in routing.outside_scope(k, "bvoip", q.trouble)]
     if sev not in (1, 2):
         reply.headline = "BVoIP escalation intervals, from the time you reported it:"
         for lv in ladder.levels:

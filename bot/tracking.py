@@ -240,9 +240,11 @@ def create(s: Session, q: Question) -> Reply:
     if kind == "bvoip":
         severity = severity or _severity_from_words(s.k, q, "bvoip") or None
         if severity not in (1, 2):
+            outside = " ".join(routing.outside_scope(s.k, "bvoip", q.trouble))
             return _refusal(
                 "BVoIP severity must be 1 or 2: which is it? (site down, no calls, "
                 "one-way audio = 1; degraded, latency, intermittent = 2)"
+                + (f" {outside}" if outside else "")
             )
     if kind == "qwest_it":
         severity = severity or _severity_from_words(s.k, q, "qwest_it")

@@ -189,7 +189,7 @@ NOT_A_CODE = frozenset(
 PORTED_FROM_RE = re.compile(r"\b(port(s|ing|ed)?|lnp|win\s*back|winback|moving|switching|left)\b")
 ASKS_FIT_RE = re.compile(  # "is a total outage of qwest ima a sev 1?"
     r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*"
-    r"(?<!\bon )(?<!\bfor )(?<!\bwith )(?<!\bof )\b(a|an|as)\s+"
+    r"(?<!\bon )(?<!\bfor )(?<!\bwith )(?<!\bof )\b(a|an|as|be)\s+"
     r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b"
 )
 # "how often should qwest update a sev 3?" asks about the ticket's clock, not its severity
@@ -230,6 +230,7 @@ class Question:
     plain: str = ""  # `text` without typo correction, which may turn "coming" into "coding"
     asks_fit: bool = False  # "is a total outage of qwest ima a sev 1?"
     fact: Fact | None = None  # the one stated fact asked for (intent "fact"), bot.knowledge.facts
+    ladder_by_carrier: bool = False  # only "qwest" named the ladder: IT or process, unsaid
 
     @property
     def trouble(self) -> str:
@@ -349,19 +350,24 @@ def _ladder_words(k: Knowledge) -> tuple[tuple[str, re.Pattern], ...]:
     return tuple(out)
 
 
-def _ladder(k: Knowledge, text: str, centers: list[str], carriers: list[Carrier]) -> str | None:
+def _ladder(
+    k: Knowledge, text: str, centers: list[str], carriers: list[Carrier]
+) -> tuple[str | None, bool]:
     """The ladder a text names: by product or ticket word, else by its center, else by
     its carrier: Qwest (or CenturyLink, Lumen) alone names Qwest's IT ladder, whose WSHD
-    is its first point of contact for trouble; "qwest csr" names the CSR ladder."""
+    is its first point of contact for trouble; "qwest csr" names the CSR ladder. And
+    whether only the carrier named it (then Qwest's process ladder is as likely)."""
     found = next((lad for lad, pattern in _ladder_words(k) if pattern.search(text)), None)
     if found is None:
         by_center = {lad.center: lad.id for lad in k.ladders.values()}
         found = next((by_center[c] for c in centers if c in by_center), None)
     if found is None and any(c.covers == "Qwest" for c in carriers):
-        found = "qwest_it"
+        if re.search(r"\bprocess\b", text):
+            return "qwest_process", False
+        return "qwest_it", True
     if found == "qwest_it" and re.search(r"\bprocess\b", text):
-        return "qwest_process"
-    return found
+        return "qwest_process", False
+    return found, False
 
 
 def _symptom(k: Knowledge, text: str) -> tuple[str, str] | None:
@@ -651,12 +657,12 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         reject=reject,
         disposition=disposition,
         severity=severity,
-        ladder=_ladder(k, text, centers, _carriers(k, lowered, raw)),
         workaround=workaround,
         level=level,
         matches=[m for m in matches if m.kind != "center"],
         ids=ids,
     )
+    q.ladder, q.ladder_by_carrier = _ladder(k, text, centers, _carriers(k, lowered, raw))
     for match in q.matches:
         if match.kind == "level" and q.level is None:
             ladder_id, lv = match.target.split(":")
@@ -664,9 +670,11 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
             q.level = int(lv) if q.ladder == ladder_id else _level_titled(k, q.ladder, match.phrase)
     if q.ladder == "qwest_it" and re.search(r"\btiers?\b", text):
         q.ladder = "qwest_process"  # the five tiers are the process-trouble ladder
+        q.ladder_by_carrier = False
     _entities(k, q, lowered, unlisted)
     q.intent = _intent(q)
-    instance = bool(q.ids) or (q.moment.stated and q.moment.at != now)  # one trouble's own clock
+    # one trouble's own clock: an id, or a moment already past ("at night" is when to call)
+    instance = bool(q.ids) or (q.moment.stated and q.moment.at < now)
     if fact := facts.asked_fact(k, q, instance=instance):
         q.intent, q.fact = "fact", fact
     return q

@@ -278,6 +278,47 @@ def test_symptom_severity(ask, question, center, severity):
     assert reply["sources"]
 
 
+# A trouble outside a severity's definition (att_bvoip.toml `not_when`): BVoIP severity 1 is
+# "any location with multiple users" or the entire site, so one user's trouble is not severity
+# 1 by its words; the reply says why instead of picking it
+# columns: question, intent, words the reply holds, words it must not hold
+OUTSIDE_SCOPE = [
+    ("one user can't make calls on flex reach, what sev", "severity", ['You said "one user"'],
+     ["Severity 1 (High): you said"]),
+    ("would a single phone down be sev 1 for bvoip", "severity",
+     ["Not severity 1", '"single phone"'], ["Yes:"]),
+    ("bvoip one user has one way audio since 10am who now", "escalation_status",
+     ['"one user"', "Level 1: Tier 1 agents"], ["severity 1, reported"]),
+    ("multiple users can't make calls on flex reach what sev", "severity",
+     ["Severity 1 (High)"], ["not that severity by your words"]),
+    ("would a total outage be sev 1 on bvoip", "severity", ["Yes: AT&T BVoIP Severity 1"], []),
+    ("inbound calls fail at the dallas site, aots 5551234, reported 10:15, who now",
+     "escalation_status", ["severity 1, reported"], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question,intent,has,hasnt", OUTSIDE_SCOPE,
+                         ids=[r[0] for r in OUTSIDE_SCOPE])  # fmt: skip
+def test_a_trouble_outside_a_severity_definition_is_not_that_severity(
+    ask, question, intent, has, hasnt
+):
+    reply = _ask(ask, question)
+    assert reply["intent"] == intent, reply["text"]
+    for word in has:
+        assert word.lower() in reply["text"].lower(), word
+    for word in hasnt:
+        assert word.lower() not in reply["text"].lower(), word
+
+
+def test_a_tracker_for_one_users_trouble_asks_the_severity(tmp_path):
+    from bot.cli import track_one
+
+    db = connect(str(tmp_path / "t.db"))
+    reply = track_one("track one user can't make calls on flex reach since 10am aots 4444444",
+                      TUE12, CT, "U1", db=db)  # fmt: skip
+    assert "which is it?" in reply["text"] and '"one user"' in reply["text"], reply["text"]
+
+
 SEVERITY_LISTS = [
     # nothing matched, or a comparison asked for: every severity of the ladder, no pick
     ("qwest severity levels pls", ["Critical", "Serious", "Moderate", "Minimal"]),

@@ -182,6 +182,21 @@ FACT_QUESTIONS = [
      ["Service Manager (Tier 2)"]),
     ("if other clecs are impacted how soon does csie tell the service managers",
      "qwest-process-multi-clec", "CSIE", ["3 business hours"]),
+    # red team (H7): "qwest" alone names no ladder for a fact (IT or process: both Qwest's);
+    # advocate asks as desks say them; "denies" folded to "deny"
+    ("how long do i have to escalate before qwest closes the ticket",
+     "qwest-process-closure-window", "CSIE", ["24 hours"]),
+    ("what if multiple clecs have the same problem, how long for qwest to notify",
+     "qwest-process-multi-clec", "CSIE", ["3 business hours"]),
+    ("what if we dont agree with qwest on the it ticket resolution", "qwest-it-no-agreement",
+     "WSHD", ["Technical Escalation Process"]),
+    ("how does qwest tell us the ticket number", "qwest-it-ticket-number", "WSHD",
+     ["tracking number"]),
+    ("who do we escalate to after the billing center's third level manager denies us",
+     "bdet-idr-after-third-level", "BDET", ["Informal Dispute Resolution"]),
+    # a moment still to come is when the desk will call, not a trouble's report time
+    ("who do i call at night for a bvoip sev 1", "bvoip-after-hours", "BVOIP",
+     ["Escalation Manager"]),
 ]  # fmt: skip
 
 
@@ -331,7 +346,8 @@ def test_two_facts_that_fit_equally_give_no_fact(k):
     assert ranked[0].score == ranked[1].score == ranked[2].score
     assert len({m.fact.severities for m in ranked[:3]}) == 3
     asked = SimpleNamespace(raw="how often does qwest send updates", intent="who_handles",
-                            ladder="qwest_it", severity=None, level=None, centers=[])  # fmt: skip
+                            ladder="qwest_it", ladder_by_carrier=False, severity=None,
+                            level=None, centers=[])  # fmt: skip
     assert facts.asked_fact(k, asked) is None
 
 

@@ -47,6 +47,9 @@ _ADVOCATE = (
     "getting nowhere", "went nowhere", "going nowhere", "still nothing", "no luck", "ignored",
     "ignoring", "dead end", "exhausted", "advocate", "liaison", "beyond", "above",
     "who is above", "after that", "escalate further", "further escalation", "higher",
+    "what if", "what do i do", "what do we do", "what should i do", "what should we do",
+    "what are my option", "what are our option", "who do i escalate to",
+    "who do we escalate to", "escalate to who", "escalate to whom", "who is next",
 )  # fmt: skip
 _CLOCK = (
     "clock", "start", "starts", "begin", "begins", "from when", "counted from",
@@ -102,6 +105,8 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 def _word(token: str) -> str:
     """One token, folded: contractions and short forms spelled out, a plural's "s" dropped."""
     token = _CONTRACTIONS.get(token.removesuffix("'s"), token.removesuffix("'s"))
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"  # "denies" -> "deny", "severities" -> "severity"
     if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
         return token[:-1]
     return token
@@ -284,6 +289,7 @@ class Asked(Protocol):
     raw: str
     intent: str
     ladder: str | None
+    ladder_by_carrier: bool  # only the carrier named the ladder ("qwest": IT or process)
     severity: int | None
     level: int | None
     centers: list[str]
@@ -297,8 +303,9 @@ def asked_fact(k: Knowledge, q: Asked, *, instance: bool = False) -> Fact | None
     ticket or BTN): its status answer computes the real due times and is kept."""
     if q.intent not in _REPLACES:
         return None
+    ladder = None if q.ladder_by_carrier else q.ladder  # "qwest ... closes the ticket"
     found = rank(  # the words as typed: the intents' own spelling fixes are not the facts'
-        k, q.raw, ladder=q.ladder, severity=q.severity, level=q.level, centers=tuple(q.centers)
+        k, q.raw, ladder=ladder, severity=q.severity, level=q.level, centers=tuple(q.centers)
     )
     if not found or (len(found) > 1 and found[1].score >= found[0].score):
         return None

@@ -386,6 +386,7 @@ def load_from(data_dir: Path) -> Knowledge:
                     examples=_tuple(e, "examples"),
                     words=_tuple(e, "words"),
                     source=ctx.source(e, f"severity {e.get('ladder')} {e.get('level')}"),
+                    not_when=_tuple(e, "not_when"),
                 )
             )
         for e in raw.get("ladder", ()):

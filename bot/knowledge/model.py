@@ -186,6 +186,9 @@ class Severity:
     examples: tuple[str, ...]
     words: tuple[str, ...]  # words that suggest this severity in a user's text
     source: Source
+    # words that put a trouble outside the definition's scope ("one user" for a severity
+    # set for multiple users): then its words do not make it this severity
+    not_when: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

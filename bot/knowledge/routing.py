@@ -267,6 +267,7 @@ class SeverityFit:
     score: float
     words: tuple[str, ...]
     lines: tuple[str, ...]  # the definition / criteria / examples that match, best first
+    ruled_out: tuple[str, ...] = ()  # its `not_when` words said: outside its definition
 
 
 def _content(text: str) -> frozenset[str]:
@@ -291,6 +292,9 @@ def severity_fits(
     for sev in k.severities:
         if ladders and sev.ladder not in ladders:
             continue
+        if outside := said(tuple(flat(w) for w in sev.not_when), text):
+            fits.append(SeverityFit(sev, 0.0, (), (), outside))  # "one user can not call"
+            continue
         words = said(tuple(flat(w) for w in sev.words), text)
         score = sum(1 + (len(w.split()) - 1) / 2 for w in words)
         matched: list[tuple[float, str]] = []
@@ -304,6 +308,21 @@ def severity_fits(
         score += sum(m[0] for m in matched)
         fits.append(SeverityFit(sev, score, words, tuple(line for _, line in matched)))
     return sorted(fits, key=lambda f: (-f.score, f.severity.ladder, f.severity.level))
+
+
+def outside_scope(k: Knowledge, ladder: str | None, text: str) -> list[str]:
+    """Notes for each severity whose definition the trouble is outside of ("one user"):
+    its words said do not make it that severity, and the reply says why."""
+    return [
+        f'You said "{f.ruled_out[0]}"; the source sets {SEVERITY_NAMES.get(f.severity.ladder, "")}'
+        f"{f.severity.name} \u201c{f.severity.definition.removeprefix('This severity is set ')}"
+        "\u201d, so it is not that severity by your words."
+        for f in severity_fits(k, text, (ladder,) if ladder else None, lines=False)
+        if f.ruled_out
+    ]
+
+
+SEVERITY_NAMES = {"bvoip": "BVoIP ", "qwest_it": "Qwest "}
 
 
 def line_for(sev: Severity, words: tuple[str, ...]) -> str:
