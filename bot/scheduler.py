@@ -25,6 +25,12 @@ aside (its steps wait), and a notifier that raises something unexpected for
 one nudge releases it, quarantining it after QUARANTINE_AFTER attempts. Each
 is logged once with its id and its owner is told once.
 
+A due batch is sent CLEC_BOT_SEND_CONCURRENCY nudges at a time (default 16), each
+by a worker with its own connection, and each still taken in flight, sent and
+marked on its own as above: a resolve waits only for its own tracker's nudge. A
+process that dies mid-batch may repeat each nudge it had in flight (at most one
+per worker).
+
 A nudge sent whose mark then fails (disk full, database locked) is not sent
 again: its mark is kept in memory and retried, with backoff, at the start of
 every tick, before anything is claimed; a re-claim of that step by this
@@ -41,12 +47,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
 import pytz
 
+from bot import digest
 from bot.knowledge.model import Knowledge
 from bot.reply import Reply, render_text
 from bot.tracking import follow_up, nudge_reply
@@ -58,6 +66,7 @@ from storage.trackers import Problem, Tracker
 log = logging.getLogger(__name__)
 DEFAULT_TICK_S = 15.0
 DEFAULT_LEASE = timedelta(seconds=120)
+DEFAULT_CONCURRENCY = 16  # nudges in flight at once: DMs to different users are different channels
 QUARANTINE_AFTER = 3  # attempts a nudge may fail unexpectedly before it is set aside
 MARK_RETRY_S = (0.05, 0.25)  # quick retries of a failed mark, inside the delivery
 MARK_BACKOFF_MAX_S = 30.0  # later retries, once per tick at most this far apart
@@ -163,6 +172,17 @@ def tick_seconds() -> float:
     return value
 
 
+def send_concurrency() -> int:
+    """CLEC_BOT_SEND_CONCURRENCY: how many nudges are sent at once (default 16; 1 sends
+    them one by one in the scheduler's thread)."""
+    raw = os.environ.get("CLEC_BOT_SEND_CONCURRENCY", "")
+    if not raw:
+        return DEFAULT_CONCURRENCY
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise ValueError(f"CLEC_BOT_SEND_CONCURRENCY must be a whole number 1-256, got {raw!r}")
+    return int(raw)
+
+
 def utc_now() -> datetime:
     return datetime.now(pytz.utc)
 
@@ -180,6 +200,7 @@ class Scheduler:
         lease: timedelta = DEFAULT_LEASE,
         batch: int = 500,
         clock: Callable[[], datetime] = utc_now,
+        concurrency: int | None = None,
     ):
         self.k = k
         self.notifier = notifier
@@ -188,17 +209,23 @@ class Scheduler:
         self.lease = lease
         self.batch = batch
         self.clock = clock
+        self.concurrency = concurrency if concurrency is not None else send_concurrency()
         self.stop = threading.Event()
-        self._db = None
+        self._local = threading.local()  # one connection per thread that uses it
+        self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self.unmarked: dict[int, Unmarked] = {}  # step id -> a sent nudge still to mark
+        self._unmarked_lock = threading.Lock()  # the senders share `unmarked`
+        self.more_due = False
 
     @property
     def db(self):
-        """This scheduler's own connection (a connection is bound to its thread)."""
-        if self._db is None:
-            self._db = storage_db.connect(self.db_path)
-        return self._db
+        """The calling thread's own connection to this scheduler's database (a
+        connection is bound to the thread that opened it; each sender has one)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = storage_db.connect(self.db_path)
+        return db
 
     def tick(self) -> int:
         """Claim what is due now and deliver it; returns how many nudges went out.
@@ -206,26 +233,45 @@ class Scheduler:
         Marks that failed earlier are retried first; one claim that fails in an
         unexpected way is logged and the others still go out.
         """
+        self.more_due = False
         self.retry_marks()
         now = self.clock()
         token = uuid.uuid4().hex
-        sent = 0
         claims = repo.claim_due(self.db, now, token, self.lease, self.batch)
-        for claim in claims:
-            try:
-                sent += self.deliver(claim)
-            except StorageError as exc:
-                log.warning("step %s not delivered now (lease will retry it): %s",
-                            claim.step.id, exc)  # fmt: skip
-            except Exception:
-                log.exception("step %s: unexpected failure; its lease will retry it", claim.step.id)
+        if self.concurrency <= 1 or len(claims) <= 1:
+            sent = sum(map(self._deliver_one, claims))
+        else:
+            sent = sum(self._senders().map(self._deliver_one, claims))
+        # a full batch, all delivered: more is likely due and Slack is taking it, so the
+        # next tick starts at once (after failures it waits, not hammering Slack)
+        self.more_due = len(claims) >= self.batch and sent == len(claims)
         self.tell_problems()
+        digest.tick(self.k, self.db, now, self.notifier)  # the desks' morning digests (issue 10)
         return sent
+
+    def _senders(self) -> ThreadPoolExecutor:
+        """The worker threads that send a batch in parallel, started on first use."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="nudge")
+        return self._pool
+
+    def _deliver_one(self, claim: repo.Claim) -> bool:
+        """deliver(), with a failure of this one claim logged and left to its lease."""
+        try:
+            return self.deliver(claim)
+        except StorageError as exc:
+            log.warning("step %s not delivered now (lease will retry it): %s",
+                        claim.step.id, exc)  # fmt: skip
+        except Exception:
+            log.exception("step %s: unexpected failure; its lease will retry it", claim.step.id)
+        return False
 
     def deliver(self, claim: repo.Claim) -> bool:
         """Take the step in flight, send it with no lock held, then mark it sent."""
-        if claim.step.id in self.unmarked:
-            return self._mark_again(claim)
+        with self._unmarked_lock:
+            earlier = self.unmarked.get(claim.step.id)
+        if earlier is not None:
+            return self._mark_again(claim, earlier)
         with storage_db.immediate(self.db):
             if not repo.begin_send(self.db, claim, self.clock(), self.lease):
                 return False  # resolved or snoozed meanwhile, or another scheduler took it
@@ -313,7 +359,8 @@ class Scheduler:
                     continue
                 self._keep_unmarked(pending, exc)
                 return True
-            self.unmarked.pop(pending.claim.step.id, None)
+            with self._unmarked_lock:
+                self.unmarked.pop(pending.claim.step.id, None)
             if not marked:
                 log.warning("step %s was sent but its claim had lapsed; not marked",
                             pending.claim.step.id)  # fmt: skip
@@ -321,17 +368,20 @@ class Scheduler:
         return True
 
     def _keep_unmarked(self, pending: Unmarked, exc: StorageError) -> None:
-        if pending.claim.step.id not in self.unmarked:
-            log.error("step %s was sent but cannot be marked (%s); retrying the mark, not"
-                      " the send", pending.claim.step.id, exc)  # fmt: skip
-        pending.tries += 1
-        wait = min(MARK_BACKOFF_MAX_S, 2.0**pending.tries)
-        pending.next_try = time.monotonic() + wait
-        self.unmarked[pending.claim.step.id] = pending
+        with self._unmarked_lock:
+            if pending.claim.step.id not in self.unmarked:
+                log.error("step %s was sent but cannot be marked (%s); retrying the mark, not"
+                          " the send", pending.claim.step.id, exc)  # fmt: skip
+            pending.tries += 1
+            wait = min(MARK_BACKOFF_MAX_S, 2.0**pending.tries)
+            pending.next_try = time.monotonic() + wait
+            self.unmarked[pending.claim.step.id] = pending
 
     def retry_marks(self) -> None:
         """Retry the marks that failed, each when its backoff has passed."""
-        for pending in list(self.unmarked.values()):
+        with self._unmarked_lock:
+            waiting = list(self.unmarked.values())
+        for pending in waiting:
             if time.monotonic() >= pending.next_try:
                 with contextlib.suppress(StorageError):
                     self._try_mark_once(pending)
@@ -343,23 +393,25 @@ class Scheduler:
         except StorageError as exc:
             self._keep_unmarked(pending, exc)
             raise
-        self.unmarked.pop(pending.claim.step.id, None)
+        with self._unmarked_lock:
+            self.unmarked.pop(pending.claim.step.id, None)
         log.info("step %s marked sent at last (%s)", pending.claim.step.id,
                  "ok" if marked else "its claim had lapsed")  # fmt: skip
 
-    def _mark_again(self, claim: repo.Claim) -> bool:
+    def _mark_again(self, claim: repo.Claim, earlier: Unmarked) -> bool:
         """This scheduler re-claimed a step it already sent (its mark failed past the
         lease): take it in flight under the new claim and mark it, without sending."""
-        earlier = self.unmarked[claim.step.id]
         with storage_db.immediate(self.db):
             if not repo.begin_send(self.db, claim, self.clock(), self.lease):
-                self.unmarked.pop(claim.step.id, None)
+                with self._unmarked_lock:
+                    self.unmarked.pop(claim.step.id, None)
                 return False
         return self._mark(Unmarked(claim, earlier.sent_at, earlier.follow))
 
     def run(self) -> None:
         """Tick until stopped; an error in one tick is logged, not fatal (a storage
-        fault in one line, and only when it changes)."""
+        fault in one line, and only when it changes). A tick that claimed a full batch
+        is followed by the next at once: 1,000 nudges due wait for no tick interval."""
         last = ""
         while not self.stop.is_set():
             try:
@@ -371,8 +423,11 @@ class Scheduler:
                 last = str(exc)
             except Exception:
                 log.exception("scheduler tick failed; trying again next tick")
-            self.stop.wait(self.tick_s)
+            self.stop.wait(0 if self.more_due else self.tick_s)
         self.last_try_for_marks()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # its threads hold their own connections
+            self._pool = None
 
     def last_try_for_marks(self) -> None:
         """On the way out, one more try for each nudge sent but not yet marked: one
@@ -392,7 +447,6 @@ class Scheduler:
         return self._thread
 
     def _run_in_thread(self) -> None:
-        self._db = None  # open the connection in this thread
         self.run()
 
     def shutdown(self, timeout: float = 5.0) -> None:

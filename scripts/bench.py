@@ -231,6 +231,79 @@ def bench_lateness(n: int = 1000) -> dict:
     }
 
 
+def bench_slack_nudges(n: int = 1000, slow_s: float = 0.2, concurrency: int | None = None) -> dict:
+    """n nudges due at once, delivered through the Slack notifier to a fake Slack (its own
+    process) answering every chat.postMessage `slow_s` late, with production's batch (500)
+    and lease: seconds from the first tick to the last DM answered, and none sent twice."""
+    import tempfile
+    import threading
+    from datetime import timedelta
+
+    import pytz
+
+    from bot.handlers.app import web_client
+    from bot.handlers.notifier import SlackNotifier
+    from bot.handlers.settings import Settings
+    from bot.knowledge.loader import load
+    from bot.scheduler import Scheduler
+    from storage.db import connect, immediate, utc
+
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    fake = subprocess.Popen([sys.executable, __file__, "--fake-slack", str(slow_s)], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    fake_url = fake.stdout.readline().strip()
+    done: list[float] = []
+    lock = threading.Lock()
+
+    class Timed(SlackNotifier):
+        def send(self, tracker, nudge) -> None:
+            super().send(tracker, nudge)
+            with lock:
+                done.append(time.perf_counter())
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/nudges.db"
+        db = connect(path)
+        due = utc(datetime.now(pytz.utc) - timedelta(seconds=1))
+        with immediate(db):
+            db.conn.executemany(
+                "INSERT INTO trackers (id, owner, kind, title, zone, started_at, created_at,"
+                " updated_at) VALUES (?, ?, 'custom', 'bench', 'America/Chicago', ?, ?, ?)",
+                [(i, f"U{i:05d}", due, due, due) for i in range(1, n + 1)],
+            )
+            db.conn.executemany(
+                "INSERT INTO steps (tracker_id, level, kind, due_at, title)"
+                " VALUES (?, 1, 'reminder', ?, 'Reminder: call the LSC back')",
+                [(i, due) for i in range(1, n + 1)],
+            )
+        settings = Settings("xoxb-bench", "secret", None, f"{fake_url}/api/", 0, path,
+                            "America/Chicago", 15)  # fmt: skip
+        scheduler = Scheduler(load(), Timed(web_client(settings)), path, concurrency=concurrency)
+        started = time.perf_counter()
+        scheduler.start()
+        deadline = started + 900
+        while len(done) < n and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        scheduler.shutdown(timeout=60)
+        states = dict(db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state").fetchall())
+        nudged = db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT tracker_id) FROM events WHERE kind = 'nudged'"
+        ).fetchone()
+    fake.stdin.close()
+    fake.wait(timeout=30)
+    last = max(done) - started if done else float("nan")
+    return {
+        "due_at_once": n,
+        "fake_slack_delay_s": slow_s,
+        "senders": scheduler.concurrency,
+        "dms_answered": len(done),
+        "last_dm_after_s": round(last, 2),
+        "dms_per_s": round(len(done) / last, 1) if done else 0,
+        "step_states": states,
+        "sent_twice": nudged[0] - nudged[1],
+    }
+
+
 def _load_fake_slack():
     """tests/fake_slack.py of this tree, loaded by path, so a child serving another tree's
     app (the old stack, for the comparison) still gets this tree's fake."""
@@ -465,6 +538,7 @@ def main() -> int:
         "cold_start_ask": bench_cold_start,
         "trackers": bench_trackers,
         "nudge_lateness": bench_lateness,
+        "slack_nudges": bench_slack_nudges,
         "slack_ack": lambda: [
             bench_slack_ack(concurrency, slow_s, src=src)
             for src in (ROOT, "minimal")  # clecbot, then the anchor: an app that only acks

@@ -271,7 +271,10 @@ class FakeSlack:
         if method == "chat.postMessage":
             ts = new_ts()
             message = {"type": "message", "text": p.get("text", ""), "ts": ts, "bot_id": BOT_ID}
-            return {"ok": True, "channel": p.get("channel"), "ts": ts, "message": message}
+            channel = str(p.get("channel", ""))
+            if channel[:1] in ("U", "W"):  # posted to a user: Slack answers with the DM's id
+                channel = "D" + channel
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": new_ts()}
         if method == "chat.update":
@@ -280,6 +283,20 @@ class FakeSlack:
                 "channel": p.get("channel"),
                 "ts": p.get("ts"),
                 "text": p.get("text"),
+            }
+        if method == "files.getUploadURLExternal":  # files_upload_v2, step 1
+            file_id = f"F{next(_ts_counter):08d}"
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"{self.base_url}/upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":  # step 3 (step 2 is the POST to /upload/)
+            files = p.get("files")
+            files = json.loads(files) if isinstance(files, str) else (files or [])
+            return {
+                "ok": True,
+                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
             }
         if method == "views.publish":
             view = p.get("view")
@@ -335,6 +352,9 @@ class _Handler(BaseHTTPRequestHandler):
             method = url.path.removeprefix("/api/")
         elif url.path.startswith("/response/"):
             method = "response_url:" + url.path.removeprefix("/response/")
+        elif url.path.startswith("/upload/"):  # files_upload_v2 step 2: the file's bytes
+            method = "upload:" + url.path.removeprefix("/upload/")
+            params = {}
         else:
             self._send(404, "text/plain", "not found")
             return
@@ -347,8 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             payload = json.dumps({"ok": False, "error": fault.error})
             self._send(fault.status, "application/json; charset=utf-8", payload, extra)
-        elif method.startswith("response_url:"):
-            self._send(200, "text/plain", "ok")
+        elif method.startswith(("response_url:", "upload:")):
+            self._send(200, "text/plain", "OK - 0" if method.startswith("upload:") else "ok")
         else:
             payload = json.dumps(self.fake._answer(method, params))
             self._send(200, "application/json; charset=utf-8", payload)

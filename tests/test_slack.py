@@ -223,9 +223,9 @@ def test_mention_injection_is_escaped(bot):
 
 def test_nudge_dm_with_buttons_then_escalated_and_resolved(bot):
     tracker_id = bot.nudge_now()
-    bot.fake.wait_for("conversations.open")
     (dm,) = bot.fake.wait_for("chat.postMessage")
-    assert dm.params["channel"] == "DU1"
+    assert dm.params["channel"] == "U1"  # posted to the user: one call, no conversations.open
+    assert not bot.fake.calls_to("conversations.open")
     actions = [b for b in dm.json_param("blocks") if b["type"] == "actions"][0]["elements"]
     assert [a["action_id"] for a in actions] == [
         ids.ACTION_ESCALATED,
@@ -233,6 +233,7 @@ def test_nudge_dm_with_buttons_then_escalated_and_resolved(bot):
         f"{ids.ACTION_SNOOZE}_30m",
         f"{ids.ACTION_SNOOZE}_1h",
         f"{ids.ACTION_SNOOZE}_2h",
+        ids.ACTION_TAKE,
     ]
     assert "level 1 (Tier 1 agents) is due" in texts(dm) and "(877) 288-8362" in texts(dm)
     bot.click(ids.ACTION_ESCALATED, actions[0]["value"], channel="DU1")
@@ -280,7 +281,7 @@ def test_a_channel_member_may_act_on_a_channel_tracker(bot):
 def test_nudge_also_goes_to_the_thread_it_was_made_in(bot):
     bot.nudge_now(channel="C1", thread="1700000002.000002")
     posts = bot.fake.wait_for("chat.postMessage", count=2)
-    assert {p.params["channel"] for p in posts} == {"DU1", "C1"}
+    assert {p.params["channel"] for p in posts} == {"U1", "C1"}
 
 
 def test_app_home_lists_open_trackers_in_the_users_zone(bot):
@@ -307,7 +308,7 @@ def test_rate_limited_reply_is_retried(bot):
 
 
 def test_a_nudge_that_cannot_be_delivered_stays_due(bot):
-    bot.fake.fail_next("conversations.open", status=500, times=5)
+    bot.fake.fail_next("chat.postMessage", status=500, times=3)  # the DM and its 2 retries
     tracker_id = bot.nudge_now()
     assert [s.state for s in repo.get(bot.db, tracker_id).steps][0] == "pending"
     Scheduler(bot.deps.k, SlackNotifier(bot.app.client), bot.db_path, tick=1).tick()

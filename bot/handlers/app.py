@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -28,16 +31,17 @@ from bot.handlers import actions, commands, home, messages
 from bot.handlers.context import Deps
 from bot.handlers.edge import delivery_keys, request_id
 from bot.handlers.http import EVENTS_PATH, Limits, Server, http_server, serve_in_thread
-from bot.handlers.notifier import SlackNotifier
+from bot.handlers.notifier import CALLS_PER_NUDGE, SlackNotifier
 from bot.handlers.settings import Settings
 from bot.knowledge.loader import load
-from bot.scheduler import Scheduler
+from bot.scheduler import DEFAULT_LEASE, Scheduler
 
 __all__ = ["EVENTS_PATH", "Limits", "build_app", "http_server", "serve", "serve_in_thread"]
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32  # the work after the ack: conversations waiting on Slack's Web API
-WEB_TIMEOUT_S = 10  # with 2 retries each, well inside the scheduler's 120 s lease
+WEB_TIMEOUT_S = 10  # Socket Mode's apps.connections.open (the Web API's come from the lease)
+WEB_RETRIES = 2  # a Web API call is tried at most 3 times (a 429, a 5xx, a dropped connection)
 SOCKET_PING_S = 1.5  # Socket Mode: a silent connection is noticed within two of these
 # Loggers that would write customers' words or short-lived credentials at INFO: bolt logs the
 # whole body of a badly signed request; slack_sdk names each retried URL (a response_url is
@@ -51,16 +55,61 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def web_client(settings: Settings) -> WebClient:
-    """A Web API client that retries rate limits (honouring Retry-After), 5xx and drops."""
+def call_budget_s(lease: timedelta = DEFAULT_LEASE) -> float:
+    """The longest one Web API call may take, retries and waits included. A nudge makes
+    CALLS_PER_NUDGE calls and together they keep to half the scheduler's lease, so a send
+    ends well before its lease does (past it, another scheduler could send it again)."""
+    return lease.total_seconds() / 2 / CALLS_PER_NUDGE
+
+
+def retry_after_s(response) -> float:
+    """A 429's Retry-After in seconds (Slack sends whole seconds; 1 when it is missing)."""
+    for name, values in (response.headers or {}).items():
+        if name.lower() == "retry-after":
+            value = values[0] if isinstance(values, list) else values
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+class RetryAfterWithin(RateLimitErrorRetryHandler):
+    """Honours a 429's Retry-After by sleeping in the calling thread only (one nudge
+    sender, or one listener: the others go on), but gives up at once when Slack asks
+    for more than `max_wait_s`: the call fails, and a nudge stays due for the next tick."""
+
+    def __init__(self, max_retry_count: int, max_wait_s: float):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_s = max_wait_s
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        return (
+            response is not None
+            and response.status_code == 429
+            and retry_after_s(response) <= self.max_wait_s
+        )
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
+        state.next_attempt_requested = True
+        wait = retry_after_s(response) + random.uniform(0, 0.5)  # senders do not retry in step
+        time.sleep(min(wait, self.max_wait_s))
+        state.increment_current_attempt()
+
+
+def web_client(settings: Settings, lease: timedelta = DEFAULT_LEASE) -> WebClient:
+    """A Web API client that retries rate limits (honouring Retry-After), 5xx and drops,
+    each call ending within call_budget_s(lease): half of it for the attempts (the
+    timeout), half for the waits between them (Retry-After beyond that is not waited)."""
+    budget = call_budget_s(lease)
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=WEB_TIMEOUT_S,
+        timeout=max(1, int(budget / 2 / (WEB_RETRIES + 1))),
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            RetryAfterWithin(WEB_RETRIES, max_wait_s=budget / 2 / WEB_RETRIES),
+            ServerErrorRetryHandler(max_retry_count=WEB_RETRIES),
+            ConnectionErrorRetryHandler(max_retry_count=WEB_RETRIES),
         ],
     )
 

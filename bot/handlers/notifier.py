@@ -1,4 +1,11 @@
-"""Nudges delivered in Slack: a DM to the owner (and the thread it was made in)."""
+"""Nudges delivered in Slack: a DM to the owner (and the thread it was made in).
+
+The DM is posted straight to the user's ID (`chat.postMessage` with `channel` = the
+user): Slack delivers it in the app's DM with them, so a nudge is one call, not a
+`conversations.open` and a post. The scheduler sends several nudges at once, one per
+worker thread; the client is shared (slack_sdk's WebClient opens a connection per
+call) and a 429 waits its Retry-After in that worker only.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from bot.scheduler import NotifyError
 from storage.trackers import Tracker
 
 log = logging.getLogger(__name__)
+CALLS_PER_NUDGE = 2  # the DM and the thread copy: what a send's time budget is split by
 
 
 class SlackNotifier:
@@ -23,9 +31,9 @@ class SlackNotifier:
 
     def send(self, tracker: Tracker, nudge: Reply) -> None:
         blocks, text = nudge_blocks(nudge), fallback(nudge)
+        recipient = tracker.assignee or tracker.owner  # who has it on the desk, else its owner
         try:
-            dm = self.client.conversations_open(users=tracker.owner)["channel"]["id"]
-            self.client.chat_postMessage(channel=dm, text=text, blocks=blocks)
+            self.client.chat_postMessage(channel=recipient, text=text, blocks=blocks)
         except (SlackApiError, SlackClientError, OSError) as exc:
             raise NotifyError(f"DM for tracker {tracker.id} failed: {type(exc).__name__}") from exc
         if tracker.channel and tracker.thread:
