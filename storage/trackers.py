@@ -313,47 +313,76 @@ def get(db: sqlite_utils.Database, tracker_id: int) -> Tracker | None:
     return tracker
 
 
-def readable(db: sqlite_utils.Database, ids: list[int]) -> list[Tracker]:
-    """The trackers among `ids` that can be read (the others are listed as problems)."""
-    found = []
-    for tracker_id in ids:
+STEP_COLUMNS = ("id", "tracker_id", "level", "kind", "due_at", "title", "contacts", "have_ready",
+                "note", "state", "attempts", "sent_at", "claim_token", "folded")  # fmt: skip
+LIST_LIMIT = 200  # trackers in one list, newest first
+
+
+def listed(
+    db: sqlite_utils.Database, where: str, params=(), limit: int = LIST_LIMIT
+) -> list[Tracker]:
+    """The trackers matching `where` (SQL on `trackers`), newest first, each with its steps,
+    in ONE query: the page of trackers by its index, joined to their steps by theirs.
+
+    Read as get() reads: an unreadable tracker is set aside and left out, an unreadable
+    step is left out and named in its tracker's `problem`.
+    """
+    steps = ", ".join(f'steps.{c} AS "step.{c}"' for c in STEP_COLUMNS)
+    rows = _rows(
+        db,
+        f"SELECT t.*, {steps} FROM (SELECT * FROM trackers WHERE {where}"
+        f" ORDER BY id DESC LIMIT ?) AS t LEFT JOIN steps ON steps.tracker_id = t.id"
+        f" ORDER BY t.id DESC, steps.due_at, steps.id",
+        (*params, limit),
+    )
+    grouped: dict[int, tuple[dict, list[Step], list[str]]] = {}
+    for row in rows:
+        tracker_row, found, unread = grouped.setdefault(row["id"], (row, [], []))
+        if row["step.id"] is None:
+            continue  # a tracker with no steps
+        step_row = {c: row[f"step.{c}"] for c in STEP_COLUMNS}
         try:
-            tracker = get(db, tracker_id)
-        except Unreadable:
+            found.append(_step(step_row))
+        except BadRow as exc:
+            unread.append(f"step {step_row['id']}: {exc}")
+    trackers = []
+    for tracker_id, (row, found, unread) in grouped.items():
+        try:
+            tracker = _tracker({k: v for k, v in row.items() if not k.startswith("step.")}, found)
+        except BadRow as exc:
+            set_aside_once(db, tracker_id, f"tracker row: {exc}")
             continue
-        if tracker:
-            found.append(tracker)
-    return found
+        if unread and not tracker.problem:
+            tracker.problem = "; ".join(unread)
+        trackers.append(tracker)
+    return trackers
 
 
 @guarded
 def for_owner(
     db: sqlite_utils.Database, owner: str | None, open_only: bool = True
 ) -> list[Tracker]:
-    """A user's trackers (every user's when `owner` is None), newest first."""
-    where, params = [], []
+    """A user's trackers (every user's when `owner` is None), newest first, at most 200:
+    one query, by the (owner, state) index."""
+    where, params = ["1"], []
     if owner is not None:
         where.append("owner = ?")
         params.append(owner)
     if open_only:
         where.append("state = 'open'")
-    sql = "SELECT id FROM trackers" + (" WHERE " + " AND ".join(where) if where else "")
-    ids = [r["id"] for r in _rows(db, sql + " ORDER BY id DESC LIMIT 200", params)]
-    return readable(db, ids)
+    return listed(db, " AND ".join(where), params)
 
 
 @guarded
 def find_by_ref(db: sqlite_utils.Database, value: str) -> list[Tracker]:
-    """Open trackers whose references (BTN, AOTS, ticket, PON) hold `value`
-    (a tracker whose stored references are not JSON is skipped, not fatal)."""
-    rows = _rows(
+    """Open trackers whose references (BTN, AOTS, ticket, PON) hold `value`, newest first:
+    a point lookup in tracker_refs (kept from `refs` by triggers; a tracker whose stored
+    references are not a JSON object has none there, and is not fatal)."""
+    return listed(
         db,
-        "SELECT trackers.id FROM trackers, json_each(CASE WHEN json_valid(trackers.refs)"
-        " THEN trackers.refs ELSE '{}' END)"
-        " WHERE json_each.value = ? AND state = 'open' ORDER BY trackers.id DESC",
+        "state = 'open' AND id IN (SELECT tracker_id FROM tracker_refs WHERE value = ?)",
         (value,),
     )
-    return readable(db, [r["id"] for r in rows])
 
 
 @guarded
