@@ -496,6 +496,31 @@ def _m0005(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0006_tracker_refs")
+def _m0006(db: sqlite_utils.Database) -> None:
+    """A tracker's references (ticket, BTN, AOTS, PON, ...) as indexed rows, so "got an
+    update on 45678" is a point lookup however many trackers there are. Kept by triggers
+    from `trackers.refs`, whoever writes it; filled here from the trackers already stored."""
+    for statement in (
+        """CREATE TABLE tracker_refs (
+            tracker_id INTEGER NOT NULL REFERENCES trackers(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (tracker_id, kind)
+        )""",
+        "CREATE INDEX tracker_refs_value ON tracker_refs(value, tracker_id)",
+        f"CREATE TRIGGER tracker_refs_insert AFTER INSERT ON trackers BEGIN {REFS_OF_NEW} END",
+        "CREATE TRIGGER tracker_refs_update AFTER UPDATE OF refs ON trackers BEGIN"
+        f" DELETE FROM tracker_refs WHERE tracker_id = OLD.id; {REFS_OF_NEW} END",
+        "INSERT INTO tracker_refs (tracker_id, kind, value)"
+        " SELECT trackers.id, json_each.key, json_each.value FROM trackers, json_each("
+        "   CASE WHEN json_valid(trackers.refs) THEN (CASE WHEN json_type(trackers.refs)"
+        "   = 'object' THEN trackers.refs ELSE '{}' END) ELSE '{}' END)"
+        " WHERE json_each.type = 'text'",
+    ):
+        db.execute(statement)
+
+
 @migrations(name="0007_desk")
 def _m0007(db: sqlite_utils.Database) -> None:
     """The desk (issue 10): who has a tracker now (`assignee`), when forward progress was
@@ -535,28 +560,3 @@ REFS_OF_NEW = (  # a tracker's references as rows; refs that are not a JSON obje
     " FROM json_each(CASE WHEN json_valid(NEW.refs) THEN (CASE WHEN json_type(NEW.refs)"
     " = 'object' THEN NEW.refs ELSE '{}' END) ELSE '{}' END) WHERE type = 'text';"
 )
-
-
-@migrations(name="0006_tracker_refs")
-def _m0006(db: sqlite_utils.Database) -> None:
-    """A tracker's references (ticket, BTN, AOTS, PON, ...) as indexed rows, so "got an
-    update on 45678" is a point lookup however many trackers there are. Kept by triggers
-    from `trackers.refs`, whoever writes it; filled here from the trackers already stored."""
-    for statement in (
-        """CREATE TABLE tracker_refs (
-            tracker_id INTEGER NOT NULL REFERENCES trackers(id) ON DELETE CASCADE,
-            kind TEXT NOT NULL,
-            value TEXT NOT NULL,
-            PRIMARY KEY (tracker_id, kind)
-        )""",
-        "CREATE INDEX tracker_refs_value ON tracker_refs(value, tracker_id)",
-        f"CREATE TRIGGER tracker_refs_insert AFTER INSERT ON trackers BEGIN {REFS_OF_NEW} END",
-        "CREATE TRIGGER tracker_refs_update AFTER UPDATE OF refs ON trackers BEGIN"
-        f" DELETE FROM tracker_refs WHERE tracker_id = OLD.id; {REFS_OF_NEW} END",
-        "INSERT INTO tracker_refs (tracker_id, kind, value)"
-        " SELECT trackers.id, json_each.key, json_each.value FROM trackers, json_each("
-        "   CASE WHEN json_valid(trackers.refs) THEN (CASE WHEN json_type(trackers.refs)"
-        "   = 'object' THEN trackers.refs ELSE '{}' END) ELSE '{}' END)"
-        " WHERE json_each.type = 'text'",
-    ):
-        db.execute(statement)
