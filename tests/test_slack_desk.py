@@ -156,3 +156,17 @@ def test_app_home_shows_assigned_to_me_and_started_by_me(bot):
     assert headers[:2] == ["Assigned to me", "Started by me"]
     sections = json.dumps(view)
     assert f"#{theirs} " in sections and f"#{mine} " in sections and "level 1 due" in sections
+
+
+def test_the_scheduled_digest_is_posted_to_the_channel_once(bot):
+    from bot import digest
+    from bot.moments import parse_instant
+
+    bot.command("digest 8:30am", user="U2", name="s")
+    assert "Digest set" in bot.answer("s")["text"]
+    notifier = SlackNotifier(bot.app.client)
+    monday = parse_instant("2026-11-30T08:30:10-06:00", "America/Chicago")
+    assert digest.tick(bot.deps.k, bot.db, monday, notifier) == 1
+    assert digest.tick(bot.deps.k, bot.db, monday + timedelta(seconds=15), notifier) == 0
+    (post,) = bot.fake.calls_to("chat.postMessage")
+    assert post.params["channel"] == "C1" and "Desk digest for Mon Nov 30" in post.params["text"]
