@@ -121,7 +121,9 @@ def is_tracker_command(text: str, q: Question) -> bool:
     # "bvoip sev 1 site down since 8am central AOTS 1234567": a ladder, an id, no question
     asks = "?" in low or re.search(r"\b(who|what|when|how|which|where|should|can i)\b", low)
     # a ladder read from a symptom alone starts a tracker only when asked to ("track ...")
-    return bool(q.ladder and not q.symptom and q.ids and not asks)
+    # a code asked about ("PON 99887 REJ 501 on csr") is a question, whatever ids it carries
+    coded = q.reject or q.error_code or q.disposition or q.unlisted
+    return bool(q.ladder and not q.symptom and q.ids and not asks and not coded)
 
 
 def handle(s: Session, text: str, q: Question) -> Reply:
@@ -315,7 +317,8 @@ def _severity_from_words(k: Knowledge, q: Question, ladder: str) -> int | None:
 
 def _refs(q: Question) -> dict:
     refs = dict(q.ids)
-    if m := re.search(r"\bpon\s*#?\s*([a-z0-9-]{3,})", q.text):
+    m = re.search(r"\bpon\s*#?\s*([a-z0-9-]*\d[a-z0-9-]*)", q.text)  # "PON ABC12345"
+    if m and len(m.group(1)) >= 3 and "pon" not in refs:
         refs["pon"] = m.group(1).upper()
     if m := re.search(
         r"\bcustomer(?: name)?\s*(?:is|:)?\s*([a-z0-9&.' -]{2,40}?)(?:,|$| btn| submitted)", q.text

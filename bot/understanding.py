@@ -299,10 +299,42 @@ def _ids(text: str) -> tuple[dict[str, str], str]:
     ids: dict[str, str] = {}
     for key, pattern in (("btn", BTN_RE), ("aots", AOTS_RE), ("ticket", TICKET_RE)):
         if m := pattern.search(text):
+            key = "pon" if m.group(0).startswith("pon") else key  # an order, not a ticket
             ids[key] = re.sub(r"\D", "", m.group(1)) if key == "btn" else m.group(1)
             text = text[: m.start(1)] + " " + text[m.end(1) :]
     text = EMAIL_RE.sub(" ", PHONE_RE.sub(" ", text))  # "m36966@att.com" is no error code
     return ids, LONG_NUMBER_RE.sub(" ", text)
+
+
+@cache
+def _phone_book(k: Knowledge) -> dict[str, tuple[tuple[str, str | None, str], ...]]:
+    """The sources' phone numbers (digits) -> ((center, region, prompt), ...)."""
+    book: dict[str, list[tuple[str, str | None, str]]] = {}
+    for center in k.centers.values():
+        lines = [(None, c) for c in center.contacts]
+        lines += [(r.id, c) for r in center.regions for c in r.contacts]
+        for region, contact in lines:
+            if digits := re.sub(r"\D", "", contact.phone)[-10:]:
+                entry = (center.id, region, contact.prompt.lower())
+                if entry not in book.setdefault(digits, []):
+                    book[digits].append(entry)
+    return {digits: tuple(lines) for digits, lines in book.items()}
+
+
+def _dialled(k: Knowledge, lowered: str) -> list[tuple[str, str | None]]:
+    """(center, region) of each phone number the text gives that the sources list; a
+    number two centers share counts only with the prompt that tells them apart
+    ("877-681-2271 option 3" is the ISCC's); a region only when the number is its own."""
+    found: list[tuple[str, str | None]] = []
+    for m in PHONE_RE.finditer(lowered):
+        lines = _phone_book(k).get(re.sub(r"\D", "", m.group(0)), ())
+        if len({c for c, _, _ in lines}) > 1:
+            lines = tuple(line for line in lines if line[2] and line[2] in lowered)
+        centers = {c for c, _, _ in lines}
+        regions = {r for _, r, _ in lines if r}
+        if len(centers) == 1:
+            found.append((centers.pop(), regions.pop() if len(regions) == 1 else None))
+    return found
 
 
 def _error_code(k: Knowledge, text: str) -> tuple[ErrorCode | None, str | None, str]:
@@ -460,8 +492,8 @@ def code_numbers(text: str) -> list[str]:
             continue
         if ID_BEFORE_RE.search(text, 0, m.start()):
             continue
-        if m.start() and text[m.start() - 1].isalpha():
-            continue  # "ab123": the digits of a code or an id, not a number of their own
+        if (m.start() and text[m.start() - 1].isalpha()) or text[m.end() : m.end() + 1].isalpha():
+            continue  # "ab123", "1p": the digits of a code or an id, not a number of their own
         out.append(m.group(1))
     return out
 
@@ -472,11 +504,12 @@ def _reject(k: Knowledge, text: str) -> tuple[Code | None, str | None]:
     A number is a reject code only when the text says reject or code (or is the number
     alone, "501?"); "3 business days for a csr" and "ticket 002345" are not."""
     bare = re.fullmatch(r"\W*(\d{3})\W*", text)
+    csr = re.search(r"\b(csr|csrs|csir)\b", text)
     rejecty = REJECT_WORD_RE.search(text) or re.search(r"\bcodes?\b", text)
+    rejecty = rejecty or (csr and re.search(r"\b(error|err)\b", text))  # "error 200 on the csr"
     if not (bare or rejecty):
         return None, None
     numbers = code_numbers(text)
-    csr = re.search(r"\b(csr|csrs|csir)\b", text)
     if numbers and not csr and LSR_RE.search(text):
         return None, f"LSR reject code {numbers[0]}"  # an order's reject: not the CSR guide's
     for number in numbers:
@@ -492,6 +525,10 @@ def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | No
     the Qwest source does not list, said as a code."""
     if not CODE_WORD_RE.search(text):
         return None
+    qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\b(wshd|csie)\b", text)
+    said = re.search(r"\bcodes?\s+['\"]?([\w-]+)", text) if qwest else None
+    if said and said.group(1) not in NOT_A_CODE:
+        return f"Qwest code {said.group(1).upper()}"  # "qwest code X12": no error prefix
     for m in ERROR_CODE_RE.finditer(text):
         letters, gap, digits = m.groups()
         if letters in NOT_ERROR_LETTERS or (letters + digits) in NOT_ERROR_CODES:
@@ -501,10 +538,11 @@ def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | No
     m = re.search(r"\b(error|err|fatal)\s+(?:code\s+)?([a-z]{0,3}\d{2,6}[a-z]?)\b", text)
     if m and not UNIT_AFTER_RE.match(text, m.end()):  # "error 10 times" is a count
         return f"error code {m.group(2).upper()}"  # "error code 1234": no letter prefix at all
-    qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\b(wshd|csie)\b", text)
-    said = re.search(r"\bcodes?\s+['\"]?([\w-]+)", text) if qwest else None
-    if said and said.group(1) not in NOT_A_CODE:
-        return f"Qwest code {said.group(1).upper()}"
+    # any other code with a digit in it: "jep code 1p", "foc code 45"
+    m = re.search(r"\b(?:([a-z]{2,12})\s+)?codes?\s*[#:]?\s*([a-z]*\d[a-z0-9-]*)\b", text)
+    if m and not UNIT_AFTER_RE.match(text, m.end()):
+        kind = m.group(1) if m.group(1) and m.group(1) not in NOT_A_CODE else ""
+        return f"{kind.upper()} code {m.group(2).upper()}".strip()
     return None
 
 
@@ -521,6 +559,9 @@ def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> 
     q.carriers = _carriers(k, lowered, q.raw)
     if not (q.error_code or q.reject or q.disposition):
         q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
+    qwest_only = {c.covers for c in q.carriers} == {"Qwest"}
+    if q.unlisted and q.unlisted.startswith("CSR reject") and qwest_only and q.ladder != "csr":
+        q.unlisted = q.unlisted.replace("CSR", "Qwest", 1)  # "qwest reject code 123"
     q.severities = _severities_named(q.raw.lower())
     said = q.raw.lower()
     q.asks_fit = (
@@ -618,6 +659,8 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
     for match in matches:
         if match.kind == "center" and match.target not in centers:
             centers.append(match.target)
+    dialled = _dialled(k, lowered)  # "called 800-357-5534, no answer": the LSC's line
+    centers += [c for c, _ in dialled if c not in centers]
     disposition = None
     reject, unlisted = _reject(k, text)
     for match in matches:
@@ -647,7 +690,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         intent="unknown",
         moment=moment,
         centers=centers,
-        region=routing.find_region(text),
+        region=routing.find_region(text) or next((r for _, r in dialled if r), None),
         reqtyp=reqtyp,
         rpon=bool(RPON_RE.search(text)) and not NO_RPON_RE.search(text),
         standalone=bool(NO_RPON_RE.search(text)),

@@ -425,6 +425,15 @@ IDS_AND_CODES = [
     ("what does error 4040 mean", "not_covered", ["4040"], ["Super Fatal"]),
     ("qwest disposition code cancelled, what does it mean", "not_covered",
      ["CANCELLED", "No Trouble Found"], []),
+    # red team (H7): digits glued to letters are no number of their own ("1P" is not 001);
+    # any code with a digit the sources do not list is said to be unlisted, by its kind
+    ("what does jep code 1P mean", "not_covered", ["JEP code 1P"], ["Account Tel"]),
+    ("foc code 45", "not_covered", ["FOC code 45"], []),
+    ("qwest code X12", "not_covered", ["Qwest code X12"], ["error code"]),
+    ("qwest reject code 123", "not_covered", ["Qwest reject code 123", "No Trouble Found"],
+     ["CSR reject"]),
+    ("error 200 on the csr", "code", ["Duplicate"], []),  # a CSR's "error" is its reject
+    ("PON 99887 REJ 501 on csr", "code", ["LOA Box"], []),
 ]  # fmt: skip
 
 
@@ -440,6 +449,36 @@ def test_ids_and_codes(ask, question, intent, has, hasnt):
         assert word.lower() in reply["text"].lower(), word
     for word in hasnt:
         assert word.lower() not in _answer(reply), word
+
+
+def test_a_code_asked_about_with_an_id_is_no_tracker(tmp_path, k):
+    """ "PON 99887 REJ 501 on csr" names a ladder and carries an id, but asks about a code."""
+    from bot.cli import parse_at
+
+    db = connect(str(tmp_path / "t.db"))
+    said = respond("PON 99887 REJ 501 on csr", at=parse_at(TUE12, CT), tz=CT, user="U1", db=db,
+                   k=k)  # fmt: skip
+    assert said.intent == "code", said.headline
+
+
+# A phone number the sources list names its center (and region, when the number is the
+# region's own); one two centers share needs the prompt that tells them apart
+# columns: question, intent, center, region
+PHONES = [
+    ("called 800-357-5534 no answer, who else", "who_handles", "LSC", "southwest"),
+    ("called 877-681-2271 option 3 twice, no answer, who else", "who_handles", "ISCC", None),
+    ("called 877-681-2271 no answer", "unknown", None, None),  # ISCC's and MCPSC's: not said
+    ("is 866-791-0240 open on saturday", "hours", "LNPC", None),
+    ("(877) 288-8362 prompt 1 keeps us on hold", "who_handles", "BVOIP", None),
+]
+
+
+@pytest.mark.parametrize("question,intent,center,region", PHONES, ids=[r[0] for r in PHONES])
+def test_a_phone_number_names_its_center(ask, question, intent, center, region):
+    reply = _ask(ask, question)
+    assert (reply["intent"], reply["center"], reply["region"]) == (intent, center, region), reply[
+        "text"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
