@@ -33,7 +33,10 @@ BOARD_RE = re.compile(
     r"(?:\s+here)?\W*$|^\s*what'?s\s+open\s+(?:here|on\s+the\s+desk)\W*$"
 )
 TAKE_RE = re.compile(rf"^\s*(?:i'?ll\s+take|i\s+take|take|taking|grab|claim)\s+{N}\W*$")
-ASSIGN_RE = re.compile(rf"^\s*(?:assign|give|hand(?:\s+off)?|reassign)\s+{N}\s+(?:to\s+)?(\S+)\s*$")
+ASSIGN_RE = re.compile(
+    rf"^\s*(?:assign|give|hand(?:\s+off)?|reassign)\s+{N}\s+(?:to\s+)?(\S+)\s*$", re.I
+)
+ASSIGN_EMPTY_RE = re.compile(rf"^\s*(?:assign|reassign)\s+{N}(?:\s+to)?\W*$")
 RELEASE_RE = re.compile(rf"^\s*(?:release|unassign|drop|untake)\s+{N}\W*$")
 NOTE_RE = re.compile(rf"^\s*(note|add\s+note|comment|progress|log\s+progress)\s+(?:on\s+|to\s+)?"
                      rf"{N}\s*[:,-]?\s+(.+)$", re.S | re.I)  # fmt: skip
@@ -43,8 +46,6 @@ DIGEST_RE = re.compile(r"^\s*(?:morning\s+)?digest\b(.*)$")
 MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 NAME_RE = re.compile(r"^@?([A-Za-z0-9._-]{1,40})$")
 EXPORT_DAYS = 30
-EXAMPLES = ("board", "take 12", "assign 12 @dana", "release 12", "note 12 called Tier 1, ref 8812",
-            "export 12", "digest 8:30am")  # fmt: skip
 
 
 def is_desk_command(low: str) -> bool:
@@ -55,6 +56,7 @@ def is_desk_command(low: str) -> bool:
             BOARD_RE,
             TAKE_RE,
             ASSIGN_RE,
+            ASSIGN_EMPTY_RE,
             RELEASE_RE,
             NOTE_RE,
             NOTE_EMPTY_RE,
@@ -71,6 +73,8 @@ def handle(s: Session, text: str) -> Reply | None:
         return board(s)
     if m := TAKE_RE.search(low):
         return take(s, int(m.group(1)))
+    if m := ASSIGN_EMPTY_RE.search(low):
+        return _refusal(f"Whom should I give #{m.group(1)} to? Say 'assign {m.group(1)} @dana'.")
     if m := ASSIGN_RE.search(" ".join(text.split())):
         return assign(s, int(m.group(1)), m.group(2))
     if m := RELEASE_RE.search(low):

@@ -136,10 +136,18 @@ def test_assign_to_a_non_member_is_refused(say, db, who):
     assert repo.get(db, 1).assignee is None
 
 
-def test_assign_to_something_unreadable_says_so(say, db):
+@pytest.mark.parametrize("line", ["assign 1 <!channel>", "assign 1", "assign 1 to"])
+def test_assign_to_no_one_readable_asks_whom(say, db, line):
     say(BVOIP)
-    refused = say("assign 1 <!channel>")
+    refused = say(line)
     assert refused.intent == "tracker_error" and "assign 1 @dana" in refused.headline
+
+
+def test_verbs_are_read_in_any_case(say, db):
+    say(BVOIP)
+    assert "Given to dana" in say("Assign 1 to @dana").headline
+    assert "Back on the board" in say("RELEASE #1").headline
+    assert say("Board").intent == "board"
 
 
 def test_release_returns_it_to_the_board(say, db):
