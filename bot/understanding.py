@@ -124,7 +124,8 @@ SEVERITY_DEF_RE = re.compile(
 PREPARE_RE = re.compile(
     r"\b(what (do|should|must|will) (i|we) (need|have|provide|give|send|include|say|state|"
     r"bring|gather)|have ready|what to (have|provide|give|send|include|say|state)|"
-    r"what info|what information|what details|which details|which info|info needed|"
+    r"what (other |else |additional |more |extra )?(info|information|details)|which details|"
+    r"which info|info needed|what else do (they|you|i|we) need|"
     r"information needed|details needed|what do they need|what does (att|at&t|qwest) need|"
     r"what is needed|need to provide|need to have|what to prepare|prepare|checklist|"
     r"what should i tell|what do i tell|what do i say|what should i say)\b"
@@ -623,6 +624,9 @@ def _intent(q: Question) -> str:
         return "escalation_status"
     if q.ladder == "csr" and re.search(r"\b(can i|may i|when can|when may|escalate yet)\b", t):
         return "escalation_status"
+    late = r"\b(late|overdue|still (not|no|waiting)|not (here|received|back) yet|escalate\W*$)"
+    if q.ladder == "csr" and re.search(late, t) and not re.search(r"\bwho\b", t):
+        return "escalation_status"  # "our csr is 5 business days late", "csr ..., escalate?"
     if (q.reject or q.disposition) and not WHO_RE.search(t):
         return "code"
     if q.error_code and MEANING_RE.search(t) and not re.search(r"\b(who|call|contact)\b", t):

@@ -56,6 +56,22 @@ ROWS = [
     ("reject code 777 csr", "not_covered", None, None, None, None, ["777", "501"]),
     ("LSR rejected with 002, who", "not_covered", None, None, None, None, ["LSR reject code"]),
     ("qwest severity 2 vs 3", "severity", "WSHD", None, True, None, ["Serious", "Moderate"]),
+    # red team (H7): each row was a wrong or non-answer before
+    ("what other info do i need for a csr escalation", "prepare", "CSR-CENTER", None, None, None,
+     ["BTN"]),
+    ("what else do they need when i escalate bvoip", "prepare", "BVOIP", None, None, None,
+     ["AOTS"]),
+    ("our csr is 5 business days late", "escalation_status", "CSR-CENTER", None, None, None,
+     ["3 business days"]),
+    ("csr still not here after a week, escalate?", "escalation_status", "CSR-CENTER", None, None,
+     None, ["4 business hours"]),
+    # porting FROM AT&T is no port to AT&T (the LNPC's): direction words keep their order
+    ("porting from at&t, who handles", "unknown", None, None, None, None, []),
+    ("verizon customer moving to AT&T, who handles the port", "who_handles", "LNPC", None, None,
+     None, ["866-791-0240"]),
+    # a "planning call" said in passing does not outweigh "ftp file transfer"
+    ("we had a sprint planning call, who handles ftp file transfer issues", "who_handles",
+     "ISCC", None, True, None, []),
 ]  # fmt: skip
 
 
