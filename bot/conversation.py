@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 import pytz
 
-from bot import tracking
 from bot.facts_reply import fact_reply
 from bot.knowledge import hours as hours_engine
 from bot.knowledge import ladders, routing
@@ -57,9 +56,12 @@ def respond(
     if not text:
         return help_reply("Ask me something about a center, a code or an escalation.")
     q = understand(k, text, at, tz)
-    if db is not None and (tracker or tracking.is_tracker_command(text, q)):
-        session = tracking.Session(k, db, user, at, tz, channel, thread, members)
-        return tracking.handle(session, text, q)
+    if db is not None:
+        from bot import tracking  # the trackers, and storage, load only with a database
+
+        if tracker or tracking.is_tracker_command(text, q):
+            session = tracking.Session(k, db, user, at, tz, channel, thread, members)
+            return tracking.handle(session, text, q)
     return compose(k, q, at, tz)
 
 
@@ -352,9 +354,13 @@ def ladder_level(ctx: Context) -> Reply | None:
     ladder = ctx.k.ladders.get(q.ladder or "")
     if ladder is None or q.level is None or not 1 <= q.level <= len(ladder.levels):
         return None
-    lv = ladder.levels[q.level - 1]
+    done = q.level_done if q.level_done and q.level_done < len(ladder.levels) else None
+    lv = ladder.levels[done if done else q.level - 1]  # "escalated to level 2, now what": 3
     center = ctx.k.center(ladder.center)
     reply = Reply("who_handles", f"{ladder.name}, level {lv.level}: {owner(lv.title)}.")
+    if done:
+        before = owner(ladder.levels[done - 1].title)
+        reply.headline = f"After level {done} ({before}), next: {reply.headline}"
     reply.center, reply.when = center.id, ctx.when
     reply.open = hours_engine.status_at(center.hours, ctx.k.calendars, ctx.when).open
     if lv.intervals:

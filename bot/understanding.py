@@ -158,6 +158,13 @@ DUE_DATE_RE = re.compile(
     r"\bdue(?: date)?(?: is| was| of| on)?\s+(?:today|tomorrow|yesterday|next \w+|\w+day|"
     r"\d{1,2}/\d{1,2}(?:/\d{2,4})?)\b"
 )
+# "escalated to level 2 ... now what": the level named is done, the question is the next one
+DONE_RE = re.compile(
+    r"\b(escalated|went|gone|been|already|talked|spoke|called|contacted|tried|reached out)\b"
+)
+NEXT_RE = re.compile(
+    r"\b(now what|what now|what next|who next|next level|next\W*$|then what|who now|who else)\b"
+)
 WORKAROUND_NO_RE = re.compile(
     r"\b(no|without|not|w/o|none|lack(ing)?)\s+(a\s+)?work\s*-?\s*arounds?"
 )
@@ -232,6 +239,7 @@ class Question:
     asks_fit: bool = False  # "is a total outage of qwest ima a sev 1?"
     fact: Fact | None = None  # the one stated fact asked for (intent "fact"), bot.knowledge.facts
     ladder_by_carrier: bool = False  # only "qwest" named the ladder: IT or process, unsaid
+    level_done: int | None = None  # "escalated to level 2, now what": the level already tried
 
     @property
     def trouble(self) -> str:
@@ -718,6 +726,8 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
     if q.ladder == "qwest_it" and re.search(r"\btiers?\b", text):
         q.ladder = "qwest_process"  # the five tiers are the process-trouble ladder
         q.ladder_by_carrier = False
+    if q.level and DONE_RE.search(text) and NEXT_RE.search(text):
+        q.level_done = q.level
     _entities(k, q, lowered, unlisted)
     q.intent = _intent(q)
     # one trouble's own clock: an id, or a moment already past ("at night" is when to call)

@@ -65,6 +65,9 @@ ROWS = [
      ["3 business days"]),
     ("csr still not here after a week, escalate?", "escalation_status", "CSR-CENTER", None, None,
      None, ["4 business hours"]),
+    # the level already tried is done: the next one is the answer
+    ("escalated to level 2 on the csr, now what", "who_handles", "CSR-CENTER", None, None, None,
+     ["After level 2 (Second Point of Contact), next", "Anitra Warthon"]),
     # porting FROM AT&T is no port to AT&T (the LNPC's): direction words keep their order
     ("porting from at&t, who handles", "unknown", None, None, None, None, []),
     ("verizon customer moving to AT&T, who handles the port", "who_handles", "LNPC", None, None,
