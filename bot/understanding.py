@@ -148,9 +148,9 @@ NO_RPON_RE = re.compile(
     r"\b(stand\s*-?\s*alone (lnp |number )?(ports?|porting|lnp|lsrs?|requests?)|"
     r"not in (an |a )?rpon|no rpon|without (an |a )?rpon|not rpon'?d)\b"
 )
-LEVEL_RE = re.compile(
+LEVEL_RE = re.compile(  # "the 3rd csr contact" is a level, not the 3rd of the month
     r"\b(?:level|lvl|tier|lv)\s*-?\s*([1-5])\b|\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)"
-    r"\s+(?:level|tier|point of contact)\b"
+    r"\s+(?:(?:csr|bvoip|qwest|csie|escalation)\s+)?(?:level|tier|point of contact|contact|poc)\b"
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
             "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}  # fmt: skip

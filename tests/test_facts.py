@@ -194,6 +194,13 @@ FACT_QUESTIONS = [
      ["tracking number"]),
     ("who do we escalate to after the billing center's third level manager denies us",
      "bdet-idr-after-third-level", "BDET", ["Informal Dispute Resolution"]),
+    ("whom do i turn to when the lsc escalation goes nowhere", "srcam-after-third-level",
+     "SRCAM", ["advocate"]),
+    ("what happens if i dont escalate within 24 hours on a qwest process ticket",
+     "qwest-process-closure-window", "CSIE", ["24 hours"]),
+    ("is the csr 3 day count business days", "csr-interval", "CSR-CENTER", ["3 business days"]),
+    # "the 3rd csr contact" is a level, not the 3rd of the month
+    ("who after the 3rd csr contact", "csr-top-of-ladder", "CSR-CENTER", ["names no one"]),
     # a moment still to come is when the desk will call, not a trouble's report time
     ("who do i call at night for a bvoip sev 1", "bvoip-after-hours", "BVOIP",
      ["Escalation Manager"]),

@@ -50,6 +50,7 @@ _ADVOCATE = (
     "what if", "what do i do", "what do we do", "what should i do", "what should we do",
     "what are my option", "what are our option", "who do i escalate to",
     "who do we escalate to", "escalate to who", "escalate to whom", "who is next",
+    "who after", "who is after", "who comes after", "turn to", "goes nowhere", "go nowhere",
 )  # fmt: skip
 _CLOCK = (
     "clock", "start", "starts", "begin", "begins", "from when", "counted from",
