@@ -198,7 +198,8 @@ PORTED_FROM_RE = re.compile(r"\b(port(s|ing|ed)?|lnp|win\s*back|winback|moving|s
 ASKS_FIT_RE = re.compile(  # "is a total outage of qwest ima a sev 1?"
     r"\b(is|would|does|should|qualif\w*|count\w*|consider\w*)\b.*"
     r"(?<!\bon )(?<!\bfor )(?<!\bwith )(?<!\bof )\b(a|an|as|be)\s+"
-    r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b"
+    r"(sev(erity)?|priority|p)\s*-?\s*[1-4]\b|"
+    r"^(is|are|would|does|should|could)\b.*\b(sev(erity)?|priority|p)\s*-?\s*[1-4]\W*$"
 )
 # "how often should qwest update a sev 3?" asks about the ticket's clock, not its severity
 ASKS_CLOCK_RE = re.compile(r"\bhow (often|long|soon|frequently|many)\b|\bwhen\b|\bupdates?\b")
@@ -257,6 +258,7 @@ def _vocabulary(k: Knowledge) -> tuple[frozenset[str], dict[str, str]]:
     words.update(w for w in k.zone_words if w.isalpha() and len(w) >= 5)
     said = [p for lad in k.ladders.values() for p in (*lad.words, *lad.symptoms)]
     said += [w for sev in k.severities for w in sev.words]  # "outbund" is "outbound"
+    said += [w for c in k.carriers for w in c.words if w not in c.ambiguous]  # "verizn"
     words.update(w for p in said for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 5)
     deletions: dict[str, str] = {}
     for word in sorted(words):
@@ -491,6 +493,13 @@ def _carriers(k: Knowledge, lowered: str, raw: str = "") -> list[Carrier]:
     return found
 
 
+def _carriers_said(k: Knowledge, lowered: str, raw: str) -> list[Carrier]:
+    """Carriers named, as typed and with typos corrected ("verizn lsc" is Verizon's)."""
+    found = _carriers(k, lowered, raw)
+    found += [c for c in _carriers(k, normalize(k, lowered)) if c not in found]
+    return found
+
+
 def code_numbers(text: str) -> list[str]:
     """Numbers of one to three digits that may be codes: not counts ("3 business days",
     "called 2 times"), not levels ("level 3", "tier 2"), not times, not ids."""
@@ -565,7 +574,7 @@ def _level_titled(k: Knowledge, ladder_id: str, phrase: str) -> int | None:
 def _entities(k: Knowledge, q: Question, lowered: str, unlisted: str | None) -> None:
     """Carriers named, a code the sources do not list, and a ladder named by its trouble
     alone ("one way audio", "customers can't call in") when nothing else routes the text."""
-    q.carriers = _carriers(k, lowered, q.raw)
+    q.carriers = _carriers_said(k, lowered, q.raw)
     if not (q.error_code or q.reject or q.disposition):
         q.unlisted = unlisted or _unlisted_code(k, q.text, q.carriers)
     qwest_only = {c.covers for c in q.carriers} == {"Qwest"}
@@ -628,6 +637,8 @@ def _intent(q: Question) -> str:
         if q.ladder in ("bvoip", "qwest_it", "qwest_process") or STATUS_RE.search(t):
             return "escalation_status"
         return "severity"
+    if q.reject and REJECT_WORD_RE.search(t):
+        return "code"  # "csr submitted 11/30 and rejected 003, what now": the reject first
     if q.ladder and STATUS_RE.search(t):
         return "escalation_status"
     if q.ladder == "csr" and re.search(r"\b(can i|may i|when can|when may|escalate yet)\b", t):
@@ -717,7 +728,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         matches=[m for m in matches if m.kind != "center"],
         ids=ids,
     )
-    q.ladder, q.ladder_by_carrier = _ladder(k, text, centers, _carriers(k, lowered, raw))
+    q.ladder, q.ladder_by_carrier = _ladder(k, text, centers, _carriers_said(k, lowered, raw))
     for match in q.matches:
         if match.kind == "level" and q.level is None:
             ladder_id, lv = match.target.split(":")

@@ -91,6 +91,10 @@ CARRIERS = [
      "LNPC", ["866-791-0240"], []),
     ("winback from frontier, porting to AT&T, voip coordinated cut, who", "who_handles", "LNPC",
      [], []),
+    # a carrier's name typed with a typo is still that carrier (red team, H7)
+    ("verizn lsc", "not_covered", None, ["Verizon"], ["800-"]),
+    ("frontir port out escalation", "not_covered", None, ["Frontier"], []),
+    ("centurylnk process tkt who", "who_handles", "CSIE", [RENAMED], []),
     # as Slack sends it: "AT&amp;T"
     ("verizon customer moving to AT&amp;T, who handles the port", "who_handles", "LNPC", [], []),
 ]  # fmt: skip
@@ -259,6 +263,8 @@ SYMPTOM_SEVERITY = [
     ("qwest software regularly has to be reset but keeps working, sev?", "WSHD", ("qwest", 4)),
     ("preventative maintenance request for qwest, what severity", "WSHD", ("qwest", 4)),
     ("cosmetic typo on a qwest screen, severity?", "WSHD", ("qwest", 4)),
+    # the source's own lines, whatever the verb's ending ("submit" meets "submitted")
+    ("no clec can submit orders to qwest, severity", "WSHD", ("qwest", 1)),
     # a word said in the negative is not said
     ("qwest ticket, not critical, just a misleading message, what severity", "WSHD", ("qwest", 4)),
     ("bvoip has no latency now but one way audio, sev?", "BVOIP", ("bvoip", 1)),
@@ -292,6 +298,8 @@ OUTSIDE_SCOPE = [
     ("multiple users can't make calls on flex reach what sev", "severity",
      ["Severity 1 (High)"], ["not that severity by your words"]),
     ("would a total outage be sev 1 on bvoip", "severity", ["Yes: AT&T BVoIP Severity 1"], []),
+    ("is a qwest outage affecting all clecs sev 1", "severity",
+     ["Yes: Qwest IT trouble ticket Severity 1"], []),
     ("inbound calls fail at the dallas site, aots 5551234, reported 10:15, who now",
      "escalation_status", ["severity 1, reported"], []),
 ]  # fmt: skip
@@ -434,6 +442,9 @@ IDS_AND_CODES = [
      ["CSR reject"]),
     ("error 200 on the csr", "code", ["Duplicate"], []),  # a CSR's "error" is its reject
     ("PON 99887 REJ 501 on csr", "code", ["LOA Box"], []),
+    # a CSR rejected is answered by its reject (correct and resubmit), not a due date
+    ("csr btn 3125550100 submitted 11/30 2pm et and rejected 003, what now", "code",
+     ["Incomplete", "resubmit"], ["the CSR is due"]),
 ]  # fmt: skip
 
 

@@ -102,7 +102,10 @@ def stem(word: str) -> str:
     """A crude stem, enough to meet "passwords"/"password", "resetting"/"reset"."""
     for suffix in ("ting", "ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]  # "submitted" meets "submit", "dropped" "drop"
+            return word
     return word
 
 
