@@ -188,6 +188,16 @@ def test_typos_are_corrected_words_are_not(k, typed, read, folded):
     assert fold_question(k, typed).strip() == folded
 
 
+def test_the_word_list_is_sorted_lower_case_words():
+    """is_word() bisects the list: an unsorted edit would make words typos in silence."""
+    from bot.knowledge.words import english_words, is_word
+
+    words = english_words()
+    assert list(words) == sorted(set(words)) and len(words) > 20_000
+    assert all(w.isalpha() and w == w.lower() for w in words)
+    assert is_word("created") and is_word("clecs") and not is_word("hanldes")
+
+
 def test_no_common_word_is_corrected_into_another(k):
     """Every word of the shipped list of common words reads as itself."""
     from bot.knowledge.words import english_words
