@@ -24,7 +24,7 @@ from typing import BinaryIO, TextIO
 
 import pytz
 
-from storage.db import FIRST_YEAR, LAST_YEAR, StorageError
+from storage.limits import FIRST_YEAR, LAST_YEAR
 
 DEFAULT_TZ = "America/Chicago"
 MAX_TEXT = 4000  # characters in one question or tracker line
@@ -36,6 +36,13 @@ OUT_OF_RANGE = (
 )
 SURROGATE = re.compile("[\ud800-\udfff]")  # never valid alone in UTF-8
 log = logging.getLogger(__name__)
+
+
+def storage_faults() -> tuple[type[Exception], ...]:
+    """StorageError once storage is loaded (only then can one be raised), else nothing:
+    so `ask`, which opens no database, never imports storage or SQLite's helpers."""
+    db = sys.modules.get("storage.db")
+    return (db.StorageError,) if db else ()
 
 
 def default_zone() -> str:
@@ -174,7 +181,7 @@ def jsonl_reply(line: str, one) -> dict:
         return {"error": 'each line must be a JSON object with a "text" string'}
     try:
         return one(obj["text"], obj.get("at"), obj.get("tz"), obj.get("user"))
-    except (InputError, StorageError, ValueError) as exc:
+    except (InputError, ValueError, *storage_faults()) as exc:
         return {"error": str(exc)}
     except Exception as exc:
         log.error("--jsonl line failed: %s: %s", type(exc).__name__, exc)
@@ -320,7 +327,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     try:
         writable_database()  # refuse to start on a database that cannot take a write
-    except StorageError as exc:
+    except storage_faults() as exc:
         print(f"clecbot: cannot start: {exc}", file=sys.stderr)
         return 1
     return serve(settings)
@@ -331,6 +338,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if os.environ.get("SLACK_BOT_TOKEN"):
         return cmd_serve(args)
     return cmd_console(args)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import run_cli  # the desk's record for disputes (issue 10)
+
+    return run_cli(args.id, args.since, args.format, parse_zone(args.tz))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -366,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--retry", type=int, metavar="ID", help="after repairing tracker ID's rows, try them again"
     )
     listing.set_defaults(func=cmd_trackers)
+    exp = sub.add_parser("export", help="a tracker's timeline (or recent ones) as CSV/JSON")
+    exp.add_argument("id", nargs="?", type=int, help="the tracker (default: the last 30 days)")
+    exp.add_argument("--since", help="trackers made since this date, e.g. 2026-11-01")
+    exp.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp.add_argument("--tz", help="zone for the local times (default CLEC_BOT_TZ)")
+    exp.set_defaults(func=cmd_export)
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
     sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")
     sched.set_defaults(func=cmd_run_scheduler)
@@ -390,13 +409,25 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ValueError) as exc:
         print(f"clecbot: {exc}", file=sys.stderr)
         return 2
-    except StorageError as exc:
+    except storage_faults() as exc:
         print(f"clecbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `clecbot ask ... | head -1`: the reader has what it wanted
+        _quiet_stdout()
+        return 0
     except Exception as exc:
         log.debug("command failed", exc_info=exc)
         print(f"clecbot: internal error ({type(exc).__name__}: {exc}); please report it",
               file=sys.stderr)  # fmt: skip
         return 70
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of a closed pipe is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -194,3 +194,17 @@ def test_main_turns_a_surprise_into_one_line(monkeypatch, capsys):
     monkeypatch.setattr(bot.cli, "ask_one", boom)
     assert main(["ask", "hi"]) == 70
     assert "internal error (KeyError" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`clecbot ask --jsonl < lines | head -1`: a closed pipe ends the run quietly, exit 0."""
+    lines = tmp_path / "lines.jsonl"
+    lines.write_bytes(b'{"text": "lsc hours"}\n' * 3000)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        f"'{sys.executable}' -m bot ask --jsonl < '{lines}' | head -1; exit ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(b"\n") == 1
+    assert b"error" not in done.stderr.lower()
