@@ -361,6 +361,11 @@ def ladder_level(ctx: Context) -> Reply | None:
     if done:
         before = owner(ladder.levels[done - 1].title)
         reply.headline = f"After level {done} ({before}), next: {reply.headline}"
+    elif q.level_done == len(ladder.levels):  # "escalated to tier 5 and nothing, what now"
+        reply.headline = (
+            f"Level {lv.level} ({owner(lv.title)}) is the last level of the {ladder.name} "
+            "ladder; the source names no one above it."
+        )
     reply.center, reply.when = center.id, ctx.when
     reply.open = hours_engine.status_at(center.hours, ctx.k.calendars, ctx.when).open
     if lv.intervals:

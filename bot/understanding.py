@@ -732,7 +732,8 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
     for match in q.matches:
         if match.kind == "level" and q.level is None:
             ladder_id, lv = match.target.split(":")
-            q.ladder = q.ladder or ladder_id
+            if q.ladder is None or q.ladder_by_carrier:  # "qwest ... senior director": its tier
+                q.ladder, q.ladder_by_carrier = ladder_id, False
             q.level = int(lv) if q.ladder == ladder_id else _level_titled(k, q.ladder, match.phrase)
     if q.ladder == "qwest_it" and re.search(r"\btiers?\b", text):
         q.ladder = "qwest_process"  # the five tiers are the process-trouble ladder

@@ -201,6 +201,15 @@ FACT_QUESTIONS = [
     ("is the csr 3 day count business days", "csr-interval", "CSR-CENTER", ["3 business days"]),
     # "the 3rd csr contact" is a level, not the 3rd of the month
     ("who after the 3rd csr contact", "csr-top-of-ladder", "CSR-CENTER", ["names no one"]),
+    ("when does the csr interval start if i submit on saturday", "csr-clock-start", "CSR-CENTER",
+     ["next business day"]),
+    ("when do qwest notifications start for a multi clec issue", "qwest-it-notification-clock",
+     "WSHD", ["immediate acceptance"]),
+    ("how many hours before the qwest ticket is closed", "qwest-process-closure-window", "CSIE",
+     ["24 hours"]),
+    ("when does the 24 hour closure window start", "qwest-process-closure-window", "CSIE",
+     ["24 hours"]),
+    ("is the iscc goal 24 hours or 48", "iscc-callback-goal", "ISCC", ["within 24 hours"]),
     # a moment still to come is when the desk will call, not a trouble's report time
     ("who do i call at night for a bvoip sev 1", "bvoip-after-hours", "BVOIP",
      ["Escalation Manager"]),

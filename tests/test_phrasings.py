@@ -68,6 +68,8 @@ ROWS = [
     # the level already tried is done: the next one is the answer
     ("escalated to level 2 on the csr, now what", "who_handles", "CSR-CENTER", None, None, None,
      ["After level 2 (Second Point of Contact), next", "Anitra Warthon"]),
+    ("we escalated to the service center senior director at qwest and nothing, what now",
+     "who_handles", "CSIE", None, None, None, ["last level", "names no one above"]),
     # porting FROM AT&T is no port to AT&T (the LNPC's): direction words keep their order
     ("porting from at&t, who handles", "unknown", None, None, None, None, []),
     ("verizon customer moving to AT&T, who handles the port", "who_handles", "LNPC", None, None,
