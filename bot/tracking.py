@@ -339,8 +339,8 @@ def _create_reminder(s: Session, q: Question) -> Reply:
         return refused
     if not q.moment.stated or q.moment.at <= s.now:
         return _refusal("When should I remind you? Say 'in 2 hours' or 'at 3pm ET tomorrow'.")
-    about = re.split(r"\bto\b", q.raw, maxsplit=1)
-    what = about[1].strip() if len(about) > 1 else q.raw
+    about = re.split(r"\b(?:to|about|re|regarding|that)\b:?", q.raw, maxsplit=1, flags=re.I)
+    what = about[1].strip() if len(about) > 1 and about[1].strip() else q.raw
     contacts: list[dict] = []
     if q.centers:
         center = s.k.center(q.centers[0])

@@ -472,6 +472,16 @@ def test_ids_and_codes(ask, question, intent, has, hasnt):
         assert word.lower() not in _answer(reply), word
 
 
+def test_a_reminder_is_titled_by_what_it_is_about(tmp_path, k):
+    from bot.cli import parse_at
+
+    db = connect(str(tmp_path / "t.db"))
+    said = respond("remind me in an hour about aots 3213213 one way audio",
+                   at=parse_at(TUE12, CT), tz=CT, user="U1", db=db, k=k)  # fmt: skip
+    assert said.data["kind"] == "custom", said.headline
+    assert "Reminder: aots 3213213 one way audio" in said.headline
+
+
 def test_a_code_asked_about_with_an_id_is_no_tracker(tmp_path, k):
     """ "PON 99887 REJ 501 on csr" names a ladder and carries an id, but asks about a code."""
     from bot.cli import parse_at
