@@ -716,7 +716,7 @@ def _bvoip_status(ctx: Context) -> Reply:
             reply.rows.append((f"Level {lv.level}: {owner(lv.title)}", spans))
         reply.next_steps.append("Tell me the severity and when it was reported for the due times.")
         return reply
-    if not q.moment.stated:
+    if not q.moment.stated or q.moment.at > ctx.now:  # a time to come is no report time
         reply.headline = f"BVoIP severity {sev}: escalate a level when its interval has passed."
         for lv in ladder.levels:
             reply.rows.append((f"Level {lv.level}: {owner(lv.title)}", f"{lv.intervals[sev]:g} h"))

@@ -668,6 +668,12 @@ def test_every_bvoip_symptom_names_bvoip(ask, k):
     assert wrong == []
 
 
+def test_a_time_still_to_come_is_no_report_time(ask):
+    reply = _ask(ask, "bvoip sev 1 at 9pm tonight who")
+    assert "not reported yet" not in reply["text"], reply["text"]
+    assert "escalate a level when its interval has passed" in reply["headline"]
+
+
 def test_a_symptom_on_another_product_is_not_bvoip(ask, k):
     """The ladder's `symptoms_unless`: the same trouble on a ported, resale or loop line."""
     wrong = []
