@@ -130,9 +130,9 @@ _ISO_DATE = next(r for r in timeread.RECOGNIZERS if r[0] == "date")
 
 @cache
 def _holiday_dates(year: int) -> tuple[tuple[date, str], ...]:
-    import holidays as holidays_lib  # only lines that name a holiday pay for it
+    from bot.knowledge.hours import country_holidays  # the US module alone, not ~250
 
-    return tuple(sorted(holidays_lib.country_holidays("US", years=year).items()))
+    return tuple(sorted(country_holidays("US", years=year).items()))
 
 
 def holiday_date(key: str, today: date, past: bool = False) -> date | None:
@@ -311,7 +311,14 @@ def _resolve(
     by_kind: dict[str, list[Part]] = {}
     for p in scan.parts:
         by_kind.setdefault(p.kind, []).append(p)
-    if relatives := by_kind.get("relative"):
+    relatives = by_kind.get("relative", [])
+    if relatives and "clock" in by_kind and all(_whole_days(p.value) for p in relatives):
+        # "2 days ago at 9am", "in 3 days at noon": that day, at the time named
+        by_kind["dayword"] = by_kind.get("dayword", []) + [
+            Part("dayword", p.start, p.end, p.text, (p.value.days, None, "days")) for p in relatives
+        ]
+        relatives = by_kind.pop("relative")[:0]
+    if relatives:
         return _relative(scan, relatives, now), True, False
     local_now = now.astimezone(zone)
     today = now.astimezone(asker).date()  # days are the asker's ("tomorrow 5pm ET")
@@ -323,12 +330,19 @@ def _resolve(
             f"I read dates from {FIRST_YEAR} to {LAST_YEAR}."
         )
     clock, day = _clock(said, day, local_now, past)
+    if said.offset is not None and day is None:  # "16:45:12 -0500": the next (or last) one
+        fixed = pytz.FixedOffset(int(said.offset.total_seconds()) // 60)
+        return _placed(scan, by_kind, text, None, clock, now, fixed, past), True, False
     if said.offset is not None:  # a pasted instant with Z or an offset: exactly that instant
         at = datetime.combine(day, clock).replace(tzinfo=timezone(said.offset))
         return _checked_past(at, now, past, scan), True, False
     if clock is None:
         return _day_only(scan, by_kind, said, day, today, now, zone, past)
     return _placed(scan, by_kind, text, day, clock, now, zone, past), True, False
+
+
+def _whole_days(delta: timedelta) -> bool:
+    return bool(delta) and delta % _DAY == timedelta(0)
 
 
 def _relative(scan: timeread.Scan, relatives: list[Part], now: datetime) -> datetime:
@@ -349,13 +363,19 @@ def _relative(scan: timeread.Scan, relatives: list[Part], now: datetime) -> date
 def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathered:
     """The days and clock times the parts name; a weekday with a date checks the date."""
     g = _Gathered([], [])
-    instants = by_kind.get("instant", [])
-    for p in instants:
+    offsets: list[tuple[Part, timedelta]] = []
+    for p in by_kind.get("instant", []):
         y, mo, d, h, mi, s, off = p.value
         g.days.append((p, date(y, mo, d)))
         g.clocks.append((p, (h, mi, "explicit", s)))
         if off is not None:  # "z" is an offset of zero, not none
-            g.offset = _one(instants, [i.value[6] for i in instants])
+            offsets.append((p, off))
+    for p in by_kind.get("offclock", []):  # "16:45:12 -0500"
+        h, mi, s, off = p.value
+        g.clocks.append((p, (h, mi, "explicit", s)))
+        offsets.append((p, off))
+    if offsets:
+        g.offset = _one([p for p, _ in offsets], [off for _, off in offsets])
     year = _year_alone(by_kind)
     for p in by_kind.get("date", []):
         y, mo, d = p.value
@@ -383,6 +403,13 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         g.explicit_day = True
     for p in by_kind.get("part", []):
         g.part_hour = p.value if g.part_hour is None else g.part_hour
+    if shifts := by_kind.get("shift"):  # "the day after thanksgiving"
+        if not g.days:
+            said = shifts[0].text
+            raise _Refused(f"I could not read '{said}': {said.removeprefix('the ')} which day?")
+        step = timedelta(days=sum(p.value for p in shifts))
+        g.days = [(p, d + step) for p, d in g.days]
+        g.explicit_day = True
     g.clocks += [(p, (*p.value, 0)) for p in by_kind.get("clock", [])]
     return g
 
@@ -482,7 +509,7 @@ def _placed(
         yesterday = localize(zone, datetime.combine(zone_today - _DAY, clock))
         if timeread.SINCE_WORD.search(text) or now - yesterday < timedelta(hours=12):
             return yesterday  # "since 7am": the latest one not in the future
-        _future(scan, fmt_time(at, zone), past)
+        _future(scan, fmt_time(at, _named(zone)), past)
     if not past and at <= local_now and not timeread.BEFORE_WORD.search(text):
         at = localize(zone, datetime.combine(zone_today + _DAY, clock))
     return at
@@ -490,8 +517,13 @@ def _placed(
 
 def _checked_past(at: datetime, now: datetime, past: bool, scan: timeread.Scan) -> datetime:
     if past and at > now + _NOW_DIFF:
-        _future(scan, fmt_time(at, at.tzinfo if hasattr(at.tzinfo, "zone") else "UTC"), past)
+        _future(scan, fmt_time(at, _named(at.tzinfo)), past)
     return at
+
+
+def _named(zone) -> pytz.BaseTzInfo | str:
+    """A zone to say a time in: a pasted offset ("-05:00") has no name, so UTC."""
+    return zone if getattr(zone, "zone", None) else "UTC"
 
 
 def _future(scan: timeread.Scan, when: str, past: bool) -> None:

@@ -35,7 +35,18 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-PARTS_OF_DAY = {"morning": 9, "afternoon": 14, "evening": 18, "night": 20, "tonight": 20}
+PARTS_OF_DAY = {"morning": 9, "afternoon": 14, "evening": 18, "night": 20, "tonight": 20,
+                "am": 9, "pm": 14}  # fmt: skip
+# Day words as typed in a hurry ("tmw 8am", "yday 3pm"): the day they stand for.
+DAY_WORDS = {
+    "today": "today", "tday": "today", "2day": "today", "tonight": "tonight",
+    "tonite": "tonight", "2nite": "tonight", "tomorrow": "tomorrow", "tmw": "tomorrow",
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow", "tomm": "tomorrow",
+    "tomo": "tomorrow", "tomoro": "tomorrow", "tomorow": "tomorrow", "tommorow": "tomorrow",
+    "tommorrow": "tomorrow", "tomorrw": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow",
+    "yesterday": "yesterday", "yday": "yesterday", "yest": "yesterday",
+    "yesterdy": "yesterday", "ysterday": "yesterday", "ystrdy": "yesterday",
+}  # fmt: skip
 EVE_WORDS = {"christmas eve": "Christmas", "xmas eve": "Christmas", "new year's eve": "New Year",
              "new years eve": "New Year", "new year eve": "New Year"}  # fmt: skip
 HOLIDAY_WORDS = {
@@ -115,7 +126,8 @@ MAYBE_TIME = re.compile(
     r"memorial|mlk|martin|president|juneteenth|veterans|columbus|first|second|third|fourth|"
     r"fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
     r"sixteenth|seventeenth|eighteenth|nineteenth|twent|thirt|hour|minute|min|hr|day|week|wk|"
-    r"ish|arvo|avo|q[1-4]|month|year|quarter)|ish\b|day|uary|mber|tober|gust",
+    r"ish|arvo|avo|q[1-4]|month|year|quarter|tm[wr]|tom|yday|yest|tonite|lunch|[ap]\.?m)|ish\b|"
+    r"day|uary|mber|tober|gust",
     re.IGNORECASE,
 )
 NOW_WORDS = re.compile(r"\b(?:right now|now|currently|at the moment|atm|at present|this minute)\b")
@@ -129,23 +141,31 @@ _MONTH = (
 _UNIT = "|".join(sorted(UNIT_MINUTES, key=len, reverse=True))
 _WORD_UNIT = "|".join(sorted((u for u in UNIT_MINUTES if len(u) > 1), key=len, reverse=True))
 _WORD_AMOUNT = "|".join(sorted(WORD_AMOUNTS, key=len, reverse=True))
-_CHUNK = (  # "2h", "90 minutes", "an hour" (words never run into a unit: "and" is not "an d")
-    rf"(?:\b\d+(?:\.\d+)?\s*(?:{_UNIT})|\b(?:{_WORD_AMOUNT})\s+(?:{_WORD_UNIT}))\b"
-    r"(?:\s+and\s+a\s+half)?"
+_HALF = r"(?:\s+and\s+a\s+half|\s+1/2|\s*\u00bd)"  # "2 and a half hours", "2 1/2 hrs", "2½h"
+_CHUNK = (  # "2h", "90 minutes", "an hour", "4+ hrs" (words never run into a unit: "an d")
+    rf"(?:\b\d+(?:\.\d+)?{_HALF}?(?:\s?\+)?\s*(?:{_UNIT})|\b(?:{_WORD_AMOUNT}){_HALF}?\s+"
+    rf"(?:{_WORD_UNIT}))\b(?:\s?\+)?(?:\s+and\s+a\s+half)?"
 )
 _NOT_AFTER_UNIT = (
     r"(?!\s+(?:intervals?|increments?|blocks?|windows?|shifts?|periods?|cycles?|sla)\b)"
 )
-DURATION = rf"(?:\d+h\d{{1,2}}m?\b|{_CHUNK}(?:,?\s*(?:and\s+)?{_CHUNK})*){_NOT_AFTER_UNIT}"
-_DURATION_PART = Lazy(rf"(\d+(?:\.\d+)?|[a-z][a-z -]*?)\s*({_UNIT})\b(\s+and\s+a\s+half)?")
+# "1:15 ago", "down for 01:20": hours and minutes; read as a duration only by the words around
+_HMM = r"(?<![\d:.])\d{1,2}:[0-5]\d(?![\d:])(?!\s*[ap]\.?\s?m\b)"
+DURATION = rf"(?:\d+h\d{{1,2}}m?\b|{_CHUNK}(?:,?\s*(?:and\s+)?{_CHUNK})*|{_HMM}){_NOT_AFTER_UNIT}"
+_DURATION_PART = Lazy(
+    rf"(?:\b(\d+(?:\.\d+)?)({_HALF})?(?:\s?\+)?\s*({_UNIT})|\b({_WORD_AMOUNT})({_HALF})?\s+({_WORD_UNIT}))"
+    r"\b\+?(\s+and\s+a\s+half)?"
+)
 _UNITS_AHEAD = (
     rf"(?!\s*(?:{_UNIT}|business|x|%|percent|times|calls|tickets|levels|people|st|nd|rd|th)\b)"
 )
-# "at 3 sites", "at 2 branches": a count of things, not a clock; a bare hour is followed by
-# nothing, punctuation, or a word that goes with a time ("at 9 tomorrow", "at 9 in the morning")
+# "at 3 sites", "at 2 different branches": a count of things, not a clock. A bare hour is
+# a clock when what follows is not a plural noun or a word that goes with a count: "at 9
+# tomorrow", "since 0745 aots ...", "remind me at 3 to call", "at 5 et", "at 9." are clocks.
 _NOUN_AHEAD = (
-    rf"(?!\s+(?!(?:on|in|this|next|today|tonight|tomorrow|yesterday|sharp|and|or|then|is|if|"
-    rf"so|but|when|please|pls|plz|o'?clock|{_WD})\b)[a-z])"
+    rf"(?!\s+(?:(?!(?:is|was|has|its|this|aots|us|plus|as|pls|thanks|thx|yes|unless|always|"
+    rf"{_WD})\b)[a-z]+s\b|(?:different|separate|other|more|diff|additional|extra|people|of|"
+    r"out|x)\b))"
 )
 _ORD = "|".join(sorted((w.replace(" ", "[ -]") for w in ORDINAL_WORDS), key=len, reverse=True))
 _YEAR = r"(?:\s*,?\s+(\d{4}|'\d{2})\b)?"  # ", 2027", " '27"; the comma split off or not
@@ -155,7 +175,7 @@ _FILLER = r"(?:(?:for|about|around|roughly|approx|approximately|over|nearly|almo
 _FILLER += r"last|past|already|at least|~)\s+)*"
 TROUBLE = (
     r"down|dead|out|degraded|broken|failing|failed|been|waiting|pending|outstanding|"
-    r"stuck|impaired|offline|unreachable|ongoing|going on|choppy|dropping|outage"
+    r"stuck|impaired|offline|unreachable|ongoing|going on|choppy|dropping|outage|aging|aged"
 )
 NOT_TIME_NOUNS = (
     r"level|levels|tier|tiers|party|point|line|attempt|escalation|time|times|call|floor|shift|"
@@ -179,17 +199,18 @@ class Unreadable(Exception):
 
 
 def duration(text: str) -> timedelta:
-    """'2 hours 30 minutes', 'an hour and a half', '1h30', '90m' -> a timedelta."""
-    if m := re.fullmatch(r"(\d+)h(\d{1,2})m?", text.strip()):
+    """'2 hours 30 minutes', 'an hour and a half', '2 1/2 hrs', '1h30', '1:15' -> a timedelta."""
+    text = text.strip()
+    if m := re.fullmatch(r"(\d+)h(\d{1,2})m?", text):
+        return timedelta(hours=int(m.group(1)), minutes=int(m.group(2)))
+    if m := re.fullmatch(r"(\d{1,2}):([0-5]\d)", text):
         return timedelta(hours=int(m.group(1)), minutes=int(m.group(2)))
     minutes = 0.0
     for m in _DURATION_PART.finditer(text):
-        words = re.sub(r"^(?:and|,)\s+", "", m.group(1).strip())
-        amount = float(words) if words[0].isdigit() else WORD_AMOUNTS.get(words)
-        if amount is None:
-            raise Unreadable(text)
-        unit = UNIT_MINUTES[m.group(2)]
-        minutes += amount * unit + (unit / 2 if m.group(3) else 0)
+        amount = float(m.group(1)) if m.group(1) else WORD_AMOUNTS[m.group(4)]
+        unit = UNIT_MINUTES[m.group(3) or m.group(6)]
+        halves = bool(m.group(2) or m.group(5)) + bool(m.group(7))
+        minutes += amount * unit + halves * unit / 2
     try:
         return timedelta(minutes=minutes)
     except OverflowError as exc:  # "99999999999h": longer than any calendar
@@ -292,6 +313,26 @@ def _clock12(m: re.Match) -> tuple:
     return (h, mi, "explicit")
 
 
+def _clock_offset(m: re.Match) -> tuple | None:
+    """'16:45:12 -0500', '04:45:12 PM +0000', '16:45-05:00': a pasted clock with its UTC
+    offset (RFC 2822, logs). Without seconds, am/pm or an attached offset it is not mine
+    ("9:30 - 1130" is a range)."""
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    attached = m.group(8) is not None
+    if not (m.group(3) or m.group(4) or attached):
+        return None
+    if m.group(4):
+        if not 1 <= h <= 12:
+            raise Unreadable(m.group(0))
+        h = h % 12 + (12 if m.group(4) == "p" else 0)
+    _check_clock(h, mi, s)
+    sign, oh, om = (m.group(8), m.group(9), m.group(10)) if attached else m.group(5, 6, 7)
+    if int(oh) > 14 or om not in ("00", "30", "45"):
+        raise Unreadable(m.group(0))
+    offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign.strip() == "-" else 1)
+    return (h, mi, s, offset)
+
+
 def _clock24(m: re.Match) -> tuple:
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     _check_clock(h, mi, s)
@@ -312,6 +353,12 @@ def _military(m: re.Match) -> tuple:
     return (int(m.group(1)), int(m.group(2)), "explicit")
 
 
+def _h_clock(m: re.Match) -> tuple:
+    """'at 17h30', 'at 9h15', 'by 17h': a 24-hour clock written with an h."""
+    h = int(m.group("h2") or m.group("h1"))
+    return (h, int(m.group("m2") or m.group("m1") or 0), "explicit")
+
+
 def _bare(m: re.Match) -> tuple | None:
     h = int(m.group("hour"))
     if 1 <= h <= 12:
@@ -321,21 +368,63 @@ def _bare(m: re.Match) -> tuple | None:
     return None
 
 
+def _three_digits(m: re.Match) -> tuple:
+    """'at 730', 'since 815': h:mm typed without the colon, on a 12-hour clock."""
+    return (int(m.group(1)), int(m.group(2)), "bare")
+
+
+MINUTE_WORDS = {"half": 30, "quarter": 15, "a quarter": 15, "five": 5, "ten": 10, "twenty": 20,
+                "twenty five": 25, "twenty-five": 25}  # fmt: skip
+
+
+def _past_to(m: re.Match) -> tuple | None:
+    """'half past 4', 'quarter to 5', 'ten after 9', '20 minutes past 4': that clock time;
+    a number of minutes needs 'past' or 'minutes' ("2 after 5" may be a count)."""
+    words, minutes_said, rel, hour, half = m.group(1, 2, 3, 4, 5)
+    words = " ".join(words.split())
+    back = rel in ("to", "till", "til", "of", "before")
+    if words.isdigit() and not (rel == "past" or minutes_said) or words == "half" and back:
+        return None
+    mi = MINUTE_WORDS[words] if not words.isdigit() else int(words)
+    h = {"noon": 12, "midnight": 0}.get(hour)
+    if h is None and not 1 <= (h := int(hour)) <= 12:
+        raise Unreadable(m.group(0))
+    if half:
+        h = h % 12 + (12 if half == "p" else 0)
+    if back:
+        h, mi = (h - 1) % 24, 60 - mi
+    explicit = half or hour in ("noon", "midnight")
+    return (h if explicit or h else 12, mi, "explicit" if explicit else "bare")
+
+
 def _fixed(h: int) -> Callable[[re.Match], tuple]:
     return lambda m: (h, 0, "explicit")
 
 
+def _part_hour(word: str | None) -> int | None:
+    """'morning' -> 9, 'a.m.' -> 9, 'pm' -> 14; None for no part of the day."""
+    return PARTS_OF_DAY[word.replace(".", "")] if word else None
+
+
 def _weekday(m: re.Match) -> tuple:
-    part = m.group(3)
-    return (WEEKDAYS[m.group(2)], m.group(1) or "", PARTS_OF_DAY.get(part) if part else None)
+    return (WEEKDAYS[m.group(2)], m.group(1) or "", _part_hour(m.group(3)))
 
 
 def _dayword(m: re.Match) -> tuple:
-    word, part = m.group(1), m.group(2)
+    word, part = DAY_WORDS[m.group(1)], m.group(2)
     shift = {"today": 0, "tonight": 0, "tomorrow": 1, "yesterday": -1}[word]
-    hour = PARTS_OF_DAY.get(part) if part else (20 if word == "tonight" else None)
+    hour = _part_hour(part) if part else (20 if word == "tonight" else None)
     return (shift, hour, word)
 
+
+# "at 9", "since 0745", "@5", "since about 9": the words that put a bare number on the clock
+_PREP = (
+    r"(?:\b(?:at|by|around|from|till|until|til|since|before|after)\s+|@\s*)"
+    r"(?:(?:about|around|approx\.?|approximately|roughly|~)\s*)?"
+)
+_PART = r"(morning|afternoon|evening|night|a\.m\.?|am\b|p\.m\.?|pm\b)"
+_DAYW = "|".join(sorted(DAY_WORDS, key=len, reverse=True))
+_MINUTES = r"(half|a\s+quarter|quarter|twenty[- ]five|twenty|ten|five|[1-5]?\d)"
 
 RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
     (kind, Lazy(pattern), reader)
@@ -356,6 +445,21 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ),
         # holidays by name, before dates ("4th of july" is the holiday, the next one)
         ("holiday", rf"\b({_HOL})(?:\s+day)?(?:'s)?\b", lambda m: m.group(1)),
+        # a pasted clock with its offset: "Mon, 30 Nov 2026 16:45:12 -0500"
+        (
+            "offclock",
+            r"(?<![\d:.])(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?"
+            r"(?:\s*([ap])\.?\s?m\b\.?)?\s*(?:\s(\+\s?|-)(\d{2})(\d{2})|([+-])(\d{2}):(\d{2}))"
+            r"(?![\d:])(?!\s*[ap]\.?\s?m\b)",
+            _clock_offset,
+        ),
+        # "half past 4", "quarter to 5", "ten after 9"
+        (
+            "clock",
+            rf"\b{_MINUTES}\s+(minutes?\s+)?(past|after|to|till|til|of|before)\s+"
+            rf"(\d{{1,2}}|noon|midnight)(?![\d:/.-])(?:\s*([ap])\.?\s?m\b\.?)?{_UNITS_AHEAD}",
+            _past_to,
+        ),
         # a range of clock times is not one moment: "7:30-5", "8am-5"
         ("range", rf"(?<![\d:/.-]){_RANGE_SIDE}\s*(?:-|\u2013|to)\s*{_RANGE_SIDE}(?![\d:/-])",
          _range),
@@ -366,24 +470,30 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
             _ymd,
         ),
         ("date", r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{1,4}))?(?![\d/:])", _mdy),
-        # "23-nov-2026", "23-Nov-26": ticket systems' day-month-year
-        ("date", rf"(?<![\d/.:-])(\d{{1,2}})-{_MONTH}-(\d{{4}}|\d{{2}})(?![\d/:-])", _day_month),
+        # "23-nov-2026", "23-Nov-26", "30/Nov/26": ticket systems' day-month-year
+        ("date", rf"(?<![\d/.:-])(\d{{1,2}})[-/]{_MONTH}[-/](\d{{4}}|\d{{2}})(?![\d/:-])",
+         _day_month),
         ("date", rf"(?<![\d/.:-])(1[0-2]|0?[1-9])-(\d{{2}})(?![\d/:-]){_UNITS_AHEAD}", _md_hyphen),
-        ("date", rf"\b{_MONTH}\s+(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b{_YEAR}",
-         _month_day),
+        # "nov 30th", but not the "nov 7" of "30th nov 7:30am"
+        ("date", rf"\b{_MONTH}\s+(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b"
+                 rf"(?![:.]\d|\s*[ap]\.?\s?m\b|h\d){_YEAR}", _month_day),
         (
             "date",
             rf"\b(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\s+(?:of\s+)?{_MONTH}(?![a-z]){_YEAR}",
             _day_month,
         ),
-        ("nth", rf"\b(?:on\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*-|\s*ish|\s+of\b)"
+        ("nth", rf"\b(?:(?:on\s+)?the\s+|on\s+)(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*-|\s*ish|\s+of\b)"
                 rf"(?!\s+(?:{NOT_TIME_NOUNS})\b)", _nth),
         # clock times
-        ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*([ap])\.?\s?m\b\.?",
-         _clock12),
+        ("clock", r"(?<![\d:.])(\d{1,2})([0-5]\d)\s*([ap])(?:\.?\s?m\b\.?|\b)", _clock12),  # 730am
+        ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?:[:.]\d{2}(?:[.,]\d*)?)?\s*([ap])\.?\s?m"
+                  r"\b\.?", _clock12),
         ("clock", r"(?<![\d:.])(\d{1,2})(?::(\d{2}))?([ap])\b", _clock12),  # "7:30a", "4p"
-        ("clock", rf"\b(?:at|@|by|around|from|till|until|since|before|after)\s+([01]\d|2[0-3])"
-                  rf"([0-5]\d)\b{_NOUN_AHEAD}", _military),  # "at 0930", "since 1645"
+        ("clock", rf"{_PREP}([01]\d|2[0-3])([0-5]\d)\b{_NOUN_AHEAD}", _military),  # "at 0930"
+        ("clock", rf"{_PREP}([1-9])([0-5]\d)(?![\d:/.-]){_UNITS_AHEAD}(?![a-z]){_NOUN_AHEAD}",
+         _three_digits),  # "at 730", "since 815"
+        ("clock", rf"{_PREP}(?:(?P<h2>[01]\d|2[0-3])h(?P<m2>[0-5]\d)?|(?P<h1>[1-9])h"
+                  rf"(?P<m1>[0-5]\d))\b", _h_clock),  # "at 17h30"
         ("clock", r"\b(?:12\s+)?(?:noon|midday|mid-day)\b", _fixed(12)),
         ("clock", r"\b(?:12\s+)?(?:midnight|mid-night)\b", lambda m: (0, 0, "midnight")),
         (
@@ -396,26 +506,24 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("clock", r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)\s*(?:h|hrs|hours)\b", _military),
         (
             "clock",
-            rf"\b(?:at|@|by|around|from|till|until|til|after|before|since)\s+(?P<hour>\d{{1,2}})"
-            rf"(?:\s*o'?clock)?(?![\d:/.-]){_UNITS_AHEAD}{_NOUN_AHEAD}",
+            rf"{_PREP}(?P<hour>\d{{1,2}})(?:\s*o'?clock)?(?![\d:/.-])(?![a-z]){_UNITS_AHEAD}"
+            rf"{_NOUN_AHEAD}",
             _bare,
         ),
         ("clock", r"\b(?P<hour>\d{1,2})\s*o'?clock\b", _bare),
         # days
-        ("dayword", r"\b(?:the\s+)?day after tomorrow\b", lambda m: (2, None, "tomorrow")),
+        ("dayword", r"\b(?:the\s+)?day after (?:tomorrow|tmrw|tmw)\b",
+         lambda m: (2, None, "tomorrow")),
         ("dayword", r"\b(?:the\s+)?day before yesterday\b", lambda m: (-2, None, "yesterday")),
-        (
-            "dayword",
-            r"\b(today|tonight|tomorrow|yesterday)\b(?:\s+(?:in the\s+)?(morning|afternoon|"
-            r"evening|night))?",
-            _dayword,
-        ),
-        ("dayword", r"\bthis\s+(morning|afternoon|evening)\b",
-         lambda m: (0, PARTS_OF_DAY[m.group(1)], "this")),
+        ("dayword", r"\blast\s+(night|evening)\b",
+         lambda m: (-1, PARTS_OF_DAY[m.group(1)], "yesterday")),
+        ("dayword", rf"\b({_DAYW})\b(?:\s+(?:in the\s+)?{_PART})?", _dayword),
+        ("dayword", rf"\bthis\s+{_PART}", lambda m: (0, _part_hour(m.group(1)), "this")),
+        # "the day after thanksgiving", "day before 12/24": a day from the day named
+        ("shift", r"\b(?:the\s+)?day\s+(after|before)\b", lambda m: 1 if m[1] == "after" else -1),
         (
             "weekday",
-            rf"\b(?:(next|this|last|coming|past)\s+)?({_WD})s?\b,?"
-            r"(?:\s+(morning|afternoon|evening|night))?",
+            rf"\b(?:(next|this|last|coming|past)\s+)?({_WD})s?\b,?(?:\s+{_PART})?",
             _weekday,
         ),
         ("part", r"\b(?:in the\s+|at\s+)?(morning|afternoon|evening|night)\b",
@@ -426,13 +534,23 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
 
 # A bare hour right after a day word or a part of the day: "tomorrow morning 9", "monday 8".
 BARE_AFTER_DAY = Lazy(
-    rf"\b(?:today|tonight|tomorrow|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
-    rf"(?![\d:/.-]){_UNITS_AHEAD}"
+    rf"\b(?:{_DAYW}|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
+    rf"(?![\d:/.-])(?![a-z]){_UNITS_AHEAD}"
 )
 # A 24-hour "hhmm" right after a day or a date: "sat 0830", "11/20 1400 et".
 HHMM_AFTER_DAY = Lazy(
-    rf"(?:\b(?:today|tonight|tomorrow|yesterday|{_WD})|(?<![\d/])\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+    rf"(?:\b(?:{_DAYW}|{_WD})|(?<![\d/])\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
     rf",?\s+(?:at\s+|@\s*)?(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?![\d:/.-])"
+)
+# A bare hour (or a 24-hour "0hmm") right before a day: "open 8 tomorrow", "0730 monday".
+BARE_BEFORE_DAY = Lazy(
+    rf"(?<![\w:/.@#$+-])(?P<hour>\d{{1,2}}|0\d[0-5]\d)\s+(?:this\s+)?(?:{_DAYW}|{_WD})\b"
+)
+# ...unless the word before makes the number a count, a level or an id ("tier 2 monday")
+COUNT_BEFORE = Lazy(
+    r"\b(?:sev|severity|level|lvl|tier|option|opt|prompt|step|press|pon|ticket|tkt|case|btn|"
+    r"aots|number|no|ext|room|floor|priority|p|code|reject|error|of|every|each|than|within|"
+    r"under|over|only|all|the|my|our|these|those|another|next|last|first|for|in|about|to)\s*$"
 )
 
 
@@ -441,13 +559,22 @@ def _hhmm(m: re.Match) -> tuple:
     return (int(hhmm[:2]), int(hhmm[2:]), "explicit")
 
 
+def _hour_before_day(m: re.Match) -> tuple | None:
+    if COUNT_BEFORE.search(m.string[: m.start()]):
+        return None
+    said = m.group("hour")
+    if len(said) == 4:
+        return (int(said[:2]), int(said[2:]), "explicit")
+    return (int(said), 0, "bare") if 1 <= int(said) <= 12 else None
+
+
 DURATIONS_AT = 3  # after the pasted instants and holidays, before ranges and dates
 # Things with digits that are not times: masked before anything is read.
 NOT_TIME = Lazy(
     r"\b24\s*[x/]\s*7\b|\b7\s*x\s*24\b|\b\d+\s*x\s*\d+\b|\b[a-z]\d{3}\b|"
     rf"\b\d+(?:st|nd|rd|th)\s+(?:{NOT_TIME_NOUNS})\b|(?<![:\d])\b\d+-(?!ish\b)(?!{_MONTH}(?![a-z]))[a-z]+\b|"
     r"\b\d+\s+business\s+(?:days?|hours?)\b(?!\s+(?:ago|back|old))|\b24\s*(?:hours?|hrs?)\b|"
-    r"\b\d{1,2}/\d{1,2}\s+(?:of\s+)?(?:an?\s+)?(?:hours?|hrs?|days?|minutes?|mins?)\b"
+    r"(?<!\d )\b\d{1,2}/\d{1,2}\s+(?:of\s+)?(?:an?\s+)?(?:hours?|hrs?|days?|minutes?|mins?)\b"
 )
 # Durations are found once (one compiled pattern: cheap to import), then read by the words
 # around them: the text before ends with one of these, or the text after starts with one.
@@ -468,6 +595,17 @@ AGE_BEFORE = Lazy(
 )
 AGE_AFTER = Lazy(r"\s+(?:now|already|so far|and counting|old)\b")
 FOR_BEFORE = Lazy(r"\bfor\s+(?:about\s+)?$")
+# Vague on purpose ("later today", "since lunch", "since the weekend", "early this morning"):
+# said back before anything reads the day or the part of the day inside them.
+VAGUE = Lazy(
+    r"\b(?:later|earlier)\s+(?:today|tonight|tomorrow|this\s+(?:morning|afternoon|evening|week)|"
+    r"in\s+the\s+(?:morning|afternoon|evening|day)|on\s+\w+|\w+day)\b|"
+    r"\b(?:(?:before|after|since|at|by|around|during|over|until|till|from)\s+)?(?:the\s+)?"
+    r"lunch(?:time)?\b|\b(?:before|after|since|until|till|from)\s+(?:the\s+|this\s+|last\s+)?"
+    r"weekend\b|"
+    r"\b(?:early|late|mid)[- ](?:(?:this|today|tomorrow|yesterday)\s+)?"
+    r"(?:morning|afternoon|evening|night)\b"
+)
 # Still time-like after reading: said back to the asker, never dropped in silence.
 LEFTOVERS = Lazy(
     r"\b(?:\d[\w:]*|noon|midnight|eod|cob|today|tonight|tomorrow|morning|evening|afternoon|"
@@ -488,7 +626,9 @@ LEFTOVERS = Lazy(
     r"\b(?:in|for|since|within)\s+(?:a few|few|several|some|many)\s+"
     r"(?:hours|minutes|days|hrs|mins)\b|"
     r"\b(?:a few|few|several|some|many)\s+(?:hours|minutes|days|hrs|mins)\s+(?:ago|back|old)\b|"
-    r"\b\d+\s+business\s+(?:days?|hours?)\s+(?:ago|back|old)\b"
+    r"\b\d+\s+business\s+(?:days?|hours?)\s+(?:ago|back|old)\b|"
+    r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|"  # "23.11.2026": which comes first is not said
+    r"\bin\s+\d{1,3}(?=\s*(?:$|[,.;!?)]|(?:to|and|or|pls|please|then|thanks|thx)\b))"  # "in 30"
 )
 PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
@@ -569,6 +709,9 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
     s = Scan(text)
     for m in list(NOT_TIME.finditer(s.mask)):
         s.blank(m.start(), m.end())
+    for m in VAGUE.finditer(s.mask):
+        s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
+        s.blank(m.start(), m.end())
     words = {**zone_words, **EXTRA_ZONES}
     s.read(
         "zone",
@@ -584,6 +727,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
         s.read(kind, pattern, reader)
     s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
     s.read_group("clock", HHMM_AFTER_DAY, _hhmm, "hhmm")
+    s.read_group("clock", BARE_BEFORE_DAY, _hour_before_day, "hour")
     s.read("year", YEAR_ALONE, lambda m: int(m.group(0)))  # "Mon Nov 23 07:05 CST 2026"
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
@@ -633,11 +777,16 @@ def _durations(s: Scan, past: bool) -> None:
             span = duration(m.group(0))
         except Unreadable:
             continue
-        if (b := INTERVAL_BEFORE.search(before)) or INTERVAL_AFTER.match(after):
+        sign, b, a = 0, None, None
+        if ":" in m.group(0):  # "1:15 ago", "down for 01:20"; else a clock ("at 1:15")
+            if a := AGO_AFTER.match(after):
+                sign, b = -1, AGO_BEFORE.search(before)
+            elif past and (b := FOR_BEFORE.search(before)):
+                sign = -1
+        elif (b := INTERVAL_BEFORE.search(before)) or INTERVAL_AFTER.match(after):
             s.blank(b.start() if b else m.start(), m.end())
             continue
-        sign, b, a = 0, None, None
-        if (b := AHEAD_BEFORE.search(before)) or (a := AHEAD_AFTER.match(after)):
+        elif (b := AHEAD_BEFORE.search(before)) or (a := AHEAD_AFTER.match(after)):
             sign = 1
         elif a := AGO_AFTER.match(after):
             sign, b = -1, AGO_BEFORE.search(before)
@@ -649,6 +798,8 @@ def _durations(s: Scan, past: bool) -> None:
             start = b.start() if b else m.start()
             end = m.end() + (a.end() if a else 0)
             s.add("relative", start, end, sign * span)
+        elif "/" in m.group(0):  # "takes 2 1/2 hours": a length of time, not Jan 2
+            s.blank(m.start(), m.end())
 
 
 def _merged(spans: list[Part], text: str) -> list[Part]:

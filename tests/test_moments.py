@@ -70,6 +70,8 @@ WHOLE_DAYS = [
     ("tomorrow", "2026-11-24"),
     ("saturday", "2026-11-28"),
     ("july 4th", "2027-07-04"),
+    ("the day after thanksgiving", "2026-11-27"),
+    ("day before xmas eve", "2026-12-23"),
 ]
 
 
@@ -151,6 +153,46 @@ DESK_MOMENTS = [
     ("Mon Nov 23 07:05:22 CST 2026", "2026-11-23 07:05"),  # the year apart from its date
     ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
     ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
+    # found by trying the reader as a new desk user would (issue 7)
+    ("reported mon, 23 nov 2026 07:45:00 -0500", "2026-11-23 06:45"),  # RFC 2822: its offset
+    ("reported 07:45:00 +0000", "2026-11-23 01:45"),  # a clock with an offset, no date
+    ("logged 09:45-05:00", "2026-11-23 08:45"),
+    ("reported 20/nov/26 4:45 pm", "2026-11-20 16:45"),  # Jira
+    ("reported 20-nov-26 04.45.12.000000 pm", "2026-11-20 16:45"),  # Oracle
+    ("half past 4", "2026-11-23 16:30"),
+    ("quarter to 5", "2026-11-23 16:45"),
+    ("ten after 9", "2026-11-23 21:10"),
+    ("quarter past noon", "2026-11-23 12:15"),
+    ("down for about 2 and a half hours", "2026-11-23 07:30"),
+    ("down for 2 1/2 hours", "2026-11-23 07:30"),
+    ("down for 1 hour and 20 minutes", "2026-11-23 08:40"),  # was a day early ("an d")
+    ("down 4+ hrs", "2026-11-23 06:00"),
+    ("ticket aging 36 hrs", "2026-11-21 22:00"),
+    ("reported 1:15 ago", "2026-11-23 08:45"),
+    ("site down for 01:20", "2026-11-23 08:40"),  # hours:minutes, not 1:20 AM
+    ("reported 2 days ago at 9am", "2026-11-21 09:00"),
+    ("in 2 days at noon", "2026-11-25 12:00"),
+    ("reported last night at 11", "2026-11-22 23:00"),  # was 11 AM today
+    ("reported last night", "2026-11-22 20:00"),
+    ("reported this am", "2026-11-23 09:00"),
+    ("sat am", "2026-11-28 09:00"),
+    ("sunday night", "2026-11-29 20:00"),
+    ("tmw 5pm", "2026-11-24 17:00"),  # was 5 PM today
+    ("reported yday 9am", "2026-11-22 09:00"),  # was 9 AM today
+    ("open 8 tomorrow", "2026-11-24 08:00"),  # the 8 was dropped
+    ("0730 friday", "2026-11-27 07:30"),
+    ("at 7:30 on 30th", "2026-11-30 07:30"),
+    ("30th nov 7:30am", "2026-11-30 07:30"),  # "nov 7" is not a date here
+    ("730am", "2026-11-24 07:30"),
+    ("at 730", "2026-11-23 19:30"),
+    ("down since 815", "2026-11-23 08:15"),
+    ("at 17h30", "2026-11-23 17:30"),  # was 5:00 PM, the 30 dropped
+    ("open @ 5", "2026-11-23 17:00"),
+    ("down since about 9", "2026-11-23 09:00"),
+    ("down since 0745 ct aots", "2026-11-23 07:45"),  # an id word after a time
+    ("remind me at 3 to call", "2026-11-23 15:00"),
+    ("remind me tomorrow at 9 to escalate", "2026-11-24 09:00"),
+    ("the day after thanksgiving at 10am", "2026-11-27 10:00"),  # was thanksgiving itself
 ]
 
 
@@ -190,6 +232,13 @@ UNREAD = [
     ("is the lsc open wendsday", "wendsday"),  # a day the typo corrector missed
     ("janurary 5", "janurary"),
     ("feb 29 2027", "feb 29 2027"),
+    ("bvoip down since lunch", "since lunch"),  # vague on purpose: asked, not guessed
+    ("is it open later today", "later today"),
+    ("down since early this morning", "early this morning"),
+    ("down since the weekend", "since the weekend"),
+    ("remind me in 30", "in 30"),  # 30 what?
+    ("submitted 23.11.2026 16:45", "23.11.2026"),  # day or month first is not said
+    ("down since 9ish", "9ish"),
 ]
 
 
@@ -210,6 +259,8 @@ PROBLEMS = [
     ("in 2 hours at 4pm", "which did you mean"),
     ("in 2027", "the year of which date"),
     ("ticket opened 2026", "the year of which date"),
+    ("is it open the day after", "which day"),
+    ("logged 16:45-05:00", "in the future"),  # 3:45 PM CST is ahead, and yesterday's too far
 ]
 
 

@@ -111,6 +111,10 @@ NOT_TIME = [
     "tier 2 may escalate after 4 hours",
     "is the npsc open 12 hours a day",
     "what severity is one way audio at 3 sites",  # a count of things, not 3 o'clock
+    "what severity is no dial tone at 2 different locations",
+    "is the wshd open on the weekend",  # the hours, not one moment
+    "does a csr take 2 1/2 hours?",  # a length of time, not Jan 2
+    "is the npsc open 24/7",
 ]
 
 
