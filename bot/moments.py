@@ -403,14 +403,15 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         g.explicit_day = True
     for p in by_kind.get("part", []):
         g.part_hour = p.value if g.part_hour is None else g.part_hour
-    if shifts := by_kind.get("shift"):  # "the day after thanksgiving"
-        if not g.days:
-            said = shifts[0].text
+    for shift in by_kind.get("shift", []):  # "the day after thanksgiving": the day named next
+        following = [(p, d) for p, d in g.days if 0 <= p.start - shift.end <= 6]
+        if not following:
+            said = shift.text
             raise _Refused(f"I could not read '{said}': {said.removeprefix('the ')} which day?")
-        step = timedelta(days=sum(p.value for p in shifts))
-        g.days = [(p, d + step) for p, d in g.days]
-        g.explicit_day = True
-    g.clocks += [(p, (*p.value, 0)) for p in by_kind.get("clock", [])]
+        g.days = [
+            (p, d + timedelta(days=shift.value) if (p, d) == following[0] else d) for p, d in g.days
+        ]
+    g.clocks += [(p, (*p.value[:3], (p.value[3:] or (0,))[0])) for p in by_kind.get("clock", [])]
     return g
 
 

@@ -305,12 +305,14 @@ def _nth(m: re.Match) -> int:
 
 
 def _clock12(m: re.Match) -> tuple:
+    """'4pm', '4:30 p.m.', '730am', '04:45:12 PM' (seconds kept when pasted)."""
     h, mi = int(m.group(1)), int(m.group(2) or 0)
-    if not 1 <= h <= 12 or mi > 59:
+    s = int(m.group(3) or 0) if m.re.groups == 4 else 0
+    if not 1 <= h <= 12 or mi > 59 or s > 59:
         raise Unreadable(m.group(0))
-    half = m.group(3)
+    half = m.group(m.re.groups)
     h = (h % 12) + (12 if half == "p" else 0)
-    return (h, mi, "explicit")
+    return (h, mi, "explicit", s)
 
 
 def _clock_offset(m: re.Match) -> tuple | None:
@@ -338,15 +340,19 @@ def _clock24(m: re.Match) -> tuple:
     _check_clock(h, mi, s)
     # "11:30" is on a 12-hour clock (the next one); "09:30", "16:45" and "0:15" are 24-hour
     twelve_hour = 1 <= h <= 12 and not m.group(1).startswith("0")
-    return (h, mi, "bare" if twelve_hour else "explicit")
+    return (h, mi, "bare" if twelve_hour else "explicit", s)
 
 
-def _range(m: re.Match) -> None:
+NOT_A_MOMENT = object()  # a reader's answer for text that is consumed but names no moment
+
+
+def _range(m: re.Match) -> object | None:
     """A range of clock times ("7:30-5", "8am-5pm"): said back, since it is not one moment;
-    digits alone ("11-30", "8-5") are left to the date reader."""
+    "8 to 5" is hours, not a moment ("open from 8 to 5" is not 8 o'clock); digits with a
+    hyphen ("11-30", "8-5") are left to the date reader."""
     if re.search(r":|[ap]\.?m", m.group(0)):
         raise Unreadable(m.group(0))
-    return None
+    return NOT_A_MOMENT if re.search(r"\bto\b", m.group(0)) else None
 
 
 def _military(m: re.Match) -> tuple:
@@ -486,8 +492,8 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
                 rf"(?!\s+(?:{NOT_TIME_NOUNS})\b)", _nth),
         # clock times
         ("clock", r"(?<![\d:.])(\d{1,2})([0-5]\d)\s*([ap])(?:\.?\s?m\b\.?|\b)", _clock12),  # 730am
-        ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?:[:.]\d{2}(?:[.,]\d*)?)?\s*([ap])\.?\s?m"
-                  r"\b\.?", _clock12),
+        ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?:[:.](\d{2})(?:[.,]\d*)?)?\s*([ap])"
+                  r"\.?\s?m\b\.?", _clock12),
         ("clock", r"(?<![\d:.])(\d{1,2})(?::(\d{2}))?([ap])\b", _clock12),  # "7:30a", "4p"
         ("clock", rf"{_PREP}([01]\d|2[0-3])([0-5]\d)\b{_NOUN_AHEAD}", _military),  # "at 0930"
         ("clock", rf"{_PREP}([1-9])([0-5]\d)(?![\d:/.-]){_UNITS_AHEAD}(?![a-z]){_NOUN_AHEAD}",
@@ -628,7 +634,9 @@ LEFTOVERS = Lazy(
     r"\b(?:a few|few|several|some|many)\s+(?:hours|minutes|days|hrs|mins)\s+(?:ago|back|old)\b|"
     r"\b\d+\s+business\s+(?:days?|hours?)\s+(?:ago|back|old)\b|"
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|"  # "23.11.2026": which comes first is not said
-    r"\bin\s+\d{1,3}(?=\s*(?:$|[,.;!?)]|(?:to|and|or|pls|please|then|thanks|thx)\b))"  # "in 30"
+    r"\bin\s+\d{1,3}(?=\s*(?:$|[,.;!?)]|(?:to|and|or|pls|please|then|thanks|thx)\b))|"  # "in 30"
+    r"\b(?:\d+|an?|one|two|three|six|a couple of|a few|few|several)\s+(?:months?|years?|yrs?)"
+    r"(?:\s+(?:ago|old|back|from now))?\b|\bin\s+(?:\d+|an?|one|two|a few|few)\s+months?\b"
 )
 PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
@@ -686,7 +694,9 @@ class Scan:
                 )
                 self.blank(m.start(), m.end())
                 continue
-            if value is not None:
+            if value is NOT_A_MOMENT:
+                self.blank(m.start(), m.end())
+            elif value is not None:
                 self.add(kind, m.start(), m.end(), value)
 
     def read_group(self, kind: str, pattern: Lazy, reader, group: str) -> None:

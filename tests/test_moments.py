@@ -150,7 +150,7 @@ DESK_MOMENTS = [
     ("12am friday", "2026-11-27 00:00"),  # 12 am is the start
     ("thursdays 4pm", "2026-11-26 16:00"),
     ("23-nov-2026 07:05", "2026-11-23 07:05"),  # ticket systems' day-month-year
-    ("Mon Nov 23 07:05:22 CST 2026", "2026-11-23 07:05"),  # the year apart from its date
+    ("Mon Nov 23 07:05:22 CST 2026", "2026-11-23 07:05:22"),  # the year apart from its date
     ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
     ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
     # found by trying the reader as a new desk user would (issue 7)
@@ -158,7 +158,7 @@ DESK_MOMENTS = [
     ("reported 07:45:00 +0000", "2026-11-23 01:45"),  # a clock with an offset, no date
     ("logged 09:45-05:00", "2026-11-23 08:45"),
     ("reported 20/nov/26 4:45 pm", "2026-11-20 16:45"),  # Jira
-    ("reported 20-nov-26 04.45.12.000000 pm", "2026-11-20 16:45"),  # Oracle
+    ("reported 20-nov-26 04.45.12.000000 pm", "2026-11-20 16:45:12"),  # Oracle
     ("half past 4", "2026-11-23 16:30"),
     ("quarter to 5", "2026-11-23 16:45"),
     ("ten after 9", "2026-11-23 21:10"),
@@ -193,6 +193,7 @@ DESK_MOMENTS = [
     ("remind me at 3 to call", "2026-11-23 15:00"),
     ("remind me tomorrow at 9 to escalate", "2026-11-24 09:00"),
     ("the day after thanksgiving at 10am", "2026-11-27 10:00"),  # was thanksgiving itself
+    ("11/27 (the day after thanksgiving) 9am", "2026-11-27 09:00"),  # the day it names agrees
 ]
 
 
@@ -210,6 +211,15 @@ def test_every_part_carries_its_span():
     assert sorted(s.text for s in moment.spans) == ["11/30", "4pm", "et"]
     assert all(text[s.start : s.end] == s.text for s in moment.spans)
     assert moment.said == "4pm 11/30 et"
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["is it open from 8 to 5", "is the wshd open on the weekend", "does a csr take 2 1/2 hours"],
+)
+def test_hours_and_lengths_of_time_name_no_moment(phrase):
+    moment = read_moment(phrase, NOW, "America/Chicago", load().zone_words)
+    assert moment.readable and not moment.stated
 
 
 def test_a_date_alone_is_the_whole_day():
@@ -239,6 +249,7 @@ UNREAD = [
     ("remind me in 30", "in 30"),  # 30 what?
     ("submitted 23.11.2026 16:45", "23.11.2026"),  # day or month first is not said
     ("down since 9ish", "9ish"),
+    ("ticket is 1 month old", "1 month old"),  # months are not a fixed length
 ]
 
 

@@ -129,6 +129,45 @@ def iso_cases():
             yield text, NOW_BEFORE_ALL, wall(d, (hh, mm), zone), False
 
 
+MON = [m[:3].title() for m in MONTH_NAMES]
+DOW = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+STAMPS = [  # ticket systems' stamps: (form, the seconds it carries); c = (hour, minute)
+    (lambda d, c: f"{d.isoformat()} {c[0]:02d}:{c[1]:02d}:12", 12),  # ServiceNow
+    (lambda d, c: f"{d.month:02d}/{d.day:02d}/{d.year} {ampm(c, 2)}:{c[1]:02d}:12 {ampm(c)}", 12),
+    (lambda d, c: f"{d.month}/{d.day}/{d.year}, {ampm(c, 1)}:{c[1]:02d} {ampm(c)}", 0),  # SFDC
+    (lambda d, c: f"{d.day:02d}/{MON[d.month - 1]}/{d.year % 100:02d} {ampm(c, 1)}:{c[1]:02d} "
+                  f"{ampm(c)}", 0),  # Jira
+    (lambda d, c: f"{DOW[d.weekday()]} {d.month}/{d.day}/{d.year} {ampm(c, 1)}:{c[1]:02d} "
+                  f"{ampm(c)}", 0),  # Outlook
+    (lambda d, c: f"{d.day:02d}-{MON[d.month - 1].upper()}-{d.year % 100:02d} "
+                  f"{ampm(c, 2)}.{c[1]:02d}.12.000000 {ampm(c)}", 12),  # Oracle
+    (lambda d, c: f"{DOW[d.weekday()]} {MON[d.month - 1]} {d.day} {c[0]:02d}:{c[1]:02d}:12 "
+                  f"{d.year}", 12),  # date(1)
+]  # fmt: skip
+RFC_OFFSETS = [("-0500", -300), ("-0600", -360), ("+0000", 0), ("-0700", -420), ("+0530", 330)]
+
+
+def ampm(c: tuple[int, int], width: int = 0) -> str:
+    """The 12-hour clock's hour (zero-padded to width), or its AM/PM when width is 0."""
+    if not width:
+        return "AM" if c[0] < 12 else "PM"
+    return f"{(c[0] % 12) or 12:0{width}d}"
+
+
+def stamp_cases():
+    """Stamps as ticket systems paste them, in every zone; RFC 2822 with its offset."""
+    clocks = [(0, 5), (1, 30), (2, 30), (9, 0), (12, 45), (16, 45), (23, 59)]
+    for i, (d, c) in enumerate(itertools.product(DATES, clocks)):
+        form, seconds = STAMPS[i % len(STAMPS)]
+        word, zone = ZONE_WORDS[i % len(ZONE_WORDS)]
+        text = " ".join(f"{form(d, c)} {word}".split())
+        yield text, NOW_BEFORE_ALL, wall(d, c, zone) + timedelta(seconds=seconds), False
+        sign, minutes = RFC_OFFSETS[i % len(RFC_OFFSETS)]
+        rfc = f"{DOW[d.weekday()]}, {d.day} {MON[d.month - 1]} {d.year} {c[0]:02d}:{c[1]:02d}:12"
+        naive = datetime(d.year, d.month, d.day, *c, 12) - timedelta(minutes=minutes)
+        yield f"{rfc} {sign}", NOW_BEFORE_ALL, naive.replace(tzinfo=UTC), False
+
+
 NOWS = [  # instants around the DST changes, year ends and midnight, in the asker's zone
     datetime(2026, 10, 31, 23, 30, tzinfo=ZoneInfo(ASKER)),
     datetime(2026, 11, 1, 0, 45, tzinfo=ZoneInfo(ASKER)),
@@ -245,6 +284,52 @@ def holiday_cases():
                 yield f"on {name}", now, wall(day, (0, 0), ASKER), True
 
 
+def hurried_cases():
+    """Days and clocks as typed in a hurry, at every now: slang days, quarter/half past,
+    hhmm without a colon, an hour before its day, N days ago at a time."""
+    for now in NOWS:
+        local = now.astimezone(ZoneInfo(ASKER)).date()
+        tomorrow, yesterday = local + timedelta(days=1), local - timedelta(days=1)
+        yield "tmw 4pm", now, wall(tomorrow, (16, 0), ASKER), False
+        yield "tmrw @ 7:30am et", now, wall(tomorrow, (7, 30), "America/New_York"), False
+        yield "8 tomorrow", now, wall(tomorrow, (8, 0), ASKER), False
+        yield (
+            "sat am",
+            now,
+            wall(local + timedelta(days=(5 - local.weekday()) % 7), (9, 0), ASKER),
+            False,
+        )
+        yield "reported yday 9am", now, wall(yesterday, (9, 0), ASKER), False
+        yield "reported last night at 11", now, wall(yesterday, (23, 0), ASKER), False
+        yield (
+            "reported 2 days ago at 9am",
+            now,
+            wall(local - timedelta(days=2), (9, 0), ASKER),
+            False,
+        )
+        yield "tomorrow at quarter to 5 pm", now, wall(tomorrow, (16, 45), ASKER), False
+        yield (
+            "tomorrow at half past 9 am pt",
+            now,
+            wall(tomorrow, (9, 30), "America/Los_Angeles"),
+            False,
+        )
+        yield "tomorrow 730am", now, wall(tomorrow, (7, 30), ASKER), False
+        yield "tomorrow at 17h30", now, wall(tomorrow, (17, 30), ASKER), False
+        yield "down since 0745 ct aots", now, last_clock(now, (7, 45), ASKER), False
+        latest = max(last_clock(now, (7, 45), ASKER), last_clock(now, (19, 45), ASKER))
+        yield "down since 745", now, latest, False  # no am/pm: the latest on a 12-hour clock
+        yield "site down for 2 1/2 hrs", now, now.astimezone(UTC) - timedelta(minutes=150), False
+        yield (
+            "down for 1 hour and 20 minutes",
+            now,
+            now.astimezone(UTC) - timedelta(minutes=80),
+            False,
+        )
+        yield "reported 1:15 ago", now, now.astimezone(UTC) - timedelta(minutes=75), False
+        yield "down 4+ hrs", now, now.astimezone(UTC) - timedelta(hours=4), False
+
+
 ASKERS = ["America/New_York", "America/Denver", "America/Los_Angeles", "America/Phoenix"]
 
 
@@ -275,6 +360,8 @@ GROUPS = {  # one test per group: a failure lists every line of it that was read
     "day words": list(day_word_cases()),
     "dates without a year": list(yearless_cases()),
     "holidays": list(holiday_cases()),
+    "ticket system stamps": list(stamp_cases()),
+    "typed in a hurry": list(hurried_cases()),
 }
 GROUPS = {  # (text, now, expected, whole day, asker)
     name: [c if len(c) == 5 else (*c, ASKER) for c in cases] for name, cases in GROUPS.items()

@@ -115,6 +115,7 @@ NOT_TIME = [
     "is the wshd open on the weekend",  # the hours, not one moment
     "does a csr take 2 1/2 hours?",  # a length of time, not Jan 2
     "is the npsc open 24/7",
+    "is the npsc open from 8 to 5?",  # hours, not 8 o'clock
 ]
 
 
