@@ -249,12 +249,36 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
         at, stated, whole_day = _resolve(scan, text, now, zone, asker, past)
     except _Refused as refused:
         return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), str(refused))
+    if stated and not whole_day:
+        at = _fold_by_abbreviation(scan.parts, at, zone)
     if stated and not FIRST_YEAR <= at.astimezone(zone).year <= LAST_YEAR:
         problem = (
             f"I could not read '{_said(spans)}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
         )
         return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), problem)
     return Moment(at.astimezone(asker), stated, whole_day, zone.zone, past, spans if stated else ())
+
+
+_STANDARD, _DAYLIGHT = {"est", "cst", "mst", "pst"}, {"edt", "cdt", "mdt", "pdt"}
+
+
+def _fold_by_abbreviation(parts: list[Part], at: datetime, zone: pytz.BaseTzInfo) -> datetime:
+    """'2026-11-01 01:30 CST': a wall time that happens twice is the one its abbreviation
+    names (standard time: the second), not the first; other times are left as read."""
+    said = {p.text.lower() for p in parts if p.kind == "zone"}
+    if not said & (_STANDARD | _DAYLIGHT) or any(
+        p.kind in ("relative", "offclock") or p.kind == "instant" and p.value[6] is not None
+        for p in parts
+    ):
+        return at
+    naive = at.astimezone(zone).replace(tzinfo=None)
+    try:
+        zone.localize(naive, is_dst=None)
+    except pytz.AmbiguousTimeError:
+        return zone.localize(naive, is_dst=not said & _STANDARD)
+    except pytz.NonExistentTimeError:
+        pass
+    return at
 
 
 def _said(spans) -> str:

@@ -153,6 +153,9 @@ DESK_MOMENTS = [
     ("Mon Nov 23 07:05:22 CST 2026", "2026-11-23 07:05:22"),  # the year apart from its date
     ("2027-03-14 2:30am", "2027-03-14 03:30"),  # does not exist: moved on by the gap
     ("2026-11-01 1:30am", "2026-11-01T01:30:00-05:00"),  # happens twice: the first
+    ("2026-11-01 01:30:00 cst", "2026-11-01T01:30:00-06:00"),  # ...unless standard time is said
+    ("2026-11-01 1:30am cdt", "2026-11-01T01:30:00-05:00"),
+    ("2026-11-01 1:30am est", "2026-11-01T01:30:00-05:00"),  # 1:30 EST, the second 1:30 ET
     # found by trying the reader as a new desk user would (issue 7)
     ("reported mon, 23 nov 2026 07:45:00 -0500", "2026-11-23 06:45"),  # RFC 2822: its offset
     ("reported 07:45:00 +0000", "2026-11-23 01:45"),  # a clock with an offset, no date
