@@ -192,6 +192,127 @@ def bench_trackers(n: int = 100_000, due_per_tick: int = 100) -> dict:
     }
 
 
+CURVE_SIZES = (10_000, 100_000, 1_000_000)
+PER_OWNER = 10  # trackers per user, whatever the size: a user's list stays the same length
+OLD_FIND_BY_REF = (  # the lookup before tracker_refs: every open tracker's refs JSON read
+    "SELECT trackers.id FROM trackers, json_each(CASE WHEN json_valid(trackers.refs)"
+    " THEN trackers.refs ELSE '{}' END) WHERE json_each.value = ? AND state = 'open'"
+    " ORDER BY trackers.id DESC"
+)
+
+
+def _seed_curve(db, n: int, now) -> None:
+    """n open trackers, each with a ticket reference and four future steps, in ONE
+    transaction by executemany (1M takes a minute or two)."""
+    from datetime import timedelta
+
+    from storage.db import immediate, utc
+
+    start = utc(now)
+    owners = max(1, n // PER_OWNER)
+    with immediate(db):
+        db.conn.executemany(
+            "INSERT INTO trackers (id, owner, kind, refs, title, zone, started_at, created_at,"
+            " updated_at) VALUES (?, ?, 'bvoip', ?, 'bench', 'America/Chicago', ?, ?, ?)",
+            (
+                (i, f"U{i % owners}", f'{{"ticket": "{7_000_000 + i}"}}', start, start, start)
+                for i in range(1, n + 1)
+            ),
+        )
+        later = [utc(now + timedelta(hours=level)) for level in range(5)]
+        db.conn.executemany(
+            "INSERT INTO steps (tracker_id, level, kind, due_at, title) VALUES (?, ?, ?, ?, ?)",
+            ((i, lv, "escalate", later[lv], "L") for i in range(1, n + 1) for lv in (1, 2, 3, 4)),
+        )
+
+
+def _p50_max(samples: list[float]) -> tuple[float, float]:
+    return round(statistics.median(samples), 3), round(max(samples), 3)
+
+
+def bench_tracker_curve(sizes: tuple[int, ...] = CURVE_SIZES, reps: int = 50) -> list[dict]:
+    """Each tracker operation at 10k / 100k / 1M open trackers (4 steps each), p50 and max
+    in ms: claim (a tick with 100 due; an idle tick), create (with its fsync'd commit),
+    resolve, a user's list, a reference lookup, and the lookup as it was (JSON scan)."""
+    rows = [_curve_at(n, reps) for n in sizes]
+    _print_curve(rows)
+    return rows
+
+
+def _timed(call, times: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(times):
+        t0 = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return _p50_max(samples)
+
+
+def _curve_at(n: int, reps: int) -> dict:
+    import random
+    import tempfile
+    from datetime import timedelta
+
+    import pytz
+
+    from storage import trackers as repo
+    from storage.db import connect, immediate, utc
+    from storage.trackers import NewStep
+
+    now = datetime(2026, 12, 1, 14, 0, tzinfo=pytz.utc)
+    lease = timedelta(minutes=2)
+    rng = random.Random(n)
+    owners = max(1, n // PER_OWNER)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = connect(f"{tmp}/curve.db")
+        started = time.perf_counter()
+        _seed_curve(db, n, now)
+        seed_s = time.perf_counter() - started
+        idle = _timed(lambda: repo.claim_due(db, now, "idle", lease), reps)
+        busy, picked = [], rng.sample(range(1, n + 1), 2000)
+        for r in range(20):
+            with immediate(db):  # 100 trackers' level 1 due now
+                db.conn.executemany(
+                    "UPDATE steps SET due_at = ? WHERE tracker_id = ? AND level = 1",
+                    [(utc(now - timedelta(seconds=5)), i) for i in picked[r * 100 : r * 100 + 100]],
+                )
+            t0 = time.perf_counter()
+            claims = repo.claim_due(db, now, f"t{r}", lease)
+            busy.append((time.perf_counter() - t0) * 1000)
+            assert len(claims) == 100, len(claims)
+            with immediate(db):  # sent: out of the next tick's way
+                db.conn.executemany("UPDATE steps SET state = 'sent' WHERE id = ?",
+                                    [(c.step.id,) for c in claims])  # fmt: skip
+        steps = [NewStep(lv, "escalate", now + timedelta(hours=lv), "L") for lv in (1, 2, 3, 4)]
+        create = _timed(lambda: repo.create(
+            db, owner="U1", kind="bvoip", title="new", zone="America/Chicago", started_at=now,
+            steps=steps, now=now, refs={"ticket": "123"}), reps)  # fmt: skip
+        victims = iter(rng.sample(range(1, n + 1), reps))
+        resolve = _timed(lambda: repo.resolve(db, next(victims), "U1", now), reps)
+        listing = _timed(lambda: repo.for_owner(db, f"U{rng.randrange(owners)}"), reps)
+        ticket = lambda: str(7_000_000 + rng.randrange(1, n + 1))  # noqa: E731
+        lookup = _timed(lambda: repo.find_by_ref(db, ticket()), reps)
+        old = _timed(lambda: db.execute(OLD_FIND_BY_REF, (ticket(),)).fetchall(), 5)
+        db.conn.close()
+    return {
+        "open_trackers": n, "steps": 4 * n, "seed_s": round(seed_s, 1),
+        "claim_100_due_ms": _p50_max(busy), "claim_idle_ms": idle, "create_ms": create,
+        "resolve_ms": resolve, "list_user_ms": listing, "ref_lookup_ms": lookup,
+        "ref_lookup_json_scan_ms": old,
+    }  # fmt: skip
+
+
+def _print_curve(rows: list[dict]) -> None:
+    """The curve as a Markdown table (p50 / max, ms), on stderr next to the JSON."""
+    names = [k for k in rows[0] if k.endswith("_ms")]
+    print("| operation | " + " | ".join(f"{r['open_trackers']:,}" for r in rows) + " |",
+          file=sys.stderr)  # fmt: skip
+    print("|---" * (len(rows) + 1) + "|", file=sys.stderr)
+    for name in names:
+        cells = " | ".join(f"{r[name][0]:g} / {r[name][1]:g}" for r in rows)
+        print(f"| {name.removesuffix('_ms')} | {cells} |", file=sys.stderr)
+
+
 def bench_lateness(n: int = 1000) -> dict:
     """n steps due at once: how late each is handed to the notifier after it falls due."""
     import tempfile
@@ -537,6 +658,7 @@ def main() -> int:
         "answers_jsonl": bench_answers,
         "cold_start_ask": bench_cold_start,
         "trackers": bench_trackers,
+        "tracker_curve": bench_tracker_curve,
         "nudge_lateness": bench_lateness,
         "slack_nudges": bench_slack_nudges,
         "slack_ack": lambda: [

@@ -28,9 +28,10 @@ import pytz
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from storage.limits import FIRST_YEAR, LAST_YEAR
+
 DEFAULT_PATH = "./clecbot.db"
 BUSY_TIMEOUT_MS = 10_000  # CLEC_BOT_BUSY_MS overrides it
-FIRST_YEAR, LAST_YEAR = 1970, 2100  # the years an instant may be stored in
 STAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 MIN_FREE_BYTES = 1 << 20  # `serve` refuses a disk with less free space than this
 

@@ -176,12 +176,24 @@ def serve_socket_mode(
 
 
 def warm(deps: Deps) -> None:
-    """Compile the time grammar and answer one question before the first user waits."""
-    from bot.conversation import answer
+    """Before the first request: compile the time grammar, build the knowledge's indexes
+    and holiday calendar, and take each kind of question and a tracker line once (the
+    line in a throwaway in-memory database), so the first user's answer is as fast as
+    the rest: what a path compiles or loads on first use is done here."""
+    from bot.conversation import EXAMPLES, answer, respond
     from bot.moments import warm_up
+    from storage.db import connect
 
     warm_up()
-    answer("is the npsc open at 6pm central", at=deps.clock(), tz=deps.default_zone, k=deps.k)
+    at, zone = deps.clock(), deps.default_zone
+    for question in (*EXAMPLES, "is the npsc open at 6pm central"):
+        answer(question, at=at, tz=zone, k=deps.k)
+    scratch = connect(":memory:")
+    try:
+        respond("track bvoip sev 1 site down since 8am AOTS 1", at=at, tz=zone, user="warm-up",
+                db=scratch, k=deps.k)  # fmt: skip
+    finally:
+        scratch.conn.close()
 
 
 def serve(settings: Settings) -> int:

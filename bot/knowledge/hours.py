@@ -7,13 +7,15 @@ and compared in UTC, so DST changes never shift an opening by an hour.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import cache
+from pathlib import Path
 
-import holidays as holidays_lib
 import pytz
 
 from bot.knowledge.model import Hours
@@ -34,9 +36,31 @@ class Status:
     holiday: str | None = None
 
 
+def country_holidays(country: str, years: int | None = None):
+    """holidays.country_holidays(country, years=years), loading that country's module
+    alone: the library's own imports all ~250 countries to find one (~50 ms of every
+    cold start). A code the library does not know goes to it, for its own error."""
+    import holidays
+    from holidays.registry import COUNTRIES
+
+    module = next((m for m, names in COUNTRIES.items() if country in names), None)
+    if module is None:
+        return holidays.country_holidays(country, years=years)
+    name = f"holidays.countries.{module}"
+    loaded = sys.modules.get(name)
+    if loaded is None:  # by file, so `holidays.countries` (every country) is not imported
+        spec = importlib.util.spec_from_file_location(
+            name, Path(holidays.__file__).parent / "countries" / f"{module}.py"
+        )
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
+    return getattr(loaded, country)(years=years)
+
+
 @cache
-def _country(country: str) -> holidays_lib.HolidayBase:
-    return holidays_lib.country_holidays(country)
+def _country(country: str):
+    return country_holidays(country)
 
 
 def holiday_name(calendars: dict[str, dict], calendar: str, day: date) -> str | None:
