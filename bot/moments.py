@@ -29,6 +29,7 @@ happens twice (1:30 AM on a fall-back day) is the first one (daylight time). Thi
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -240,6 +241,8 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
     try:
         zone = pytz.timezone(_zone(scan.parts) or asker_zone)
     except _Refused as refused:
+        if not unread and (same := _same_instant(scan, text, now, asker, past)):
+            return Moment(same[0].astimezone(asker), True, False, same[1], past, spans)
         return Moment(
             now.astimezone(asker), False, False, asker_zone, past, spans, unread, str(refused)
         )
@@ -257,6 +260,38 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
         )
         return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), problem)
     return Moment(at.astimezone(asker), stated, whole_day, zone.zone, past, spans if stated else ())
+
+
+def _same_instant(
+    scan: timeread.Scan, text: str, now: datetime, asker: pytz.BaseTzInfo, past: bool
+) -> tuple[datetime, str] | None:
+    """'4pm ET / 3pm CT': one moment said in two zones, each clock next to its own zone. It
+    is read when every pair names the same instant; otherwise the zone is asked about."""
+    zones = [p for p in scan.parts if p.kind == "zone"]
+    clocks = [p for p in scan.parts if p.kind == "clock"]
+    # a zone goes with the clock right before it ("4pm et"), else the one right after it
+    pairs = [
+        (z, [c for c in clocks if 0 <= z.start - c.end <= 2]
+         or [c for c in clocks if 0 <= c.start - z.end <= 2])
+        for z in zones
+    ]  # fmt: skip
+    if len(clocks) != len(zones) or any(len(near) != 1 for _, near in pairs):
+        return None
+    if len({near[0] for _, near in pairs}) != len(clocks):
+        return None
+    others = [p for p in scan.parts if p.kind not in ("zone", "clock")]
+    instants = []
+    for zone_part, near in pairs:
+        one = copy.copy(scan)
+        one.parts = [*others, zone_part, near[0]]
+        try:
+            at, _, _ = _resolve(one, text, now, pytz.timezone(zone_part.value), asker, past)
+        except _Refused:
+            return None
+        instants.append(at)
+    if len({at.timestamp() for at in instants}) != 1:
+        return None
+    return instants[0], pairs[0][0].value
 
 
 _STANDARD, _DAYLIGHT = {"est", "cst", "mst", "pst"}, {"edt", "cdt", "mdt", "pdt"}

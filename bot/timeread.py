@@ -91,6 +91,8 @@ ORDINAL_WORDS = {
     "thirtieth": 30, "thirty first": 31,
 }  # fmt: skip
 EXTRA_ZONES = {"utc": "UTC", "gmt": "UTC", "zulu": "UTC"}
+DOTTED_ZONES = {"e": "America/New_York", "c": "America/Chicago", "m": "America/Denver",
+                "p": "America/Los_Angeles"}  # fmt: skip
 
 
 class Lazy:
@@ -403,6 +405,13 @@ def _past_to(m: re.Match) -> tuple | None:
     return (h if explicit or h else 12, mi, "explicit" if explicit else "bare")
 
 
+def _shift(m: re.Match) -> int:
+    """Days to move the day named next: 'the day after' +1, 'a week from' +7."""
+    amount = WORD_AMOUNTS.get(m.group(1) or "a") or int(m.group(1))
+    days = amount * (7 if m.group(2) and m.group(2).startswith("w") else 1)
+    return -days if m.group(3) == "before" else days
+
+
 def _fixed(h: int) -> Callable[[re.Match], tuple]:
     return lambda m: (h, 0, "explicit")
 
@@ -449,6 +458,11 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
             r"(?:(z)|([+-])(\d{2})(\d{2})?)?\b",
             _iso,
         ),
+        # "a week from tuesday", "2 days after 11/30": the day named next, moved (read before
+        # that day is consumed, so the words after it are still there to see)
+        ("shift", r"\b(?:(?:the\s+)?day|(a|an|one|two|three|\d{1,2})\s+(days?|weeks?|wks?))\s+"
+                  rf"(after|before|from)\b(?=\s*(?:$|[?.!,;)]|\d|(?:this\s+|next\s+)?(?:{_DAYW}|{_WD}|"
+                  rf"{_HOL})\b|{_MONTH}))", _shift),  # "a week after the release" is an event
         # holidays by name, before dates ("4th of july" is the holiday, the next one)
         ("holiday", rf"\b({_HOL})(?:\s+day)?(?:'s)?\b", lambda m: m.group(1)),
         # a pasted clock with its offset: "Mon, 30 Nov 2026 16:45:12 -0500"
@@ -479,6 +493,7 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         # "23-nov-2026", "23-Nov-26", "30/Nov/26": ticket systems' day-month-year
         ("date", rf"(?<![\d/.:-])(\d{{1,2}})[-/]{_MONTH}[-/](\d{{4}}|\d{{2}})(?![\d/:-])",
          _day_month),
+        ("date", r"(?<![\d/.:-])(\d{1,2})-(\d{1,2})-(\d{4})(?![\d/:-])", _mdy),  # 12-01-2026
         ("date", rf"(?<![\d/.:-])(1[0-2]|0?[1-9])-(\d{{2}})(?![\d/:-]){_UNITS_AHEAD}", _md_hyphen),
         # "nov 30th", but not the "nov 7" of "30th nov 7:30am"
         ("date", rf"\b{_MONTH}\s+(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b"
@@ -526,7 +541,6 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("dayword", rf"\b({_DAYW})\b(?:\s+(?:in the\s+)?{_PART})?", _dayword),
         ("dayword", rf"\bthis\s+{_PART}", lambda m: (0, _part_hour(m.group(1)), "this")),
         # "the day after thanksgiving", "day before 12/24": a day from the day named
-        ("shift", r"\b(?:the\s+)?day\s+(after|before)\b", lambda m: 1 if m[1] == "after" else -1),
         (
             "weekday",
             rf"\b(?:(next|this|last|coming|past)\s+)?({_WD})s?\b,?(?:\s+{_PART})?",
@@ -574,7 +588,7 @@ def _hour_before_day(m: re.Match) -> tuple | None:
     return (int(said), 0, "bare") if 1 <= int(said) <= 12 else None
 
 
-DURATIONS_AT = 3  # after the pasted instants and holidays, before ranges and dates
+DURATIONS_AT = 4  # after the pasted instants, shifts and holidays, before clocks and dates
 # Things with digits that are not times: masked before anything is read.
 NOT_TIME = Lazy(
     r"\b24\s*[x/]\s*7\b|\b7\s*x\s*24\b|\b\d+\s*x\s*\d+\b|\b[a-z]\d{3}\b|"
@@ -600,6 +614,7 @@ AGE_BEFORE = Lazy(
     rf"(?:has\s+been\s+|been\s+|is\s+)?open(?:ed)?|\bfor\s+the\s+(?:last|past))\s+{_FILLER}$"
 )
 AGE_AFTER = Lazy(r"\s+(?:now|already|so far|and counting|old)\b")
+SHIFT_AFTER = Lazy(r"\s+(?:after|before|from)\s+(?!now\b)")
 FOR_BEFORE = Lazy(r"\bfor\s+(?:about\s+)?$")
 # Vague on purpose ("later today", "since lunch", "since the weekend", "early this morning"):
 # said back before anything reads the day or the part of the day inside them.
@@ -657,6 +672,7 @@ LONG_NAMES = frozenset(
     ]
 )  # fmt: skip
 YEAR_ALONE = Lazy(r"(?<![\d/.:-])\b(?:19[7-9]\d|20\d\d|2100)\b(?![\d/:-])")
+DOTTED_ZONE = Lazy(r"\b([ecmp])\.\s?(?:[sd]\.\s?)?t\.?(?![a-z])")  # "e.t.", "c.s.t."
 ZULU = Lazy(r"\d(?P<z>\s?z)\b")
 MILITARY_ZULU = Lazy(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
 AFTER_WORD = Lazy(r"\b(after|past)\s+(?=\d|noon|midnight)")
@@ -728,6 +744,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
         _zone_pattern(tuple(sorted(words, key=len, reverse=True))),
         lambda m: words[m.group(1)],
     )
+    s.read("zone", DOTTED_ZONE, lambda m: DOTTED_ZONES[m.group(1)])  # "4pm e.t."
     s.read("clock", MILITARY_ZULU, _military)  # "1645z"
     s.read_group("zone", ZULU, lambda m: "UTC", "z")  # "16:45z": the military letter for UTC
     past = bool(PAST_WORDS.search(s.low) or TROUBLE_WORDS.search(s.low))
@@ -788,6 +805,8 @@ def _durations(s: Scan, past: bool) -> None:
         except Unreadable:
             continue
         sign, b, a = 0, None, None
+        if SHIFT_AFTER.match(after):  # "a week from tuesday": the day named, moved
+            continue
         if ":" in m.group(0):  # "1:15 ago", "down for 01:20"; else a clock ("at 1:15")
             if a := AGO_AFTER.match(after):
                 sign, b = -1, AGO_BEFORE.search(before)

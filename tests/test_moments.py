@@ -72,6 +72,8 @@ WHOLE_DAYS = [
     ("july 4th", "2027-07-04"),
     ("the day after thanksgiving", "2026-11-27"),
     ("day before xmas eve", "2026-12-23"),
+    ("a week from tuesday", "2026-12-01"),  # was Tuesday itself
+    ("a week from today", "2026-11-30"),
 ]
 
 
@@ -197,6 +199,11 @@ DESK_MOMENTS = [
     ("remind me tomorrow at 9 to escalate", "2026-11-24 09:00"),
     ("the day after thanksgiving at 10am", "2026-11-27 10:00"),  # was thanksgiving itself
     ("11/27 (the day after thanksgiving) 9am", "2026-11-27 09:00"),  # the day it names agrees
+    ("2 days after 11/30 at 9am", "2026-12-02 09:00"),
+    ("4pm et / 3pm ct", "2026-11-23 15:00"),  # one moment said in two zones
+    ("tomorrow 10am pt (1pm et)", "2026-11-24 12:00"),
+    ("4pm e.t.", "2026-11-23 15:00"),  # the zone was dropped
+    ("12-01-2026 4pm", "2026-12-01 16:00"),
 ]
 
 
