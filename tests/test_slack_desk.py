@@ -170,3 +170,10 @@ def test_the_scheduled_digest_is_posted_to_the_channel_once(bot):
     assert digest.tick(bot.deps.k, bot.db, monday + timedelta(seconds=15), notifier) == 0
     (post,) = bot.fake.calls_to("chat.postMessage")
     assert post.params["channel"] == "C1" and "Desk digest for Mon Nov 30" in post.params["text"]
+
+
+def test_a_note_is_kept_as_typed_not_as_slack_escapes_it(bot):
+    tracker_id = made(bot)
+    bot.command(f"note {tracker_id} AT&amp;T said &lt;ref 8812&gt;", user="U2", name="q")
+    bot.fake.wait_for("response_url:q")
+    assert repo.events(bot.db, tracker_id)[-1]["detail"]["text"] == "AT&T said <ref 8812>"

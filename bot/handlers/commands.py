@@ -7,7 +7,7 @@ import re
 from bot.handlers import ids
 from bot.handlers.blocks import fallback, reply_blocks, share_blocks
 from bot.handlers.context import Deps, converse
-from bot.handlers.desk import after
+from bot.handlers.desk import after, unescaped
 from bot.handlers.edge import (
     ack_at_once,
     first_delivery,
@@ -38,10 +38,14 @@ def register(app, deps: Deps) -> None:
             respond(response_type="ephemeral", replace_original=False, text=text)
 
         with reported("command", body, tell) as progress:
-            text = said_text(body.get("text"))
+            text = unescaped(said_text(body.get("text")))
             channel = optional_id(body.get("channel_id"))
             said = converse(
-                deps, client, command_text(text), slack_id(body.get("user_id")), channel=channel
+                deps,
+                client,
+                command_text(text),
+                slack_id(body.get("user_id")),
+                channel=channel,
             )
             progress.done()
             if said.reply.data.get("in_channel"):  # "digest now": for the whole channel

@@ -24,6 +24,12 @@ _rosters: dict[tuple[int, str], tuple[set[str], float]] = {}
 _lock = threading.Lock()
 
 
+def unescaped(text: str) -> str:
+    """What the person typed: Slack sends "&", "<" and ">" as "&amp;", "&lt;" and "&gt;"
+    (its own markup, "<@U123|dana>", stays as it is), and a note is kept as typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def roster(client, channel: str) -> set[str]:
     """The channel's members (conversations.members, cached a minute); empty when Slack
     will not say (no scope, not in the channel): then only the asker counts as a member."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bot.handlers.blocks import fallback, reply_blocks
 from bot.handlers.context import Deps, converse
-from bot.handlers.desk import after
+from bot.handlers.desk import after, unescaped
 from bot.handlers.edge import (
     SLACK_ID,
     ack_at_once,
@@ -63,7 +63,7 @@ def register(app, deps: Deps) -> None:
             return
         with reported("message", body, _teller(client, event.get("channel"))) as progress:
             channel = slack_id(event.get("channel"), "channel")
-            said = converse(deps, client, said_text(event.get("text")),
+            said = converse(deps, client, unescaped(said_text(event.get("text"))),
                             slack_id(event.get("user")), channel=channel)  # fmt: skip
             progress.done()
             client.chat_postMessage(
@@ -78,7 +78,8 @@ def register(app, deps: Deps) -> None:
         thread = _thread(event)
         with reported("mention", body, _teller(client, event.get("channel"), thread)) as progress:
             channel = slack_id(event.get("channel"), "channel")
-            text = without_mentions(said_text(event.get("text")), context.get("bot_user_id"))
+            text = unescaped(without_mentions(said_text(event.get("text")),
+                                              context.get("bot_user_id")))  # fmt: skip
             said = converse(deps, client, text, slack_id(event.get("user")), channel=channel,
                             thread=thread)  # fmt: skip
             progress.done()
