@@ -200,7 +200,7 @@ def _weekday_date(wd: int, modifier: str, today: date, past: bool) -> date:
         back = (today.weekday() - wd) % 7
         return today - timedelta(days=back or (7 if modifier in ("last", "past") else 0))
     ahead = (wd - today.weekday()) % 7
-    if modifier == "next" and ahead == 0:
+    if modifier in ("next", "coming") and ahead == 0:  # "this coming monday" said on a monday
         ahead = 7
     return today + timedelta(days=ahead)
 

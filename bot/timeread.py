@@ -128,7 +128,7 @@ MAYBE_TIME = re.compile(
     r"memorial|mlk|martin|president|juneteenth|veterans|columbus|first|second|third|fourth|"
     r"fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
     r"sixteenth|seventeenth|eighteenth|nineteenth|twent|thirt|hour|minute|min|hr|day|week|wk|"
-    r"ish|arvo|avo|q[1-4]|month|year|quarter|tm[wr]|tom|yday|yest|tonite|lunch|[ap]\.?m)|ish\b|"
+    r"ish|arvo|avo|q[1-4]|month|year|quarter|tm[wr]|tom|yday|yest|tonite|lunch|overnight|[ap]\.?m)|ish\b|"
     r"day|uary|mber|tober|gust",
     re.IGNORECASE,
 )
@@ -527,7 +527,7 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("clock", r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)\s*(?:h|hrs|hours)\b", _military),
         (
             "clock",
-            rf"{_PREP}(?P<hour>\d{{1,2}})(?:\s*o'?clock)?(?![\d:/.-])(?![a-z]){_UNITS_AHEAD}"
+            rf"{_PREP}(?P<hour>\d{{1,2}})(?:\s*o'?clock)?(?![\d:/-]|\.\d)(?![a-z]){_UNITS_AHEAD}"
             rf"{_NOUN_AHEAD}",
             _bare,
         ),
@@ -579,6 +579,13 @@ def _hhmm(m: re.Match) -> tuple:
     return (int(hhmm[:2]), int(hhmm[2:]), "explicit")
 
 
+def _hhmm_not_an_id(m: re.Match) -> tuple | None:
+    """'0900 ct' is a clock; 'pon 1234 ct' an id, and '2027 et' a year (said back)."""
+    if COUNT_BEFORE.search(m.string[: m.start()]) or m.group("hhmm").startswith("202"):
+        return None
+    return _hhmm(m)
+
+
 def _hour_before_day(m: re.Match) -> tuple | None:
     if COUNT_BEFORE.search(m.string[: m.start()]):
         return None
@@ -627,6 +634,8 @@ VAGUE = Lazy(
     r"\b(?:early|late|mid)[- ](?:(?:this|today|tomorrow|yesterday)\s+)?"
     r"(?:morning|afternoon|evening|night)\b"
 )
+# ...and, of a trouble, how long it has lasted said loosely ("down all morning", "overnight")
+TROUBLE_VAGUE = Lazy(r"\ball\s+(?:morning|afternoon|evening|night|day|weekend)\b|\bovernight\b")
 # Still time-like after reading: said back to the asker, never dropped in silence.
 LEFTOVERS = Lazy(
     r"\b(?:\d[\w:]*|noon|midnight|eod|cob|today|tonight|tomorrow|morning|evening|afternoon|"
@@ -727,7 +736,15 @@ class Scan:
 
 @cache
 def _zone_pattern(words: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+    """Zone words, also right after a time ("09:00ct", "0900et")."""
+    return re.compile(r"(?<![a-z])(" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
+@cache
+def _hhmm_before_zone(words: tuple[str, ...]) -> Lazy:
+    """'0900 ct', '1645et': a 24-hour hhmm that a zone follows is a clock."""
+    zones = "|".join(re.escape(w) for w in words)
+    return Lazy(rf"(?<![\w:/.#-])(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)\s*(?:{zones})\b")
 
 
 def scan(text: str, zone_words: dict[str, str]) -> Scan:
@@ -748,6 +765,10 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
     s.read("clock", MILITARY_ZULU, _military)  # "1645z"
     s.read_group("zone", ZULU, lambda m: "UTC", "z")  # "16:45z": the military letter for UTC
     past = bool(PAST_WORDS.search(s.low) or TROUBLE_WORDS.search(s.low))
+    if past:
+        for m in TROUBLE_VAGUE.finditer(s.mask):
+            s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
+            s.blank(m.start(), m.end())
     for i, (kind, pattern, reader) in enumerate(RECOGNIZERS):
         if i == DURATIONS_AT:
             _durations(s, past)
@@ -755,6 +776,9 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
     s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
     s.read_group("clock", HHMM_AFTER_DAY, _hhmm, "hhmm")
     s.read_group("clock", BARE_BEFORE_DAY, _hour_before_day, "hour")
+    if not any(p.kind in ("clock", "instant", "offclock") for p in s.parts):  # "2026 pt": a year
+        zone_words = tuple(sorted(words, key=len, reverse=True))
+        s.read_group("clock", _hhmm_before_zone(zone_words), _hhmm_not_an_id, "hhmm")
     s.read("year", YEAR_ALONE, lambda m: int(m.group(0)))  # "Mon Nov 23 07:05 CST 2026"
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))

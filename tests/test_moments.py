@@ -74,6 +74,7 @@ WHOLE_DAYS = [
     ("day before xmas eve", "2026-12-23"),
     ("a week from tuesday", "2026-12-01"),  # was Tuesday itself
     ("a week from today", "2026-11-30"),
+    ("this coming monday", "2026-11-30"),  # said on a monday: next week's (was now)
 ]
 
 
@@ -204,6 +205,11 @@ DESK_MOMENTS = [
     ("tomorrow 10am pt (1pm et)", "2026-11-24 12:00"),
     ("4pm e.t.", "2026-11-23 15:00"),  # the zone was dropped
     ("12-01-2026 4pm", "2026-12-01 16:00"),
+    ("0900 et", "2026-11-24 08:00"),  # was refused
+    ("09:00ct", "2026-11-24 09:00"),  # the zone was dropped
+    ("2030 et", "2026-11-23 19:30"),
+    ("open at 9.", "2026-11-23 21:00"),  # the full stop dropped the time
+    ("9:00 a.m. c.s.t.", "2026-11-24 09:00"),
 ]
 
 
@@ -260,6 +266,8 @@ UNREAD = [
     ("submitted 23.11.2026 16:45", "23.11.2026"),  # day or month first is not said
     ("down since 9ish", "9ish"),
     ("ticket is 1 month old", "1 month old"),  # months are not a fixed length
+    ("bvoip down all morning", "all morning"),  # was tomorrow morning
+    ("site down overnight", "overnight"),
 ]
 
 
@@ -281,7 +289,11 @@ PROBLEMS = [
     ("in 2027", "the year of which date"),
     ("ticket opened 2026", "the year of which date"),
     ("is it open the day after", "which day"),
-    ("logged 16:45-05:00", "in the future"),  # 3:45 PM CST is ahead, and yesterday's too far
+    ("logged 16:45-05:00", "in the future"),
+    (
+        "open 2027 et",
+        "the year of which date",
+    ),  # not 8:27 PM  # 3:45 PM CST is ahead, and yesterday's too far
 ]
 
 

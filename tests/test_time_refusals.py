@@ -116,6 +116,9 @@ NOT_TIME = [
     "does a csr take 2 1/2 hours?",  # a length of time, not Jan 2
     "is the npsc open 24/7",
     "is the npsc open from 8 to 5?",  # hours, not 8 o'clock
+    "is the iscc open overnight",
+    "is the lsc open all day",
+    "pon 1234 ct rejected",
 ]
 
 
