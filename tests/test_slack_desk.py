@@ -177,3 +177,22 @@ def test_a_note_is_kept_as_typed_not_as_slack_escapes_it(bot):
     bot.command(f"note {tracker_id} AT&amp;T said &lt;ref 8812&gt;", user="U2", name="q")
     bot.fake.wait_for("response_url:q")
     assert repo.events(bot.db, tracker_id)[-1]["detail"]["text"] == "AT&T said <ref 8812>"
+
+
+def test_a_change_has_no_share_button_but_the_board_has(bot):
+    tracker_id = made(bot)
+    bot.command(f"take {tracker_id}", user="U2", name="k")
+    assert not [b for b in bot.answer("k")["blocks"] if b["type"] == "actions"]
+    bot.command("board", user="U2", name="bb")
+    assert [b for b in bot.answer("bb")["blocks"] if b["type"] == "actions"]
+
+
+def test_sharing_the_board_posts_it_to_the_channel_as_it_is_now(bot):
+    made(bot)
+    bot.command("board", user="U2", name="sb")
+    share = [b for b in bot.answer("sb")["blocks"] if b["type"] == "actions"][0]["elements"][0]
+    made(bot)  # a second tracker since the board was asked for
+    bot.click(ids.ACTION_SHARE, share["value"], user="U2", channel="C1", name="shared")
+    shared = bot.answer("shared")
+    assert shared["response_type"] == "in_channel"
+    assert "#1 BVoIP" in json.dumps(shared) and "#2 BVoIP" in json.dumps(shared)

@@ -18,6 +18,9 @@ from bot.handlers.edge import (
 )
 
 ALIASES = ((re.compile(r"^\s*(list|ls|trackers)\s*$", re.I), "my trackers"),)
+# replies about the asker's own trackers or a change just made: a Share button would
+# re-ask them as a question, so they have none (a board is shared as it is then)
+UNSHARED = {"tracker", "tracker_error", "trackers", "export", "digest"}
 
 
 def command_text(text: str) -> str:
@@ -51,6 +54,9 @@ def register(app, deps: Deps) -> None:
             if said.reply.data.get("in_channel"):  # "digest now": for the whole channel
                 respond(response_type="in_channel", replace_original=False,
                         text=fallback(said.reply), blocks=reply_blocks(said.reply))  # fmt: skip
+            elif said.reply.intent in UNSHARED:
+                respond(response_type="ephemeral", text=fallback(said.reply),
+                        blocks=reply_blocks(said.reply))  # fmt: skip
             else:
                 respond(
                     response_type="ephemeral",
