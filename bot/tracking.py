@@ -639,7 +639,8 @@ def tracker_reply(
         reply.facts.append(("Snoozed until", fmt_time(tracker.snoozed_until, zone)))
     from bot.desk import people, person
 
-    if tracker.state == repo.OPEN:
+    on_a_desk = bool(tracker.channel) and not tracker.channel.startswith("D")
+    if tracker.state == repo.OPEN and (tracker.assignee or on_a_desk):
         board = f"nobody: on the board (started by {person(tracker.owner)})"
         reply.facts.append(("Who has it", person(tracker.assignee) if tracker.assignee else board))
     if tracker.progress_at:

@@ -352,3 +352,9 @@ def test_every_change_names_who_made_it(say, db):
     say("release 1", user="ana")
     assert events(db, 1) == [("created", "ana"), ("assigned", "dana"), ("note", "U2"),
                              ("released", "ana")]  # fmt: skip
+
+
+def test_a_tracker_in_a_dm_is_on_no_board(say):
+    made = say(BVOIP, channel="D5")
+    assert "Who has it" not in dict(made.facts)
+    assert "Who has it" in dict(say(BVOIP).facts)
