@@ -17,6 +17,7 @@ once, saying it is late; one more than four hours late is skipped and logged.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -38,6 +39,18 @@ LATE_AFTER = timedelta(minutes=5)  # a digest posted this long after its time sa
 SKIP_AFTER = timedelta(hours=4)  # ... and one later than this is not posted at all
 CALENDAR = "us-federal"
 Post = Callable[[str, Reply], None]  # (channel, digest) -> posted, or raises
+# a time of day that says which half of the day it is in ("8:30am", "noon", "in the morning")
+MERIDIEM_RE = re.compile(
+    r"\d\s*(?:am|pm|a\.m\.?|p\.m\.?|a|p)\b|\b(?:noon|midday|midnight|morning|afternoon|"
+    r"evening|night|tonight)\b"
+)
+RELATIVE_RE = re.compile(r"\bin\s+(?:\d|an?\b|half\b)|\bago\b|\bfor\s+\d|\bfrom now\b")
+CLOCK_24_RE = re.compile(r"\b(\d{1,2})[:h.]?(\d{2})\b")
+
+
+def _twenty_four_hour(text: str) -> bool:
+    """ "13:30", "08:30", "0830" name one time of day; "8:30" could be either half."""
+    return any(int(h) > 12 or h.startswith("0") for h, _ in CLOCK_24_RE.findall(text))
 
 
 # --- the verbs -------------------------------------------------------------------------------
@@ -77,12 +90,18 @@ def set_time(s: Session, rest: str) -> Reply:
     moment = read_moment(rest, s.now, s.zone, s.k.zone_words)
     if refused := refusal(moment):
         return refused
-    relative = any(w in rest.split() for w in ("in", "ago", "for", "every"))
-    if not moment.stated or moment.whole_day or relative:
+    relative = RELATIVE_RE.search(rest)  # "in 2 hours" is a moment, not a time of day
+    clock_said = re.search(r"\d|noon|midday|midnight", moment.said)  # not "monday" alone
+    if not moment.stated or moment.whole_day or relative or not clock_said:
         return _refusal(f"At what time of day? I could not read {rest!r} as one; say "
                         "'digest 8:30am' (or 'digest 8:30am ET').")  # fmt: skip
     zone = moment.zone or s.zone
     clock = moment.at.astimezone(pytz.timezone(zone)).strftime("%H:%M")
+    if not MERIDIEM_RE.search(rest) and not _twenty_four_hour(rest):
+        hm = f"{int(clock[:2]) % 12 or 12}:{clock[3:]}"
+        return _refusal(
+            f"{hm} in the morning or the evening? Say 'digest {hm}am' or 'digest {hm}pm'."
+        )
     store.set_digest(s.db, s.channel, clock, zone, s.user, s.now)
     d = store.digest_of(s.db, s.channel)
     return Reply("digest", f"Digest set: every business day at {_clock_words(d)}; next "

@@ -358,3 +358,30 @@ def test_a_tracker_in_a_dm_is_on_no_board(say):
     made = say(BVOIP, channel="D5")
     assert "Who has it" not in dict(made.facts)
     assert "Who has it" in dict(say(BVOIP).facts)
+
+
+# (said at 9:00 AM Chicago, the digest's time set, or the start of the question asked back)
+DIGEST_TIMES = [
+    ("digest 8:30am", "8:30 AM America/Chicago"),
+    ("digest 8.30 pm", "8:30 PM America/Chicago"),
+    ("digest 13:30", "1:30 PM America/Chicago"),
+    ("digest 08:30", "8:30 AM America/Chicago"),
+    ("digest 8:30 in the morning", "8:30 AM America/Chicago"),
+    ("digest noon", "12:00 PM America/Chicago"),
+    ("digest 8am ET", "8:00 AM America/New_York"),
+    ("digest 8:30", "8:30 in the morning or the evening?"),
+    ("digest at 8:30", "8:30 in the morning or the evening?"),
+    ("digest half past 8", "8:30 in the morning or the evening?"),
+    ("digest in 2 hours", "At what time of day?"),
+    ("digest monday", "At what time of day?"),
+    ("digest 0830", "I could not read '0830'"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), DIGEST_TIMES)
+def test_digest_time_of_day(say, line, expected):
+    reply = say(line, at="2026-11-30T09:00:00-06:00")
+    if expected.endswith(("Chicago", "New_York")):
+        assert reply.headline.startswith(f"Digest set: every business day at {expected}")
+    else:
+        assert reply.headline.startswith(expected), reply.headline
