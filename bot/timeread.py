@@ -283,7 +283,10 @@ def _day_number(text: str) -> int:
     return ORDINAL_WORDS[text.replace("-", " ")]
 
 
-def _month_day(m: re.Match) -> tuple:
+def _month_day(m: re.Match) -> tuple | None:
+    after = m.string[m.end() :]
+    if m.group(1) == "may" and re.match(rf"\s+(?!(?:{_WD})\b)(?:people|[a-z]+s|day|hour)\b", after):
+        return None  # "we may 5 people ...": the verb and a count
     mo = MONTHS[m.group(1)[:3]]
     d, y = _day_number(m.group(2)), _year(m.group(3))
     _check_date(y, mo, d)
@@ -291,7 +294,7 @@ def _month_day(m: re.Match) -> tuple:
 
 
 def _day_month(m: re.Match) -> tuple | None:
-    if m.group(2) == "may" and not re.search(r"[a-z]\s+(?:of\s+)?may|\bof\b", m.group(0)):
+    if m.group(2) == "may" and re.fullmatch(r"\d{1,2}\s+may", m.group(0)):
         return None  # "2 may" is more often "tier 2 may ..." than the 2nd of May
     mo = MONTHS[m.group(2)[:3]]
     d, y = _day_number(m.group(1)), _year(m.group(3))
@@ -448,7 +451,7 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         (
             "instant",
             r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?:t|\s+|\s*@\s*|\s+at\s+)(\d{1,2}):(\d{2})"
-            r"(?::(\d{2})(?:[.,]\d+)?)?(?!\s*[ap]\.?\s?m\b)(?!\d)"
+            r"(?::(\d{2})(?:[.,]\d*)?)?(?!\s*[ap]\.?\s?m\b)(?!\d)"
             r"(?:\s?(z|utc|gmt)\b|\s?(\+\s?|-)(\d{2})(?::?(\d{2}))?(?![\d:]))?",
             _iso,
         ),
@@ -496,11 +499,11 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("date", r"(?<![\d/.:-])(\d{1,2})-(\d{1,2})-(\d{4})(?![\d/:-])", _mdy),  # 12-01-2026
         ("date", rf"(?<![\d/.:-])(1[0-2]|0?[1-9])-(\d{{2}})(?![\d/:-]){_UNITS_AHEAD}", _md_hyphen),
         # "nov 30th", but not the "nov 7" of "30th nov 7:30am"
-        ("date", rf"\b{_MONTH}\s+(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b"
+        ("date", rf"\b{_MONTH}(?:\s+|-)(?:the\s+)?(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\b"
                  rf"(?![:.]\d|\s*[ap]\.?\s?m\b|h\d){_YEAR}", _month_day),
         (
             "date",
-            rf"\b(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})\s+(?:of\s+)?{_MONTH}(?![a-z]){_YEAR}",
+            rf"\b(\d{{1,2}}(?:st|nd|rd|th)?|{_ORD})(?:\s+|-)(?:of\s+)?{_MONTH}(?![a-z]){_YEAR}",
             _day_month,
         ),
         ("nth", rf"\b(?:(?:on\s+)?the\s+|on\s+)(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s*-|\s*ish|\s+of\b)"

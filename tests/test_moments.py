@@ -210,6 +210,8 @@ DESK_MOMENTS = [
     ("2030 et", "2026-11-23 19:30"),
     ("open at 9.", "2026-11-23 21:00"),  # the full stop dropped the time
     ("9:00 a.m. c.s.t.", "2026-11-24 09:00"),
+    ("reported nov-20 4:45pm", "2026-11-20 16:45"),  # the date was dropped
+    ("reported 20-may 4:45pm", "2026-05-20 16:45"),
 ]
 
 
@@ -219,6 +221,14 @@ def test_desk_moment(phrase, expected):
     assert moment.readable, (moment.unread, moment.problem)
     want = datetime.fromisoformat(expected) if "T" in expected else at(f"{expected} CT")
     assert moment.at.timestamp() == want.timestamp()
+
+
+def test_a_pasted_fraction_of_a_second_keeps_the_offset_after_it():
+    """understand() strips long numbers (the fraction): the offset after it stays read."""
+    from bot.understanding import understand
+
+    q = understand(load(), "reported 2026-11-20 16:45:12.123456-05", NOW, "America/Chicago")
+    assert q.moment.at == at("2026-11-20 15:45:12 CT")
 
 
 def test_every_part_carries_its_span():
