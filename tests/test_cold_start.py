@@ -115,3 +115,26 @@ def test_serve_warms_every_kind_of_question_and_the_trackers_before_the_first_re
     hours._country("US")
     assert hours._country.cache_info().hits == hits + 1  # the holiday calendar was built
     assert "bot.tracking" in sys.modules
+
+
+FIRST_CALENDAR_AT_ONCE = """
+import threading
+from datetime import date
+from bot.knowledge.hours import country_holidays
+names, gate = [], threading.Barrier(32)
+def ask():
+    gate.wait()
+    names.append(country_holidays("US").get(date(2026, 11, 26)))
+threads = [threading.Thread(target=ask) for _ in range(32)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(sorted(set(names)), len(names))
+"""
+
+
+def test_the_first_calendar_asked_for_by_many_threads_at_once_is_whole_for_each():
+    """(Was a bug: a listener thread could see the US module half loaded: AttributeError.)"""
+    done = subprocess.run([sys.executable, "-c", FIRST_CALENDAR_AT_ONCE], cwd=REPO,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and "Error" not in done.stderr, done.stderr
+    assert done.stdout.split() == ["['Thanksgiving", "Day']", "32"]

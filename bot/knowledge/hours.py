@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +37,9 @@ class Status:
     holiday: str | None = None
 
 
+_LOADING = threading.Lock()
+
+
 def country_holidays(country: str, years: int | None = None):
     """holidays.country_holidays(country, years=years), loading that country's module
     alone: the library's own imports all ~250 countries to find one (~50 ms of every
@@ -47,14 +51,15 @@ def country_holidays(country: str, years: int | None = None):
     if module is None:
         return holidays.country_holidays(country, years=years)
     name = f"holidays.countries.{module}"
-    loaded = sys.modules.get(name)
-    if loaded is None:  # by file, so `holidays.countries` (every country) is not imported
-        spec = importlib.util.spec_from_file_location(
-            name, Path(holidays.__file__).parent / "countries" / f"{module}.py"
-        )
-        loaded = importlib.util.module_from_spec(spec)
-        sys.modules[name] = loaded
-        spec.loader.exec_module(loaded)
+    with _LOADING:  # listener threads ask at once: none may see a module half loaded
+        loaded = sys.modules.get(name)
+        if loaded is None:  # by file, so `holidays.countries` (every country) is not imported
+            spec = importlib.util.spec_from_file_location(
+                name, Path(holidays.__file__).parent / "countries" / f"{module}.py"
+            )
+            loaded = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(loaded)
+            sys.modules[name] = loaded
     return getattr(loaded, country)(years=years)
 
 
