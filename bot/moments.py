@@ -302,7 +302,9 @@ def _fold_by_abbreviation(parts: list[Part], at: datetime, zone: pytz.BaseTzInfo
     names (standard time: the second), not the first; other times are left as read."""
     said = {p.text.lower() for p in parts if p.kind == "zone"}
     if not said & (_STANDARD | _DAYLIGHT) or any(
-        p.kind in ("relative", "offclock") or p.kind == "instant" and p.value[6] is not None
+        p.kind in ("relative", "offclock", "offset")
+        or p.kind == "instant"
+        and p.value[6] is not None
         for p in parts
     ):
         return at
@@ -433,6 +435,7 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         h, mi, s, off = p.value
         g.clocks.append((p, (h, mi, "explicit", s)))
         offsets.append((p, off))
+    offsets += [(p, p.value) for p in by_kind.get("offset", [])]  # "16:45:12 GMT-0600"
     if offsets:
         g.offset = _one([p for p, _ in offsets], [off for _, off in offsets])
     year = _year_alone(by_kind)

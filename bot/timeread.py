@@ -684,6 +684,17 @@ LONG_NAMES = frozenset(
     ]
 )  # fmt: skip
 YEAR_ALONE = Lazy(r"(?<![\d/.:-])\b(?:19[7-9]\d|20\d\d|2100)\b(?![\d/:-])")
+UTC_OFFSET = Lazy(r"\b(?:utc|gmt)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?(?![\d:])")
+
+
+def _utc_offset(m: re.Match) -> timedelta:
+    """'GMT-0600' (JavaScript's Date), 'UTC+5:30', 'GMT+1': that offset from UTC."""
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    if hours > 14 or minutes not in (0, 30, 45):
+        raise Unreadable(m.group(0))
+    return timedelta(hours=hours, minutes=minutes) * (-1 if m.group(1) == "-" else 1)
+
+
 DOTTED_ZONE = Lazy(r"\b([ecmp])\.\s?(?:[sd]\.\s?)?t\.?(?![a-z])")  # "e.t.", "c.s.t."
 ZULU = Lazy(r"\d(?P<z>\s?z)\b")
 MILITARY_ZULU = Lazy(r"(?<![\d:])([01]\d|2[0-3])([0-5]\d)(?=\s?z\b)")
@@ -758,6 +769,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
     for m in VAGUE.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
         s.blank(m.start(), m.end())
+    s.read("offset", UTC_OFFSET, _utc_offset)  # "GMT-0600", "UTC+05:30": before "gmt" is a zone
     words = {**zone_words, **EXTRA_ZONES}
     s.read(
         "zone",

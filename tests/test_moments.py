@@ -212,6 +212,9 @@ DESK_MOMENTS = [
     ("9:00 a.m. c.s.t.", "2026-11-24 09:00"),
     ("reported nov-20 4:45pm", "2026-11-20 16:45"),  # the date was dropped
     ("reported 20-may 4:45pm", "2026-05-20 16:45"),
+    # JavaScript's Date: the offset, not GMT itself (was 6 hours early)
+    ("reported fri nov 20 2026 16:45:00 gmt-0600 (central standard time)", "2026-11-20 16:45"),
+    ("16:00 utc+1", "2026-11-24 09:00"),
 ]
 
 
