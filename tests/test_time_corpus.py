@@ -328,6 +328,11 @@ def hurried_cases():
         )
         yield "reported 1:15 ago", now, now.astimezone(UTC) - timedelta(minutes=75), False
         yield "down 4+ hrs", now, now.astimezone(UTC) - timedelta(hours=4), False
+        yield "4pm et / 3pm ct", now, next_clock(now, (15, 0), ASKER), False  # one moment
+        yield "at 16:45:00 -0500", now, next_clock(now, (16, 45), "Etc/GMT+5"), False
+        yield "reported 07:45:00 gmt+0530", now, last_clock(now, (7, 45), "Asia/Kolkata"), False
+        yield "a week from tomorrow", now, wall(tomorrow + timedelta(days=7), (0, 0), ASKER), True
+        yield "0900 et tomorrow", now, wall(tomorrow, (9, 0), "America/New_York"), False
 
 
 ASKERS = ["America/New_York", "America/Denver", "America/Los_Angeles", "America/Phoenix"]
