@@ -644,6 +644,53 @@ def bench_slack_burst(n: int = 200, src: Path = ROOT) -> dict:
     return {"concurrent": n, "outcomes": counts, "all_done_s": round(wall, 2)}
 
 
+def bench_socket_mode(rounds: int = 3) -> list[dict]:
+    """Socket Mode against the fake WebSocket side, production ping (1.5 s): seconds from a
+    refresh, a close frame or a silent drop until the new connection, and the next ack."""
+    import tempfile
+    import threading
+    from urllib.parse import parse_qsl
+
+    from bot.handlers.app import build_app, serve_socket_mode
+    from bot.handlers.context import Deps
+    from bot.handlers.settings import Settings
+    from bot.knowledge.loader import load
+
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    fakes = _load_fake_slack()
+    results = []
+    for how in ("refresh", "close", "go_silent"):
+        for _ in range(rounds):
+            fake, sock = fakes.FakeSlack().start(), fakes.FakeSocketMode().start()
+            fake.socket_url = sock.url
+            with tempfile.TemporaryDirectory() as tmp:
+                settings = Settings("xoxb-bench", "", "xapp-bench", fake.api_url, 0,
+                                    f"{tmp}/s.db", "America/Chicago", 15)  # fmt: skip
+                app = build_app(settings, Deps(load(), settings.db_path, settings.zone))
+                stop = threading.Event()
+                thread = threading.Thread(target=serve_socket_mode, args=(app, settings, stop),
+                                          daemon=True)  # fmt: skip
+                thread.start()
+                sock.wait_connections(1)
+
+                def ack(name: str, fake=fake, sock=sock) -> float:
+                    body = fakes.slash_command("npsc hours", response_url=fake.response_url(name))
+                    return sock.wait_ack(sock.send("slash_commands", dict(parse_qsl(body))), 10)
+
+                ack("before")
+                started = time.monotonic()
+                getattr(sock, how)()
+                sock.wait_connections(2, timeout=60)
+                back = time.monotonic() - started
+                results.append({"how": how, "new_connection_s": round(back, 2),
+                                "next_ack_ms": round(ack("after") * 1000, 1)})  # fmt: skip
+                stop.set()
+                thread.join(10)
+            sock.stop()
+            fake.stop()
+    return results
+
+
 def main() -> int:
     if sys.argv[1:2] in (["--slack-server"], ["--fake-slack"]):  # children of _SlackServer
         sys.path.insert(0, os.environ.get("BENCH_SRC", str(ROOT)))
@@ -669,6 +716,7 @@ def main() -> int:
         ],
         "slack_rate": lambda: [bench_slack_rate(rate) for rate in (20, 50, 100)],
         "slack_burst": bench_slack_burst,
+        "socket_mode": bench_socket_mode,
     }
     chosen = sys.argv[1:] or list(benches)  # e.g. `python scripts/bench.py slack_ack`
     results = {name: benches[name]() for name in chosen}
