@@ -631,8 +631,7 @@ FOR_BEFORE = Lazy(r"\bfor\s+(?:about\s+)?$")
 VAGUE = Lazy(
     r"\b(?:later|earlier)\s+(?:today|tonight|tomorrow|this\s+(?:morning|afternoon|evening|week)|"
     r"in\s+the\s+(?:morning|afternoon|evening|day)|on\s+\w+|\w+day)\b|"
-    r"\b(?:(?:before|after|since|at|by|around|during|over|until|till|from)\s+)?(?:the\s+)?"
-    r"lunch(?:time)?\b|\b(?:before|after|since|until|till|from)\s+(?:the\s+|this\s+|last\s+)?"
+    r"\b(?:before|after|since|at|by|around|until|till|from)\s+(?:the\s+)?lunch(?:time)?\b|\b(?:before|after|since|until|till|from)\s+(?:the\s+|this\s+|last\s+)?"
     r"weekend\b|"
     r"\b(?:early|late|mid)[- ](?:(?:this|today|tomorrow|yesterday)\s+)?"
     r"(?:morning|afternoon|evening|night)\b"
@@ -663,7 +662,7 @@ LEFTOVERS = Lazy(
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|"  # "23.11.2026": which comes first is not said
     r"\bin\s+\d{1,3}(?=\s*(?:$|[,.;!?)]|(?:to|and|or|pls|please|then|thanks|thx)\b))|"  # "in 30"
     r"\b(?:\d+|an?|one|two|three|six|a couple of|a few|few|several)\s+(?:months?|years?|yrs?)"
-    r"(?:\s+(?:ago|old|back|from now))?\b|\bin\s+(?:\d+|an?|one|two|a few|few)\s+months?\b"
+    r"\s+(?:ago|old|back|from now)\b|\bin\s+(?:\d+|an?|one|two|a few|few)\s+months?\b"
 )
 PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"

@@ -119,6 +119,8 @@ NOT_TIME = [
     "is the iscc open overnight",
     "is the lsc open all day",
     "pon 1234 ct rejected",
+    "is the npsc closed for lunch?",  # habitual: the hours, not a moment
+    "does qwest keep tickets 2 years?",
 ]
 
 
