@@ -240,6 +240,7 @@ def test_a_listener_that_raises_after_the_ack_tells_the_user(
 
 def test_a_failure_after_the_work_is_done_does_not_say_nothing_changed(bot, monkeypatch):
     monkeypatch.setattr(commands, "share_blocks", _fail(RuntimeError("render")))
+    monkeypatch.setattr(commands, "reply_blocks", _fail(RuntimeError("render")))  # a change
     bot.command("track bvoip sev 1 site down AOTS 7654321")
     text = bot.answer()["text"]
     assert "went through" in text and "nothing was changed" not in text
