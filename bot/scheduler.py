@@ -256,8 +256,14 @@ class Scheduler:
         return self._pool
 
     def _deliver_one(self, claim: repo.Claim) -> bool:
-        """deliver(), with a failure of this one claim logged and left to its lease."""
+        """deliver(), with a failure of this one claim logged and left to its lease. Once
+        the scheduler is stopping, the claims not yet in flight are given back unsent (due
+        at once for the next scheduler), so a stop never waits for a batch of sends."""
         try:
+            if self.stop.is_set():
+                with storage_db.immediate(self.db):
+                    repo.release(self.db, claim)
+                return False
             return self.deliver(claim)
         except StorageError as exc:
             log.warning("step %s not delivered now (lease will retry it): %s",

@@ -129,6 +129,34 @@ def test_failed_marks_in_a_parallel_batch_are_retried_never_resent(tmp_path, k, 
     assert len(notifier.sent) == 10  # each handed over once
 
 
+class StopsAfter(RecordingNotifier):
+    """Stops its scheduler once `count` nudges went out (as SIGTERM does mid-batch)."""
+
+    def __init__(self, count: int):
+        super().__init__()
+        self.count, self.scheduler = count, None
+
+    def send(self, tracker, nudge) -> None:
+        super().send(tracker, nudge)
+        if len(self.sent) >= self.count:
+            self.scheduler.stop.set()
+
+
+def test_a_stop_mid_batch_gives_the_unsent_claims_back_at_once(tmp_path, k):
+    path = str(tmp_path / "stop.db")
+    db = storage_db.connect(path)
+    reminders(db, 30)
+    notifier = StopsAfter(3)
+    scheduler = Scheduler(k, notifier, path, tick=1, clock=lambda: S, concurrency=2)
+    notifier.scheduler = scheduler
+    sent = scheduler.tick()
+    assert 3 <= sent <= 3 + 2 and len(notifier.sent) == sent  # the ones in hand finish
+    assert states(db) == {repo.SENT: sent, repo.PENDING: 30 - sent}  # the rest due again now
+    notifier.count = 10**6  # started again, and left to run
+    scheduler.stop.clear()
+    assert scheduler.tick() == 30 - sent and states(db) == {repo.SENT: 30}
+
+
 @pytest.mark.parametrize(
     "raw, senders",
     [("", DEFAULT_CONCURRENCY), ("1", 1), ("4", 4), ("256", 256)],
