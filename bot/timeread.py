@@ -513,7 +513,10 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("clock", r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?:[:.](\d{2})(?:[.,]\d*)?)?\s*([ap])"
                   r"\.?\s?m\b\.?", _clock12),
         ("clock", r"(?<![\d:.])(\d{1,2})(?::(\d{2}))?([ap])\b", _clock12),  # "7:30a", "4p"
-        ("clock", rf"{_PREP}([01]\d|2[0-3])([0-5]\d)\b{_NOUN_AHEAD}", _military),  # "at 0930"
+        ("clock", rf"(?:{_PREP}|\b(?:opened|reported|submitted|logged|started|sent|received|"
+                  rf"filed|created|went down|called in)\s+(?!20[0-2]\d\b))([01]\d|2[0-3])"
+                  rf"([0-5]\d)\b{_NOUN_AHEAD}",
+         _military),  # "at 0930", "opened 1645"
         ("clock", rf"{_PREP}([1-9])([0-5]\d)(?![\d:/.-]){_UNITS_AHEAD}(?![a-z]){_NOUN_AHEAD}",
          _three_digits),  # "at 730", "since 815"
         ("clock", rf"{_PREP}(?:(?P<h2>[01]\d|2[0-3])h(?P<m2>[0-5]\d)?|(?P<h1>[1-9])h"

@@ -215,6 +215,7 @@ DESK_MOMENTS = [
     # JavaScript's Date: the offset, not GMT itself (was 6 hours early)
     ("reported fri nov 20 2026 16:45:00 gmt-0600 (central standard time)", "2026-11-20 16:45"),
     ("16:00 utc+1", "2026-11-24 09:00"),
+    ("ticket opened 0645", "2026-11-23 06:45"),  # was refused
 ]
 
 
