@@ -83,7 +83,7 @@ def compose(k: Knowledge, q: Question, at: datetime, tz: str) -> Reply:
         return refused
     reply = COMPOSERS.get(q.intent, unknown)(Context(k, q, at, pytz.timezone(tz)))
     if q.moment.stated and q.moment.spans and reply.intent not in UNTIMED:
-        label, note = moment_note(q.moment, tz)
+        label, note = moment_note(q.moment, tz, at)
         if label not in reply.headline:
             reply.headline = f"{reply.headline.rstrip()} ({note})"
     return reply

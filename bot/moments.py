@@ -621,14 +621,20 @@ def warm_up() -> None:
     read_moment("thanksgiving 11/30 at 4pm et", now, "America/Chicago", {"et": "America/New_York"})
 
 
-def moment_note(moment: Moment, zone: str) -> tuple[str, str]:
+def moment_note(moment: Moment, zone: str, now: datetime | None = None) -> tuple[str, str]:
     """(label, note) for a headline: "Mon Nov 30, 4:00 PM CST" and "answered for ...";
-    for a moment in the past, "counting from ..."."""
+    for a moment in the past, "counting from ...". A moment in another year than `now`'s
+    names its year ("Tue Nov 30, 2027"), so a date read as next year's shows at a glance."""
     local = moment.at.astimezone(pytz.timezone(zone))
+    other_year = now is not None and local.year != now.astimezone(local.tzinfo).year
+    day = local.strftime("%a %b ") + str(local.day) + (f", {local.year}" if other_year else "")
     if moment.whole_day:
-        label = local.strftime("%a %b ") + str(local.day)
         if moment.past:  # a report with a day and no time: say where the count starts
-            return label, f"counting from {fmt_time(moment.at, zone)}: no time was given"
-        return label, f"answered for {label}, all day"
-    label = fmt_time(moment.at, zone)
+            return day, f"counting from {day}, {_clock_label(local)}: no time was given"
+        return day, f"answered for {day}, all day"
+    label = f"{day}, {_clock_label(local)}"
     return label, f"{'counting from' if moment.past else 'answered for'} {label}"
+
+
+def _clock_label(local: datetime) -> str:
+    return f"{local.strftime('%I:%M %p').lstrip('0')} {local.tzname()}"

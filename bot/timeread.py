@@ -669,7 +669,9 @@ LEFTOVERS = Lazy(
 )
 PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
-    r"received|logged|filed|called in|last update|updated)\b"
+    r"received|logged|filed|called in|last update|updated|went in|went out|sent in|sent over|"
+    r"put in|turned in|came in|raised|placed|created|escalated|faxed|emailed|e-mailed|"
+    r"requested|ordered|issued|happened|occurred|began|broke|failed|dropped|died)\b"
 )
 # A trouble described: "for 3 hours" then dates its report, and a duration left unread is
 # said back rather than dropped.

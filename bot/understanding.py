@@ -639,8 +639,8 @@ def _intent(q: Question) -> str:
         return "severity"
     if q.reject and REJECT_WORD_RE.search(t):
         return "code"  # "csr submitted 11/30 and rejected 003, what now": the reject first
-    if q.ladder and STATUS_RE.search(t):
-        return "escalation_status"
+    if q.ladder and (STATUS_RE.search(t) or (q.moment.stated and q.moment.past)):
+        return "escalation_status"  # a ladder and when it was sent or reported: its clock
     if q.ladder == "csr" and re.search(r"\b(can i|may i|when can|when may|escalate yet)\b", t):
         return "escalation_status"
     late = r"\b(late|overdue|still (not|no|waiting)|not (here|received|back) yet|escalate\W*$)"

@@ -77,6 +77,11 @@ ROWS = [
     # a "planning call" said in passing does not outweigh "ftp file transfer"
     ("we had a sprint planning call, who handles ftp file transfer issues", "who_handles",
      "ISCC", None, True, None, []),
+    # a ladder and when it went in is that ladder's clock, read in the past (not next year's)
+    ("csir went in 11/19 at 10:15am, when is the csr due", "escalation_status", "CSR-CENTER",
+     None, None, None, ["Tue Nov 24", "counting from Thu Nov 19"]),
+    # a date read as next year's names its year in the headline
+    ("is the npsc open 11/20", "hours", "NPSC", None, False, None, ["Sat Nov 20, 2027"]),
 ]  # fmt: skip
 
 
