@@ -109,12 +109,16 @@ def share_blocks(reply: Reply, question: str, at_iso: str, zone: str) -> list[di
 def nudge_blocks(reply: Reply) -> list[dict]:
     """A nudge with its buttons: Escalated, Resolved, Snooze 30 min / 1 h / 2 h, Take it."""
     key = f"{reply.data['tracker_id']}:{reply.data['level']}"
+    actions = reply.data.get("actions", ())
+    if not actions:  # a notice about a tracker set aside: nothing a button could do
+        return reply_blocks(reply)
     buttons = []
-    if "escalated" in reply.data.get("actions", ()):
+    if "escalated" in actions:
         buttons.append(_button("Escalated", ids.ACTION_ESCALATED, key, "primary"))
-    buttons.append(_button("Resolved", ids.ACTION_RESOLVED, key))
+    if "resolved" in actions:
+        buttons.append(_button("Resolved", ids.ACTION_RESOLVED, key))
     labels = {"30m": "Snooze 30 min", "1h": "Snooze 1 h", "2h": "Snooze 2 h"}
-    for choice in ids.SNOOZES:
+    for choice in ids.SNOOZES if "snooze" in actions else ():
         buttons.append(_button(labels[choice], f"{ids.ACTION_SNOOZE}_{choice}", f"{key}:{choice}"))
     buttons.append(_button("Take it", ids.ACTION_TAKE, key))
     body = reply_blocks(reply)[: MAX_BLOCKS - 1]
