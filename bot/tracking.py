@@ -581,7 +581,8 @@ def list_trackers(s: Session) -> Reply:
     from storage import desk as desk_store
 
     mine = desk_store.mine(s.db, s.user)
-    if not mine:
+    set_aside = repo.problems(s.db, s.user)
+    if not mine and not set_aside:
         return Reply(
             "trackers",
             "You have no open trackers. Start one with "
@@ -589,6 +590,9 @@ def list_trackers(s: Session) -> Reply:
         )
     reply = Reply("trackers", f"Your open trackers ({len(mine)}):")
     reply.rows = [(f"#{t.id} {t.title}", _listed(t, s, person)) for t in mine]
+    for problem in set_aside:  # never a silent gap: a tracker that could not be read says so
+        part = f"a nudge (level {problem.level})" if problem.step_id else "the tracker"
+        reply.rows.append((f"#{problem.tracker_id}", f"set aside: {part} could not be read"))
     reply.data["trackers"] = [
         {"id": t.id, "kind": t.kind, "title": t.title, "assignee": t.assignee} for t in mine
     ]

@@ -311,3 +311,18 @@ def test_a_bad_step_or_event_does_not_hide_the_tracker(tmp_path):
     assert tracker.steps == [] and "due_at" in tracker.problem
     assert [e["kind"] for e in repo.events(db, tracker_id)] == ["created"]
     assert [t.title for t in repo.for_owner(db, "U1")] == ["neighbour", "partly broken"]
+
+
+def test_my_trackers_names_what_was_set_aside(planted, k):
+    """The owner's list never has a silent gap: each tracker set aside is named."""
+    from bot.conversation import respond
+
+    db, scheduler, *_ = planted
+    scheduler.tick()
+    reply = respond("my trackers", at=S, tz="America/Chicago", user="U_BAD", db=db, k=k)
+    listed = dict(reply.rows)
+    for problem in repo.problems(db, "U_BAD"):
+        assert f"#{problem.tracker_id}" in listed or any(
+            label.startswith(f"#{problem.tracker_id} ") for label in listed
+        )
+    assert any("set aside" in value for value in listed.values())
