@@ -250,8 +250,9 @@ def cmd_trackers(args: argparse.Namespace) -> int:
         return 0
     if not found:
         print("No open trackers.")
+    now = datetime.now(pytz.utc)
     for t in found:
-        print(f"#{t.id:<5} {t.state:<8} {t.owner:<12} {next_due(t, zone):<40} {t.title}")
+        print(f"#{t.id:<5} {t.state:<8} {t.owner:<12} {next_due(t, zone, now):<40} {t.title}")
     return 0
 
 

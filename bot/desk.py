@@ -135,7 +135,7 @@ def board(s: Session) -> Reply:
     if not found:
         return Reply("board", f"{where}: none. Start one with "
                      "'track csr BTN 312-555-0100 submitted today 4:30pm ET'.")  # fmt: skip
-    found.sort(key=lambda t: (_next_at(t) is None, _next_at(t) or s.now, t.id))
+    found.sort(key=lambda t: (_next_at(t, s.now) is None, _next_at(t, s.now) or s.now, t.id))
     late = [t for t in found if due_and_ahead(t, s.now)[0] is not None]
     head = f"{where} ({len(found)}, by next due)" + (f"; {len(late)} overdue." if late else ".")
     reply = Reply("board", head)
@@ -146,8 +146,10 @@ def board(s: Session) -> Reply:
     return reply
 
 
-def _next_at(t: Tracker) -> datetime | None:
-    nxt = t.next_step()
+def _next_at(t: Tracker, now: datetime) -> datetime | None:
+    """What the board shows for it: the level due now (the latest passed), else the next."""
+    due, ahead = due_and_ahead(t, now)
+    nxt = due or ahead
     return nxt.due_at if nxt else None
 
 
@@ -158,10 +160,14 @@ def board_label(t: Tracker) -> str:
 def board_line(t: Tracker, now: datetime, zone: str) -> str:
     """Ladder and level, who has it, what is due next and when (overdue marked)."""
     due, ahead = due_and_ahead(t, now)
-    level = f"level {t.level}" if t.level else "not yet nudged"
+    level = f"nudged for level {t.level}" if t.level else "not yet nudged"
+    ladder = KIND_NAMES.get(t.kind, t.kind)
+    said = level if t.title.startswith(ladder) else f"{ladder}, {level}"  # title names it
+    on_a_desk = bool(t.channel) and not t.channel.startswith("D")
     who = (f"{person(t.assignee)} has it" if t.assignee
-           else f"on the board (started by {person(t.owner)})")  # fmt: skip
-    parts = [f"{KIND_NAMES.get(t.kind, t.kind)}, {level}", who]
+           else f"on the board (started by {person(t.owner)})" if on_a_desk
+           else f"started by {person(t.owner)}")  # fmt: skip
+    parts = [said, who]
     if due is not None:
         parts.append(f"OVERDUE: {_what(due)} due since {fmt_time(due.due_at, zone)}"
                      f" ({fmt_span(now - due.due_at)} ago)")  # fmt: skip
@@ -224,7 +230,7 @@ def assign(s: Session, tracker_id: int, word: str) -> Reply:
         say = "You already have it." if mine else f"{person(target)} already has it."
         return _said(s, found.id, say, people(target))
     say = "You have it now." if mine else f"Given to {person(target)}: their DM has it now."
-    reply = _said(s, found.id, say, people(target))
+    reply = _said(s, found.id, say, people(target, s.user))  # the DM names who gave it
     if not mine:
         reply.data["notify"] = {"user": target, "text": render_text(handed(s, found.id))}
     return reply

@@ -557,12 +557,17 @@ def _closure(s: Session, tracker: Tracker) -> Reply:
 # --- showing ------------------------------------------------------------------------------
 
 
-def next_due(tracker: Tracker, zone: str) -> str:
-    """A tracker's next nudge in one phrase: "level 2 due Tue Dec 1, 9:00 AM CST"."""
-    nxt = tracker.next_step()
+def next_due(tracker: Tracker, zone: str, now: datetime) -> str:
+    """A tracker's next nudge in one phrase: "level 2 due Tue Dec 1, 9:00 AM CST", or
+    "OVERDUE: level 3 due since ..." when one is already due (the latest of those, as the
+    scheduler's catch-up sends it; a passed level 1 is never shown as what comes next)."""
+    due, ahead = due_and_ahead(tracker, now)
+    nxt = due or ahead
     if nxt is None:
         return "no nudge waiting"
     what = NEXT_WORDS.get(nxt.kind, "level {level}").format(level=nxt.level)
+    if due is not None:
+        return f"OVERDUE: {what} due since {fmt_time(due.due_at, zone)}"
     return f"{what} due {fmt_time(nxt.due_at, zone)}"
 
 
@@ -602,9 +607,9 @@ def list_trackers(s: Session) -> Reply:
 def _listed(t: Tracker, s: Session, person: Callable[[str | None], str]) -> str:
     """Its next nudge, and who has it when that is not the asker's own."""
     if t.assignee == s.user:
-        return next_due(t, s.zone) + " (you have it)"
+        return next_due(t, s.zone, s.now) + " (you have it)"
     held = f" ({person(t.assignee)} has it)" if t.assignee else ""
-    return next_due(t, s.zone) + held
+    return next_due(t, s.zone, s.now) + held
 
 
 def show(s: Session, tracker_id: int) -> Reply:

@@ -21,9 +21,10 @@ def register(app, deps: Deps) -> None:
             user = slack_id(event.get("user"))
             zone = deps.zone_of(client, user)
             db = deps.db()
+            now = deps.clock()
 
             def rows(trackers):
-                return [(f"#{t.id} {t.title}", next_due(t, zone)) for t in trackers]
+                return [(f"#{t.id} {t.title}", next_due(t, zone, now)) for t in trackers]
 
             sections = [
                 ("Assigned to me", rows(store.assigned_to(db, user))),
