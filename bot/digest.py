@@ -81,9 +81,13 @@ def setting(s: Session) -> Reply:
     if d is None or not d.enabled:
         return Reply("digest", "No digest for this channel. Say 'digest 8:30am' to get one "
                      "every business day.")  # fmt: skip
+    from bot.desk import people
+
     nxt = next_due(s.k, d, s.now)
-    return Reply("digest", f"Digest every business day at {_clock_words(d)} "
-                 f"(set by {_who(d.set_by)}); next {fmt_time(nxt, s.zone)}.")  # fmt: skip
+    reply = Reply("digest", f"Digest every business day at {_clock_words(d)} "
+                  f"(set by {_who(d.set_by)}); next {fmt_time(nxt, s.zone)}.")  # fmt: skip
+    reply.data["people"] = people(d.set_by)
+    return reply
 
 
 def set_time(s: Session, rest: str) -> Reply:
@@ -160,7 +164,7 @@ def next_due(k: Knowledge, d: Digest, now: datetime) -> datetime:
 
 def compose(k: Knowledge, db, channel: str, now: datetime, zone: str, late: str = "") -> Reply:
     """The channel's digest at `now`, times in `zone`."""
-    from bot.desk import board_label, board_line
+    from bot.desk import board_label, board_line, people
 
     trackers = store.open_in_channel(db, channel)
     end_of_day = localize(
@@ -187,6 +191,7 @@ def compose(k: Knowledge, db, channel: str, now: datetime, zone: str, late: str 
     reply.facts += centers_today(k, trackers, now, zone)
     if not trackers:
         reply.facts.append(("", "Nothing open on this desk."))
+    reply.data["people"] = people(*(t.assignee or t.owner for t in trackers))  # live in Slack
     reply.data["digest"] = {"channel": channel, "open": len(trackers), "overdue": len(overdue),
                             "due_today": len(today)}  # fmt: skip
     return reply

@@ -233,8 +233,7 @@ def test_nudge_dm_with_buttons_then_escalated_and_resolved(bot):
         f"{ids.ACTION_SNOOZE}_30m",
         f"{ids.ACTION_SNOOZE}_1h",
         f"{ids.ACTION_SNOOZE}_2h",
-        ids.ACTION_TAKE,
-    ]
+    ]  # no "Take it": a tracker made in a DM is on no desk
     assert "level 1 (Tier 1 agents) is due" in texts(dm) and "(877) 288-8362" in texts(dm)
     bot.click(ids.ACTION_ESCALATED, actions[0]["value"], channel="DU1")
     (update,) = bot.fake.wait_for("chat.update")

@@ -106,8 +106,9 @@ def share_blocks(reply: Reply, question: str, at_iso: str, zone: str) -> list[di
     return reply_blocks(reply)[: MAX_BLOCKS - 1] + [{"type": "actions", "elements": [share]}]
 
 
-def nudge_blocks(reply: Reply) -> list[dict]:
-    """A nudge with its buttons: Escalated, Resolved, Snooze 30 min / 1 h / 2 h, Take it."""
+def nudge_blocks(reply: Reply, take: bool = True) -> list[dict]:
+    """A nudge with its buttons: Escalated, Resolved, Snooze 30 min / 1 h / 2 h, and Take it
+    where someone could take it (not in the DM of whoever has it already)."""
     key = f"{reply.data['tracker_id']}:{reply.data['level']}"
     actions = reply.data.get("actions", ())
     if not actions:  # a notice about a tracker set aside: nothing a button could do
@@ -120,7 +121,8 @@ def nudge_blocks(reply: Reply) -> list[dict]:
     labels = {"30m": "Snooze 30 min", "1h": "Snooze 1 h", "2h": "Snooze 2 h"}
     for choice in ids.SNOOZES if "snooze" in actions else ():
         buttons.append(_button(labels[choice], f"{ids.ACTION_SNOOZE}_{choice}", f"{key}:{choice}"))
-    buttons.append(_button("Take it", ids.ACTION_TAKE, key))
+    if take:
+        buttons.append(_button("Take it", ids.ACTION_TAKE, key))
     body = reply_blocks(reply)[: MAX_BLOCKS - 1]
     return body + [{"type": "actions", "block_id": f"nudge_{key}", "elements": buttons}]
 

@@ -30,10 +30,14 @@ class SlackNotifier:
         self.client = client
 
     def send(self, tracker: Tracker, nudge: Reply) -> None:
-        blocks, text = nudge_blocks(nudge), fallback(nudge)
+        text = fallback(nudge)
         recipient = tracker.assignee or tracker.owner  # who has it on the desk, else its owner
+        on_desk = bool(tracker.channel) and not tracker.channel.startswith("D")
+        # "Take it" is for the channel: in the DM only when it is still on the board
+        dm_blocks = nudge_blocks(nudge, take=on_desk and not tracker.assignee)
+        blocks = nudge_blocks(nudge, take=on_desk)
         try:
-            self.client.chat_postMessage(channel=recipient, text=text, blocks=blocks)
+            self.client.chat_postMessage(channel=recipient, text=text, blocks=dm_blocks)
         except (SlackApiError, SlackClientError, OSError) as exc:
             raise NotifyError(f"DM for tracker {tracker.id} failed: {type(exc).__name__}") from exc
         if tracker.channel and tracker.thread:
