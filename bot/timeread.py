@@ -170,7 +170,8 @@ _NOUN_AHEAD = (
     r"out|x)\b))"
 )
 _ORD = "|".join(sorted((w.replace(" ", "[ -]") for w in ORDINAL_WORDS), key=len, reverse=True))
-_YEAR = r"(?:\s*,?\s+(\d{4}|'\d{2})\b)?"  # ", 2027", " '27"; the comma split off or not
+# ", 2027", " '27"; the comma split off or not; "dec 1 0830" is a clock, not the year 830
+_YEAR = r"(?:\s*,?\s+((?!0\d[0-5]\d\b)\d{4}|'\d{2})\b)?"
 _RANGE_SIDE = r"\d{1,2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?"
 _HOL = "|".join(re.escape(h) for h in sorted(HOLIDAY_WORDS, key=len, reverse=True))
 _FILLER = r"(?:(?:for|about|around|roughly|approx|approximately|over|nearly|almost|like|now|the|"
@@ -563,9 +564,13 @@ BARE_AFTER_DAY = Lazy(
     rf"\b(?:{_DAYW}|morning|afternoon|evening|night|{_WD})\s+(?P<hour>\d{{1,2}})"
     rf"(?![\d:/.-])(?![a-z]){_UNITS_AHEAD}"
 )
-# A 24-hour "hhmm" right after a day or a date: "sat 0830", "11/20 1400 et".
+# A 24-hour "hhmm" right after a day or a date: "sat 0830", "11/20 1400 et",
+# "2026-11-30 0830", "nov 30 0830", "30 nov 2026 1400".
 HHMM_AFTER_DAY = Lazy(
-    rf"(?:\b(?:{_DAYW}|{_WD})|(?<![\d/])\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+    rf"(?:\b(?:{_DAYW}|{_WD})|(?<![\d/])\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
+    rf"|(?<![\d-])\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,?\s+\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?[\s-]+{_MONTH}(?:[\s-]+\d{{4}})?)"
     rf",?\s+(?:at\s+|@\s*)?(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?![\d:/.-])"
 )
 # A bare hour (or a 24-hour "0hmm") right before a day: "open 8 tomorrow", "0730 monday".
