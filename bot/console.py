@@ -101,6 +101,8 @@ def answer_line(text: str, zone: str, db, desk: Desk | None = None) -> str:
     desk = desk or Desk()
     if m := AS_RE.match(text):
         return switch(desk, m.group(1))
+    if re.match(r"/as\b", text):
+        return "Who? Say '/as dana': a name of letters, digits, '.', '_' or '-', at most 40."
     now = datetime.now(pytz.utc).astimezone(pytz.timezone(zone))
     try:
         reply = respond(checked_text(text), at=now, tz=zone, user=desk.user, db=db,

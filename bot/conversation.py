@@ -762,7 +762,9 @@ def _qwest_it_status(ctx: Context) -> Reply:
         return reply
     cadence = ladders.qwest_it_cadence(k, sev, bool(q.workaround))
     words = _cadence_words(k, sev, q.workaround)
-    reply.headline = f"Qwest severity {sev} ticket: updates {words}."
+    reply.headline = (f"Qwest severity {sev} ticket: updates {words}." if cadence else
+                      f"Qwest severity {sev} ticket with a workaround: no scheduled updates "
+                      "(only status changes are communicated).")  # fmt: skip
     reply.facts.append(("WSHD hours", center.hours.text))
     reply.facts += [("", n) for n in ladder.notes if n.lower().startswith(f"severity {sev}:")]
     if cadence and q.moment.stated and q.moment.past:
@@ -770,6 +772,9 @@ def _qwest_it_status(ctx: Context) -> Reply:
         due = schedule.steps[0].due_at
         state = "overdue since" if due <= ctx.now else "next due"
         reply.next_steps.append(f"Update {state} {fmt_both(due, ctx.zone, center.hours.zone)}.")
+        # the clock asked about leads: "when is the next update" is answered in the headline
+        state = "the first was due" if due <= ctx.now else "the next is due"
+        reply.headline = reply.headline[:-1] + f"; {state} {fmt_time(due, ctx.zone)}."
     reply.contacts = [c.line() for c in center.contacts]
     return reply
 

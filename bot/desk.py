@@ -27,7 +27,7 @@ from storage import desk as store
 from storage import trackers as repo
 from storage.trackers import Tracker
 
-N = r"(?:tracker\s+)?#?(\d{1,19})"
+N = r"(?:tracker\s+)?#?(\d{1,40})"  # a longer id is "no tracker #...", not "unknown"
 BOARD_RE = re.compile(
     r"^\s*(?:show\s+(?:me\s+)?)?(?:the\s+)?(?:channel'?s?\s+|desk\s+)?(?:board|desk)"
     r"(?:\s+here)?\W*$|^\s*what'?s\s+open\s+(?:here|on\s+the\s+desk)\W*$"

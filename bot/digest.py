@@ -138,12 +138,13 @@ def due_at(d: Digest, day: date) -> datetime:
 
 
 def due_runs(k: Knowledge, d: Digest, now: datetime) -> list[tuple[date, datetime]]:
-    """Yesterday's and today's runs (local days) whose time has come, on business days."""
+    """Yesterday's and today's runs (local days) whose time has come, on business days,
+    since the digest was set (one set at 9 AM for 8:30 starts tomorrow, as it said)."""
     today = now.astimezone(pytz.timezone(d.zone)).date()
     found = []
     for day in (today - timedelta(days=1), today):
         at = due_at(d, day)
-        if business_day(k, day) and at <= now:
+        if business_day(k, day) and d.set_at <= at <= now:
             found.append((day, at))
     return found
 

@@ -656,6 +656,7 @@ LEFTOVERS = Lazy(
     r"\bq[1-4]\s*(?:'?\d{2}|\d{4})\b|\b(?:in|by|during|for|end of)\s+q[1-4]\b|"
     r"\b\d{1,2}(?:st|nd|rd|th)(?:\s+of\s+[a-z]+)?\b|"
     r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\S+)?|\b(?:19[7-9]\d|20\d\d|2100)\b|"
+    r"\b(?:the\s+)?year\s+\d{1,5}\b|"  # "in the year 100", "year 3000": never dropped
     r"\b\d+:\d+(?::\d+)?(?:\s*[ap]\.?m\b)?|"
     r"\b\d{1,4}/\d{1,4}(?:/\d{1,4})?\b|\b\d+\s*[ap]\.?\s?m\b\.?|"
     rf"\b{_MONTH}\s+\d+(?:st|nd|rd|th)?\b|\b\d+(?:st|nd|rd|th)?\s+(?:of\s+)?(?!may\b){_MONTH}(?![a-z])|"
