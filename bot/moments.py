@@ -131,9 +131,9 @@ _ISO_DATE = next(r for r in timeread.RECOGNIZERS if r[0] == "date")
 
 @cache
 def _holiday_dates(year: int) -> tuple[tuple[date, str], ...]:
-    from bot.knowledge.hours import country_holidays  # the US module alone, not ~250
+    from bot.knowledge.hours import holidays_of  # the knowledge cache's table, else the US alone
 
-    return tuple(sorted(country_holidays("US", years=year).items()))
+    return tuple(sorted(holidays_of("US", year).items()))
 
 
 def holiday_date(key: str, today: date, past: bool = False) -> date | None:

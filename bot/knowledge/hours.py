@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from functools import cache
 from pathlib import Path
 
 import pytz
@@ -63,9 +62,32 @@ def country_holidays(country: str, years: int | None = None):
     return getattr(loaded, country)(years=years)
 
 
-@cache
-def _country(country: str):
-    return country_holidays(country)
+HolidayTables = dict[tuple[str, int], dict[date, str]]
+_TABLES: HolidayTables = {}  # (country, year) -> that year's holidays, by date
+
+
+def holidays_of(country: str, year: int) -> dict[date, str]:
+    """A country's holidays in `year` (the library's dates and names for that year).
+
+    Read from the tables `remember_holidays` was given (the knowledge cache keeps
+    them, so a warm start never imports the `holidays` package), else computed
+    once per process."""
+    table = _TABLES.get((country, year))
+    if table is None:
+        table = dict(country_holidays(country, years=year))
+        _TABLES[(country, year)] = table  # one dict store: threads never see half a table
+    return table
+
+
+def holiday_tables(countries: set[str], years: range) -> HolidayTables:
+    """Every (country, year) table, for the knowledge cache to keep."""
+    return {(c, y): holidays_of(c, y) for c in sorted(countries) for y in years}
+
+
+def remember_holidays(tables: HolidayTables) -> None:
+    """Take tables computed by an earlier run (the knowledge cache)."""
+    for key, table in tables.items():
+        _TABLES.setdefault(key, table)
 
 
 def holiday_name(calendars: dict[str, dict], calendar: str, day: date) -> str | None:
@@ -77,7 +99,7 @@ def holiday_name(calendars: dict[str, dict], calendar: str, day: date) -> str | 
     if iso in spec.get("extra", ()):
         return "Company holiday"
     country = spec.get("country")
-    return _country(country).get(day) if country else None
+    return holidays_of(country, day.year).get(day) if country else None
 
 
 def _localize(zone: pytz.BaseTzInfo, day: date, at: dtime | None) -> datetime:

@@ -6,8 +6,15 @@ and the entry, instead of surfacing as a wrong answer in Slack.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.util
+import logging
+import os
+import pickle
 import re
-import tomllib
+import sys
+import tempfile
 from datetime import time
 from functools import cache
 from pathlib import Path
@@ -15,6 +22,7 @@ from typing import Any
 
 import pytz
 
+from bot.knowledge import hours
 from bot.knowledge.facts import FACT_KINDS, KIND_ASKS
 from bot.knowledge.model import (
     WEEKDAYS,
@@ -36,6 +44,7 @@ from bot.knowledge.model import (
     WhoToCall,
     Window,
 )
+from storage.limits import FIRST_YEAR, LAST_YEAR
 
 DATA_DIR = Path(__file__).parent / "data"
 DOCUMENT_FILES = (
@@ -49,6 +58,7 @@ READINGS_FILE = "readings.toml"
 LADDER_IDS = ("csr", "bvoip", "qwest_it", "qwest_process")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+log = logging.getLogger(__name__)
 
 
 class KnowledgeError(ValueError):
@@ -293,6 +303,8 @@ def _check_facts(k: Knowledge) -> None:
 
 
 def _read(path: Path) -> dict:
+    import tomllib  # here: a start from the knowledge cache parses no TOML
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -453,7 +465,121 @@ def _check_references(k: Knowledge) -> None:
             seen.add(i)
 
 
+# --- the knowledge cache: the validated Knowledge kept between runs ---------------------
+
+CACHE_ENV = "CLEC_BOT_CACHE_DIR"  # a folder, or "off"; default: the XDG cache folder
+CACHE_KEPT = 4  # cache files kept (one per data and code version seen)
+SHAPE_FILES = ("loader.py", "model.py", "facts.py", "hours.py")  # code a cached Knowledge
+# depends on: its classes, its validation, the holiday tables
+
+
+def cache_dir() -> Path | None:
+    """Where the validated knowledge is kept between runs: $CLEC_BOT_CACHE_DIR, else
+    $XDG_CACHE_HOME/clecbot, else ~/.cache/clecbot; None ("off", or no home) keeps none."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if base:
+        return Path(base) / "clecbot"
+    try:
+        return Path.home() / ".cache" / "clecbot"
+    except RuntimeError:  # no home directory to be found
+        return None
+
+
+def cache_key(data_dir: Path) -> str:
+    """What a cached Knowledge was built from: the data files' bytes, the code that
+    shapes and validates it, Python's version and the holidays release (its tables)."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]} {pickle.HIGHEST_PROTOCOL}".encode())
+    for name in (READINGS_FILE, *DOCUMENT_FILES):
+        digest.update(name.encode() + b"\0" + (data_dir / name).read_bytes() + b"\0")
+    here = Path(__file__).parent
+    for name in SHAPE_FILES:
+        digest.update((here / name).read_bytes())
+    digest.update(_holidays_release().encode())
+    return digest.hexdigest()
+
+
+def _holidays_release() -> str:
+    """The installed holidays release, read from its install record without importing it
+    (its own import costs ~30 ms: the reason the tables are cached)."""
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or not spec.origin:
+        return "none"
+    package = Path(spec.origin).parent
+    records = sorted(p.name for p in package.parent.glob("holidays-*.dist-info"))
+    return " ".join(records) or str(package.stat().st_mtime_ns)
+
+
+def load_cached(data_dir: Path, folder: Path | None) -> Knowledge:
+    """`load_from(data_dir)`, kept in `folder` between runs with the holiday tables of
+    the years storage keeps. A cache that is missing, stale or unreadable is rebuilt;
+    one that cannot be written is done without. Only the bundled data is cached:
+    `make check-knowledge` always validates from the TOML."""
+    try:
+        key = cache_key(data_dir)
+    except OSError:  # a data file missing: load_from names it
+        return load_from(data_dir)
+    path = folder / f"knowledge-{key[:24]}.pickle" if folder else None
+    kept = _read_cache(path, key) if path else None
+    if kept is not None:
+        knowledge, tables = kept
+        hours.remember_holidays(tables)
+        return knowledge
+    knowledge = load_from(data_dir)
+    if path is not None:
+        countries = {c["country"] for c in knowledge.calendars.values() if c.get("country")}
+        tables = hours.holiday_tables(countries, range(FIRST_YEAR, LAST_YEAR + 1))
+        _write_cache(path, (key, knowledge, tables))
+    return knowledge
+
+
+def _read_cache(path: Path, key: str) -> tuple[Knowledge, hours.HolidayTables] | None:
+    try:
+        with path.open("rb") as fh:
+            stored_key, knowledge, tables = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # corrupt, truncated, or from other code: rebuilt
+        log.info("knowledge cache %s ignored (%s); rebuilding it", path, exc)
+        return None
+    if stored_key != key or not isinstance(knowledge, Knowledge) or not isinstance(tables, dict):
+        return None
+    return knowledge, tables
+
+
+def _write_cache(path: Path, content: tuple) -> None:
+    """Write atomically (a temporary file renamed into place); never fail the load."""
+    temporary = None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".knowledge-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(content, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        temporary = None
+        stale = sorted(path.parent.glob("knowledge-*.pickle"), key=_mtime, reverse=True)
+        for old in stale[CACHE_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("knowledge cache not written to %s (%s)", path.parent, exc)
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 @cache
 def load() -> Knowledge:
-    """The bundled knowledge, loaded once per process."""
-    return load_from(DATA_DIR)
+    """The bundled knowledge, loaded once per process (from the cache when it is current)."""
+    return load_cached(DATA_DIR, cache_dir())
