@@ -175,6 +175,8 @@ def board_line(t: Tracker, now: datetime, zone: str) -> str:
         parts.append(f"{_what(ahead)} due {fmt_time(ahead.due_at, zone)}")
     else:
         parts.append("no nudge waiting")
+    if until := tracking.snoozed_until(t, now):
+        parts.append(f"snoozed until {fmt_time(until, zone)}")
     return "; ".join(parts)
 
 
@@ -279,7 +281,7 @@ def timeline(tracker: Tracker, events: list[dict], zone: str, now: datetime) -> 
     holder = None
     lines = []
     for event in events:
-        said, holder = sentence(tracker, event, holder)
+        said, holder = sentence(tracker, event, holder, zone)
         lines.append(f"{when(event['at'], zone, now)}: {said}")
     return lines
 
@@ -293,8 +295,11 @@ def when(at: datetime, zone: str, now: datetime) -> str:
     return f"{day[:3]} {clock}" if recent else f"{day}, {clock}"
 
 
-def sentence(tracker: Tracker, event: dict, holder: str | None) -> tuple[str, str | None]:
-    """One event in words, and who has the tracker after it."""
+def sentence(
+    tracker: Tracker, event: dict, holder: str | None, zone: str | None = None
+) -> tuple[str, str | None]:
+    """One event in words, and who has the tracker after it; a time it names is in `zone`
+    (the reader's, as the timeline's other times), else the tracker's."""
     d, actor, kind = event["detail"], person(event.get("actor")), event["kind"]
     if kind == "created":
         return f"{actor} started it ({tracker.title})", holder
@@ -313,7 +318,7 @@ def sentence(tracker: Tracker, event: dict, holder: str | None) -> tuple[str, st
         return f"{actor} escalated to level {d.get('level')}", holder
     if kind == "snoozed":
         until = repo.parse_utc(d["until"]) if d.get("until") else None
-        until_words = f" until {fmt_time(until, tracker.zone)}" if until else ""
+        until_words = f" until {fmt_time(until, zone or tracker.zone)}" if until else ""
         return f"{actor} snoozed it{until_words}", holder
     words = {"resolved": "resolved it", "reopened": "reopened it",
              "update_logged": "logged an update from Qwest" + (" with a workaround"

@@ -19,7 +19,7 @@ from datetime import datetime
 import pytz
 
 from bot.knowledge.model import Knowledge, Ladder
-from storage.trackers import Tracker
+from storage.trackers import Tracker, parse_utc
 
 COLUMNS = ("tracker", "time_utc", "time_local", "event", "level", "actor", "note_or_contact",
            "source_contact", "source", "source_revised")  # fmt: skip
@@ -35,7 +35,7 @@ def rows(k: Knowledge, tracker: Tracker, events: list[dict], zone: str) -> list[
     for event in events:
         d = event["detail"]
         level = d.get("level") if isinstance(d.get("level"), int) else None
-        said, holder = _said(tracker, event, holder)
+        said, holder = _said(tracker, event, holder, local)
         found.append({
             "tracker": tracker.id,
             "time_utc": _iso(event["at"], pytz.utc),
@@ -56,7 +56,7 @@ def _iso(at: datetime, zone) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%SZ") if zone is pytz.utc else local.isoformat()
 
 
-def _said(tracker: Tracker, event: dict, holder: str | None) -> tuple[str, str | None]:
+def _said(tracker: Tracker, event: dict, holder: str | None, local) -> tuple[str, str | None]:
     """The note's words, or whom the event concerned; and who has the tracker after it."""
     d, kind = event["detail"], event["kind"]
     if kind in ("note", "progress"):
@@ -71,7 +71,10 @@ def _said(tracker: Tracker, event: dict, holder: str | None) -> tuple[str, str |
     if kind == "created":
         return tracker.title, holder
     if kind == "snoozed":
-        return f"until {d.get('until')}", holder
+        try:  # the instant as the time_local column shows it, not storage's own format
+            return f"until {_iso(parse_utc(d['until']), local)}", holder
+        except (KeyError, TypeError, ValueError, AttributeError):  # a bad row: as it is
+            return f"until {d.get('until')}", holder
     return ", ".join(f"{key} {value}" for key, value in d.items()), holder
 
 
@@ -134,7 +137,6 @@ def run_cli(tracker_id: int | None, since: str | None, fmt: str, zone: str, out=
 
     from bot.knowledge.loader import load
     from bot.moments import read_moment, refusal
-    from bot.reply import render_text
     from storage import desk as store
     from storage import trackers as repo
     from storage.db import connect
@@ -153,7 +155,7 @@ def run_cli(tracker_id: int | None, since: str | None, fmt: str, zone: str, out=
         if since:
             moment = read_moment(since, now, zone, k.zone_words)
             if (refused := refusal(moment)) or not moment.stated or moment.at > now:
-                said = render_text(refused) if refused else f"{since!r} is not a past date"
+                said = refused.headline if refused else f"{since!r} is not a past date"
                 print(f"clecbot: --since: {said}", file=sys.stderr)
                 return 2
             start = moment.at

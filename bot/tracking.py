@@ -458,7 +458,7 @@ def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
     except OverflowError:  # '99999999999h': past any date there is
         return _refusal("I snooze for a week at most.")
     if until is None or until <= s.now:
-        return _refusal("Snooze for how long? Say 'snooze 12 30m', '1h', '2h' or 'until 3pm'.")
+        return _snooze_refusal(s, rest)
     if until > s.now + timedelta(days=7):
         return _refusal("I snooze for a week at most.")
     if tracker.state != repo.OPEN:
@@ -474,6 +474,19 @@ def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
     when = fmt_time(until, s.zone)
     say = f"Snoozed until {when}." if changed else f"Already snoozed until {when}."
     return _said(s, tracker.id, say)
+
+
+def _snooze_refusal(s: Session, rest: str) -> Reply:
+    """Why 'snooze 12 until ...' was not done: the moment it could not read, or one passed."""
+    example = "Say 'snooze 12 30m', '1h', '2h' or 'until 3pm'."
+    if re.search(r"\b(until|till|til|to)\b", rest):
+        moment = understand(s.k, rest, s.now, s.zone).moment
+        if refused := refusal(moment):
+            return _refusal(f"{refused.headline} {example}")  # not the question examples
+        if moment.stated and moment.at <= s.now:
+            return _refusal(f"{fmt_time(moment.at, s.zone)} has passed: snooze until a later "
+                            f"time. {example}")  # fmt: skip
+    return _refusal(f"Snooze for how long? {example}")
 
 
 def _news_target(s: Session, low: str) -> Tracker | None:
@@ -606,10 +619,13 @@ def list_trackers(s: Session) -> Reply:
 
 def _listed(t: Tracker, s: Session, person: Callable[[str | None], str]) -> str:
     """Its next nudge, and who has it when that is not the asker's own."""
+    said = next_due(t, s.zone, s.now)
+    if until := snoozed_until(t, s.now):
+        said += f"; snoozed until {fmt_time(until, s.zone)}"
     if t.assignee == s.user:
-        return next_due(t, s.zone, s.now) + " (you have it)"
+        return said + " (you have it)"
     held = f" ({person(t.assignee)} has it)" if t.assignee else ""
-    return next_due(t, s.zone, s.now) + held
+    return said + held
 
 
 def show(s: Session, tracker_id: int) -> Reply:
@@ -644,8 +660,9 @@ def tracker_reply(
         if st.state == repo.PENDING and st.due_at <= now:
             state = "due now" if st is due else "passed"
         reply.rows.append((_step_label(st), f"{fmt_both(st.due_at, zone, ladder_zone)} [{state}]"))
-    if tracker.snoozed_until and tracker.snoozed_until > now:
-        reply.facts.append(("Snoozed until", fmt_time(tracker.snoozed_until, zone)))
+    snoozed = tracker.state == repo.OPEN and snoozed_until(tracker, now)
+    if snoozed:
+        reply.facts.append(("Snoozed until", fmt_time(snoozed, zone)))
     from bot.desk import people, person
 
     on_a_desk = bool(tracker.channel) and not tracker.channel.startswith("D")
@@ -660,15 +677,26 @@ def tracker_reply(
         reply.headline += f" {_due_words(due)} is due now (since {since})."
         reply.facts.append(("Due now", f"{_due_words(due)}, since {since}"))
         reply.contacts = [_contact_line(c) for c in due.contacts]
-    if tracker.state == repo.OPEN and ahead:
+    if snoozed and (held := due_and_ahead(tracker, snoozed)[0]):
+        # nothing goes out before the snooze ends; then the latest level due by then does
+        reply.facts.append(("Next nudge", f"{fmt_both(snoozed, zone, ladder_zone)}, when the "
+                            f"snooze ends: {_due_words(held)}"))  # fmt: skip
+    elif tracker.state == repo.OPEN and ahead:
         reply.facts.append(
             ("Next", f"{_step_label(ahead)} {fmt_both(ahead.due_at, zone, ladder_zone)}")
         )
+    if tracker.state == repo.OPEN and ahead:
         reply.contacts = reply.contacts or [_contact_line(c) for c in ahead.contacts]
     reply.data.update(tracker_json(tracker, zone))
     reply.data["assignee"] = tracker.assignee
     reply.data["people"] = people(tracker.owner, tracker.assignee)
     return reply
+
+
+def snoozed_until(tracker: Tracker, now: datetime) -> datetime | None:
+    """When the tracker's snooze ends, if it is snoozed at `now`."""
+    until = tracker.snoozed_until
+    return until if until and until > now else None
 
 
 def due_and_ahead(tracker: Tracker, now: datetime) -> tuple[repo.Step | None, repo.Step | None]:

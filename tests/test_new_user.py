@@ -251,3 +251,51 @@ def test_plain_text_board_headline(say):
     assert render_text(say("board")).startswith(
         "Open trackers on this channel's desk (2, by next due); 1 overdue."
     )
+
+
+# --- snooze ---------------------------------------------------------------------------------
+
+DEGRADED = "track bvoip sev 2 degraded since 9am AOTS 5556667"  # level 1 due since 9:00
+
+
+def test_a_snoozed_tracker_says_when_the_next_nudge_goes_out(say):
+    say(DEGRADED)
+    reply = say("snooze 1 until 1:30pm")
+    facts = dict(reply.facts)
+    assert "Next" not in facts  # was "Next: Level 2 ... 11:00 AM", held by the snooze
+    assert facts["Next nudge"] == (
+        "Mon Nov 30, 1:30 PM CST, when the snooze ends: Level 3 (Customer Service Managers)"
+    )
+    assert "snoozed until Mon Nov 30, 1:30 PM CST" in say("board").rows[0][1]
+    assert "snoozed until Mon Nov 30, 1:30 PM CST" in say("my trackers").rows[0][1]
+
+
+def test_a_resolved_tracker_is_not_shown_snoozed(say):
+    say(DEGRADED)
+    say("snooze 1 2h")
+    assert "Snoozed until" not in dict(say("resolved 1").facts)  # was shown
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ("snooze 1 until 25:99", "I could not read '25:99'"),  # was "Snooze for how long?"
+        ("snooze 1 until 4ish", "I could not read '4ish'"),
+        ("snooze 1 until 9am today", "Mon Nov 30, 9:00 AM CST has passed"),
+        ("snooze 1 forever", "Snooze for how long?"),
+    ],
+)
+def test_a_snooze_it_cannot_do_says_why(say, line, said):
+    say(DEGRADED)
+    reply = say(line)
+    assert reply.headline.startswith(said) and "'until 3pm'" in reply.headline
+    assert "Snoozed until" not in render_text(say("show 1"))
+
+
+def test_show_and_export_give_the_snooze_in_the_readers_zone(say):
+    say(DEGRADED)
+    say("snooze 1 until 1:30pm")
+    shown = render_text(say("show 1", tz="America/New_York", at="2026-11-30T11:00:00-05:00"))
+    assert "snoozed it until Mon Nov 30, 2:30 PM EST" in shown  # was 1:30 PM CST
+    exported = say("export 1", tz="America/New_York", at="2026-11-30T11:00:00-05:00")
+    assert "until 2026-11-30T14:30:00-05:00" in exported.data["file"]["content"]  # was ...Z
