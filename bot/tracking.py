@@ -815,7 +815,9 @@ def _contact_line(c: dict) -> str:
 
 def _said(s: Session, tracker_id: int, say: str) -> Reply:
     """The tracker as it is now, headed by what just happened to it."""
-    return tracker_reply(s.k, repo.get(s.db, tracker_id), s.now, s.zone, headline_prefix=say)
+    reply = tracker_reply(s.k, repo.get(s.db, tracker_id), s.now, s.zone, headline_prefix=say)
+    reply.data["said"] = say  # what happened, apart from the tracker (a button's message)
+    return reply
 
 
 def _refusal(text: str, examples: list[str] | None = None) -> Reply:

@@ -299,3 +299,19 @@ def test_show_and_export_give_the_snooze_in_the_readers_zone(say):
     assert "snoozed it until Mon Nov 30, 2:30 PM EST" in shown  # was 1:30 PM CST
     exported = say("export 1", tz="America/New_York", at="2026-11-30T11:00:00-05:00")
     assert "until 2026-11-30T14:30:00-05:00" in exported.data["file"]["content"]  # was ...Z
+
+
+def test_slack_take_it_in_the_channel_is_said_of_the_clicker(bot):
+    """The thread copy is read by the whole channel: 'Taken by @U2', not 'You have it'."""
+    from tests.fake_slack import app_mention
+
+    bot.event(app_mention("track bvoip sev 1 site down since 30 minutes ago", user="U1"), "EvT")
+    bot.fake.wait_for("chat.postMessage")
+    bot.fake.reset()
+    Scheduler(bot.deps.k, _notifier(bot), bot.db_path, tick=1).tick()
+    dm, thread = bot.fake.wait_for("chat.postMessage", count=2)
+    assert thread.params["channel"] == "C1" and "clec_take" in _buttons(thread)
+    bot.click("clec_take", "1:1", user="U2", channel="C1")
+    (update,) = bot.fake.wait_for("chat.update")
+    shown = json.dumps(update.params)
+    assert "Taken by <@U2>" in shown and "You have it" not in shown  # was both

@@ -42,6 +42,16 @@ def verb_for(action_id: str, value: str) -> str:
     return f"snooze {int(tracker_id)} {snooze or '30m'}"
 
 
+def _outcome(reply, action_id: str) -> str:
+    """What a click did, said of the clicker (the updated message may be seen by a whole
+    channel: "Taken by @dana", never "You have it ... by @dana"); the message's headline
+    keeps only the tracker."""
+    said = reply.data.get("said") or reply.headline.split(" #", 1)[0]
+    if reply.headline.startswith(said):
+        reply.headline = reply.headline[len(said) :].strip()
+    return "Taken" if action_id == ids.ACTION_TAKE else said.rstrip(".")
+
+
 def _shared(value: object) -> dict:
     """The question a Share button carries: {"q", "at", "tz"}, all text."""
     try:
@@ -76,7 +86,7 @@ def register(app, deps: Deps) -> None:
             if said.reply.intent == "tracker_error":  # not theirs, or stale: tell only them
                 tell(fallback(said.reply))
                 return
-            outcome = said.reply.headline.split(" #", 1)[0]
+            outcome = _outcome(said.reply, action.get("action_id"))
             client.chat_update(
                 channel=channel,
                 ts=container.get("message_ts"),
