@@ -437,8 +437,10 @@ def code(ctx: Context) -> Reply:
         center_id, source = row.center, row.source
     reply.headline = headline
     if center_id:
-        status = center_facts(ctx, reply, ctx.k.center(center_id), None)
-        reply.headline = f"{headline} {center_id}: {status}"
+        center = ctx.k.center(center_id)
+        status = center_facts(ctx, reply, center, None)
+        said = center.name if "-" in center_id else center_id  # "CSR-CENTER" is no name
+        reply.headline = f"{headline} {said}: {status}"
     cite(reply, source)
     return reply
 

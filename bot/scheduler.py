@@ -288,7 +288,8 @@ class Scheduler:
                 return False
         now = self.clock()
         try:
-            nudge = nudge_reply(self.k, tracker, claim.step, now, claim.skipped)
+            zone = self._zone_for(tracker)
+            nudge = nudge_reply(self.k, tracker, claim.step, now, claim.skipped, zone)
             follow = follow_up(self.k, tracker, claim.step)
         except Exception as exc:  # a row that cannot be rendered: set aside, not retried
             self._quarantine(claim, f"cannot be rendered: {type(exc).__name__}: {exc}")
@@ -305,6 +306,16 @@ class Scheduler:
             return False
         self._mark(Unmarked(claim, now, follow))
         return True
+
+    def _zone_for(self, tracker: Tracker) -> str | None:
+        """The recipient's zone when the notifier knows it (an assignee's), else None: the
+        tracker's own. A lookup that fails costs the zone, never the nudge."""
+        zone_for = getattr(self.notifier, "zone_for", None)
+        try:
+            return zone_for(tracker) if zone_for else None
+        except Exception as exc:
+            log.warning("zone of tracker %s's assignee unknown: %s", tracker.id, type(exc).__name__)
+            return None
 
     # --- rows set aside --------------------------------------------------------------
 

@@ -748,9 +748,16 @@ def tracker_json(tracker: Tracker, zone: str) -> dict:
 
 
 def nudge_reply(
-    k: Knowledge, tracker: Tracker, step: repo.Step, now: datetime, folded: int = 0
+    k: Knowledge,
+    tracker: Tracker,
+    step: repo.Step,
+    now: datetime,
+    folded: int = 0,
+    zone: str | None = None,
 ) -> Reply:
-    """The nudge for a due step: which level, since when, whom to contact, what to have."""
+    """The nudge for a due step: which level, since when, whom to contact, what to have;
+    times in `zone` (whoever gets it: an assignee's), else the tracker's."""
+    zone = zone or tracker.zone
     ladder_zone = _ladder_zone(k, tracker.kind)
     late = now - step.due_at
     lateness = f", {fmt_span(late)} ago" if late >= timedelta(minutes=2) else ""
@@ -763,7 +770,7 @@ def nudge_reply(
         "reminder": step.title,
         "snoozed": f"level {step.level} ({_owner(step.title)}) again, after your snooze",
     }.get(step.kind, step.title)
-    due = fmt_both(step.due_at, tracker.zone, ladder_zone)
+    due = fmt_both(step.due_at, zone, ladder_zone)
     reply = Reply("nudge", f"#{tracker.id} {tracker.title}: {what} (due {due}{lateness}).")
     if folded:
         reply.facts.append(("Caught up", f"{folded} earlier nudge(s) folded into this one"))
@@ -773,7 +780,7 @@ def nudge_reply(
         logged = tracker.progress_at
         said = "none logged"
         if logged:
-            said = f"last logged {fmt_time(logged, tracker.zone)} ({fmt_span(now - logged)} ago)"
+            said = f"last logged {fmt_time(logged, zone)} ({fmt_span(now - logged)} ago)"
         reply.facts.append(("Forward progress", said))
     reply.contacts = [_contact_line(c) for c in step.contacts]
     reply.have_ready = list(step.have_ready)

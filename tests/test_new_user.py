@@ -315,3 +315,20 @@ def test_slack_take_it_in_the_channel_is_said_of_the_clicker(bot):
     (update,) = bot.fake.wait_for("chat.update")
     shown = json.dumps(update.params)
     assert "Taken by <@U2>" in shown and "You have it" not in shown  # was both
+
+
+def test_slack_a_nudge_to_an_assignee_is_in_their_zone(bot):
+    """U1 (Chicago) starts it, U3 (New York) has it: U3's nudge says EST (was CST)."""
+    from bot.handlers.notifier import SlackNotifier
+
+    bot.fake.user_zones["U3"] = "America/New_York"
+    bot.command("track bvoip sev 1 site down since 30 minutes ago", user="U1", name="t")
+    bot.answer("t")
+    bot.command("assign 1 <@U3|dana>", user="U1", name="a")
+    bot.fake.wait_for("chat.postMessage")
+    bot.fake.reset()
+    notifier = SlackNotifier(bot.app.client, zone_of=lambda u: bot.deps.zone_of(bot.app.client, u))
+    Scheduler(bot.deps.k, notifier, bot.db_path, tick=1).tick()
+    (nudge,) = bot.fake.wait_for("chat.postMessage")
+    assert nudge.params["channel"] == "U3"
+    assert " EST (" in nudge.params["text"] and "CST center time" in nudge.params["text"]

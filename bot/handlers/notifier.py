@@ -10,6 +10,7 @@ call) and a 429 waits its Retry-After in that worker only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -26,8 +27,16 @@ class SlackNotifier:
     """The DM is the delivery: if it fails the step stays due and is tried again.
     The thread copy is a courtesy: its failure is logged, never a reason to resend."""
 
-    def __init__(self, client):
+    def __init__(self, client, zone_of: Callable[[str], str] | None = None):
         self.client = client
+        self.zone_of = zone_of  # a user's zone from their profile (cached), if known
+
+    def zone_for(self, tracker: Tracker) -> str | None:
+        """The zone the nudge's times are in: an assignee's own (the tracker keeps its
+        owner's); None for the owner, whose zone the tracker already has."""
+        if self.zone_of and tracker.assignee and tracker.assignee != tracker.owner:
+            return self.zone_of(tracker.assignee)
+        return None
 
     def send(self, tracker: Tracker, nudge: Reply) -> None:
         text = fallback(nudge)
