@@ -147,7 +147,7 @@ def test_a_snooze_until_an_unreadable_time_changes_nothing(tmp_path, until):
     respond(line, at=NOW, tz="America/Chicago", user="U1", db=db, tracker=True)
     before = (repo.get(db, 1), repo.events(db, 1))
     reply = respond(f"snooze 1 {until}", at=NOW, tz="America/Chicago", user="U1", db=db)
-    assert "how long" in reply.headline.lower()
+    assert "could not read" in reply.headline.lower() and "'until 3pm'" in reply.headline
     assert (repo.get(db, 1), repo.events(db, 1)) == before
 
 
