@@ -84,7 +84,8 @@ def compose(k: Knowledge, q: Question, at: datetime, tz: str) -> Reply:
     reply = COMPOSERS.get(q.intent, unknown)(Context(k, q, at, pytz.timezone(tz)))
     if q.moment.stated and q.moment.spans and reply.intent not in UNTIMED:
         label, note = moment_note(q.moment, tz, at)
-        if label not in reply.headline:
+        untimed_start = q.moment.whole_day and q.moment.past  # "no time was given" is news
+        if label not in reply.headline or untimed_start:
             reply.headline = f"{reply.headline.rstrip()} ({note})"
     return reply
 

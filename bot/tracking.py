@@ -235,6 +235,8 @@ def create(s: Session, q: Question) -> Reply:
         )
     if refused := refusal(q.moment):  # a start time that could not be read is asked about
         return refused
+    if q.moment.stated and q.moment.whole_day:  # a day is no moment to start a clock at
+        return _untimed_start(s, q, kind)
     start = q.moment.at if q.moment.stated else s.now
     if start > s.now + timedelta(minutes=1):
         return _refusal("That start time is in the future; when was it submitted or reported?")
@@ -281,6 +283,21 @@ def create(s: Session, q: Question) -> Reply:
             )
         )
     return _entity_notes(s.k, q, kind, reply)
+
+
+START_VERBS = {"csr": "submitted", "bvoip": "reported", "qwest_it": "opened",
+               "qwest_process": "opened"}  # fmt: skip
+
+
+def _untimed_start(s: Session, q: Question, kind: str) -> Reply:
+    """'submitted 11/30', 'reported yesterday': the clock would start at midnight, and a
+    CSR's due day turns on the 3 PM ET cut-off, so the time is asked for, not guessed."""
+    local = q.moment.at.astimezone(pytz.timezone(s.zone))
+    day = local.strftime("%a %b ") + str(local.day)
+    verb = START_VERBS.get(kind, "started")
+    example = f"{verb} {local.month}/{local.day} 2pm" + (" ET" if kind == "csr" else "")
+    return _refusal(f"At what time on {day} was it {verb}? Its clock starts at that moment; "
+                    f"say, for example, '{example}'. Nothing was tracked.")  # fmt: skip
 
 
 def _entity_notes(k: Knowledge, q: Question, kind: str, reply: Reply) -> Reply:
@@ -339,6 +356,11 @@ def _create_reminder(s: Session, q: Question) -> Reply:
         return refused
     if not q.moment.stated or q.moment.at <= s.now:
         return _refusal("When should I remind you? Say 'in 2 hours' or 'at 3pm ET tomorrow'.")
+    if q.moment.whole_day:  # "remind me friday": not at midnight, and not a guessed hour
+        local = q.moment.at.astimezone(pytz.timezone(s.zone))
+        day = local.strftime("%a %b ") + str(local.day)
+        return _refusal(f"At what time on {day} should I remind you? Say, for example, "
+                        f"'remind me {local.month}/{local.day} 9am to ...'.")  # fmt: skip
     about = re.split(r"\b(?:to|about|re|regarding|that)\b:?", q.raw, maxsplit=1, flags=re.I)
     what = about[1].strip() if len(about) > 1 and about[1].strip() else q.raw
     contacts: list[dict] = []

@@ -332,3 +332,26 @@ def test_slack_a_nudge_to_an_assignee_is_in_their_zone(bot):
     (nudge,) = bot.fake.wait_for("chat.postMessage")
     assert nudge.params["channel"] == "U3"
     assert " EST (" in nudge.params["text"] and "CST center time" in nudge.params["text"]
+
+
+# --- a day is no moment to start a clock at ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, asked",
+    [
+        ("track csr btn 3125550100 submitted 11/29", "At what time on Sun Nov 29 was it submit"),
+        ("track bvoip sev 1 reported yesterday", "At what time on Sun Nov 29 was it reported?"),
+        ("track qwest sev 2 ticket 55555 opened yesterday", "At what time on Sun Nov 29 was it"),
+        ("remind me friday to call the LSC", "At what time on Fri Dec 4 should I remind you?"),
+    ],
+)  # fmt: skip
+def test_a_day_without_a_time_is_asked_about_and_nothing_is_tracked(say, line, asked):
+    reply = say(line)  # was: a clock started (or a reminder set) at midnight, said nowhere
+    assert reply.headline.startswith(asked)
+    assert "no open trackers" in say("my trackers").headline
+
+
+def test_a_question_counting_from_a_day_says_no_time_was_given(say):
+    reply = say("qwest sev 2 ticket opened yesterday, next update?")
+    assert "(counting from Sun Nov 29, 12:00 AM CST: no time was given)" in reply.headline
