@@ -675,6 +675,7 @@ LEFTOVERS = Lazy(
 )
 PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
+    r"called|phoned|rang|spoke|talked|"
     r"received|logged|filed|called in|last update|updated|went in|went out|sent in|sent over|"
     r"put in|turned in|came in|raised|placed|created|escalated|faxed|emailed|e-mailed|"
     r"requested|ordered|issued|happened|occurred|began|broke|failed|dropped|died)\b"
@@ -771,9 +772,24 @@ def _hhmm_before_zone(words: tuple[str, ...]) -> Lazy:
     return Lazy(rf"(?<![\w:/.#-])(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)\s*(?:{zones})\b")
 
 
+# "at 16.30", "tomorrow 09.30": a clock written with a dot, where a clock is meant; read as
+# "16:30" (same length, so every span stays put). A dotted one anywhere else is said back.
+DOTTED_CLOCK = Lazy(
+    rf"(?:\b(?:at|@|by|until|till|til|since|from|before|after|{_DAYW}|{_WD})\s+|@)"
+    r"(?:[01]?\d|2[0-3])(?P<dot>\.)[0-5]\d\b(?![.,]?\d)"
+)
+DOTTED_ELSEWHERE = Lazy(
+    r"(?<![\d.$])(?<!\$ )\b(?:[01]?\d|2[0-3])\.[0-5]\d\b(?![.,]?\d)"
+    r"(?!\s*(?:dollars?|usd|bucks|%|percent|per\b|each\b|a\s+(?:month|minute|line)))"
+)
+
+
 def scan(text: str, zone_words: dict[str, str]) -> Scan:
     """Every time-like part of `text` (any case), and what looked like time but was not read."""
     s = Scan(text)
+    for m in list(DOTTED_CLOCK.finditer(s.low)):
+        at = m.start("dot")
+        s.low = s.mask = s.low[:at] + ":" + s.low[at + 1 :]
     for m in list(NOT_TIME.finditer(s.mask)):
         s.blank(m.start(), m.end())
     for m in VAGUE.finditer(s.mask):
@@ -805,6 +821,8 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
         zone_words = tuple(sorted(words, key=len, reverse=True))
         s.read_group("clock", _hhmm_before_zone(zone_words), _hhmm_not_an_id, "hhmm")
     s.read("year", YEAR_ALONE, lambda m: int(m.group(0)))  # "Mon Nov 23 07:05 CST 2026"
+    for m in DOTTED_ELSEWHERE.finditer(s.mask):  # "open 16.30": a clock, or a price?
+        s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
     if past:

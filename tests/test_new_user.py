@@ -355,3 +355,20 @@ def test_a_day_without_a_time_is_asked_about_and_nothing_is_tracked(say, line, a
 def test_a_question_counting_from_a_day_says_no_time_was_given(say):
     reply = say("qwest sev 2 ticket opened yesterday, next update?")
     assert "(counting from Sun Nov 29, 12:00 AM CST: no time was given)" in reply.headline
+
+
+# --- clocks written with a dot; a call already made --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ("is the npsc open at 16.30", "Open at Mon Nov 30, 4:30 PM CST"),  # was "Open now"
+        ("npsc open tomorrow 16.30", "Open at Tue Dec 1, 4:30 PM CST"),  # was all day
+        ("is the npsc open 09.30", "I could not read '09.30'"),  # was "Open now"
+        ("called the lsc at 9:15, no answer, who else", "At Mon Nov 30, 9:15 AM CST"),  # was PM
+        ("the fee is 16.30 dollars, who handles billing disputes", "Billing Dispute"),
+    ],
+)
+def test_dotted_clocks_and_calls_made(say, line, said):
+    assert said in say(line).headline
