@@ -573,9 +573,11 @@ HHMM_AFTER_DAY = Lazy(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?[\s-]+{_MONTH}(?:[\s-]+\d{{4}})?)"
     rf",?\s+(?:at\s+|@\s*)?(?P<hhmm>(?:[01]\d|2[0-3])[0-5]\d)(?![\d:/.-])"
 )
-# A bare hour (or a 24-hour "0hmm") right before a day: "open 8 tomorrow", "0730 monday".
+# A bare hour (or a 24-hour "0hmm") right before a day or a part of one: "open 8 tomorrow",
+# "0730 monday", "8 this morning" (was the part's 9 AM, the 8 dropped).
 BARE_BEFORE_DAY = Lazy(
-    rf"(?<![\w:/.@#$+-])(?P<hour>\d{{1,2}}|0\d[0-5]\d)\s+(?:this\s+)?(?:{_DAYW}|{_WD})\b"
+    rf"(?<![\w:/.@#$+-])(?P<hour>\d{{1,2}}|0\d[0-5]\d)\s+(?:this\s+)?"
+    rf"(?:{_DAYW}|{_WD}|morning|afternoon|evening)\b"
 )
 # ...unless the word before makes the number a count, a level or an id ("tier 2 monday")
 COUNT_BEFORE = Lazy(
@@ -657,6 +659,10 @@ LEFTOVERS = Lazy(
     r"\b\d{1,2}(?:st|nd|rd|th)(?:\s+of\s+[a-z]+)?\b|"
     r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\S+)?|\b(?:19[7-9]\d|20\d\d|2100)\b|"
     r"\b(?:the\s+)?year\s+\d{1,5}\b|"  # "in the year 100", "year 3000": never dropped
+    # a range of bare hours ("between 3 and 4", "from 3 to 4"), a filler before an hour
+    # ("at like 3"): were dropped, and the answer was for now
+    r"\b(?:between|from)\s+\d{1,2}(?::\d{2})?\s+(?:and|to|till|until|-)\s+\d{1,2}(?::\d{2})?\b|"
+    r"\b(?:at|by|around)\s+(?:like|about|maybe|roughly|approx|approximately)\s+\d{1,2}\b|"
     r"\b\d+:\d+(?::\d+)?(?:\s*[ap]\.?m\b)?|"
     r"\b\d{1,4}/\d{1,4}(?:/\d{1,4})?\b|\b\d+\s*[ap]\.?\s?m\b\.?|"
     rf"\b{_MONTH}\s+\d+(?:st|nd|rd|th)?\b|\b\d+(?:st|nd|rd|th)?\s+(?:of\s+)?(?!may\b){_MONTH}(?![a-z])|"

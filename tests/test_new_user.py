@@ -372,3 +372,16 @@ def test_a_question_counting_from_a_day_says_no_time_was_given(say):
 )
 def test_dotted_clocks_and_calls_made(say, line, said):
     assert said in say(line).headline
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ("npsc open 8 this morning", "Open at Mon Nov 30, 8:00 AM CST"),  # was 9:00 AM
+        ("npsc open 3 this afternoon", "Open at Mon Nov 30, 3:00 PM CST"),  # was 2:00 PM
+        ("npsc open between 3 and 4", "I could not read 'between 3 and 4'"),  # was "Open now"
+        ("is the npsc open at like 3", "I could not read 'at like 3'"),  # was "Open now"
+    ],
+)
+def test_hours_said_around_a_part_of_the_day(say, line, said):
+    assert said in say(line).headline
