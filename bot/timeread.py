@@ -129,7 +129,8 @@ MAYBE_TIME = re.compile(
     r"fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
     r"sixteenth|seventeenth|eighteenth|nineteenth|twent|thirt|hour|minute|min|hr|day|week|wk|"
     r"ish|arvo|avo|q[1-4]|month|year|quarter|tm[wr]|tom|yday|yest|tonite|lunch|overnight|[ap]\.?m)|ish\b|"
-    r"day|uary|mber|tober|gust",
+    r"day|uary|mber|tober|gust|o'?clock|\b(?:at|to|past|after|till|til|half)\s+(?:one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
     re.IGNORECASE,
 )
 NOW_WORDS = re.compile(r"\b(?:right now|now|currently|at the moment|atm|at present|this minute)\b")
@@ -790,12 +791,48 @@ DOTTED_ELSEWHERE = Lazy(
 )
 
 
+# An hour said in words where a clock is plain: "four pm", "half past four", "ten to nine";
+# read as its digits (padded to the same length, so every span stays put).
+_HOURS_SAID = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+               "eleven", "twelve")  # fmt: skip
+HOUR_WORDS = {w: n for n, w in enumerate(_HOURS_SAID, 1)}
+_HW = "|".join(sorted(HOUR_WORDS, key=len, reverse=True))
+WORDED_HOUR = Lazy(
+    rf"\b(?P<w>{_HW})(?=\s*(?:[ap]\.?\s?m\b|o'?clock\b))|"
+    rf"\b(?:half|quarter|ten|five|twenty(?:[- ]five)?)\s+(?:past|after|to|till|til|before)\s+"
+    rf"(?P<w2>{_HW})\b"
+)
+# "at four", "at half four" with nothing to say which four: said back, never dropped
+WORDED_AT = Lazy(
+    rf"\bat\s+(?:half\s+)?(?:{_HW})\b(?=\s*(?:$|[,.?!;]|(?:today|tomorrow|tonight|on|this|"
+    r"et|ct|mt|pt|eastern|central|mountain|pacific)\b))"
+)
+# "next business day", "2 business days from now": a moment the reader does not count
+BUSINESS_DAY_MOMENT = Lazy(
+    r"\b(?:the\s+)?(?:next|following)\s+business\s+day\b|"
+    r"\b\d+\s+business\s+days?\s+from\s+(?:now|today)\b"
+)
+
+
+def _worded_hours(low: str) -> str:
+    for m in list(WORDED_HOUR.finditer(low)):
+        group = "w" if m.group("w") else "w2"
+        word = m.group(group)
+        low = low[: m.start(group)] + str(HOUR_WORDS[word]).ljust(len(word)) + low[m.end(group) :]
+    return low
+
+
 def scan(text: str, zone_words: dict[str, str]) -> Scan:
     """Every time-like part of `text` (any case), and what looked like time but was not read."""
     s = Scan(text)
     for m in list(DOTTED_CLOCK.finditer(s.low)):
         at = m.start("dot")
         s.low = s.mask = s.low[:at] + ":" + s.low[at + 1 :]
+    s.low = s.mask = _worded_hours(s.low)
+    for pattern in (WORDED_AT, BUSINESS_DAY_MOMENT):
+        for m in pattern.finditer(s.mask):
+            s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
+            s.blank(m.start(), m.end())
     for m in list(NOT_TIME.finditer(s.mask)):
         s.blank(m.start(), m.end())
     for m in VAGUE.finditer(s.mask):

@@ -385,3 +385,19 @@ def test_dotted_clocks_and_calls_made(say, line, said):
 )
 def test_hours_said_around_a_part_of_the_day(say, line, said):
     assert said in say(line).headline
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ("is the npsc open four pm", "Open at Mon Nov 30, 4:00 PM CST"),  # was "Open now"
+        ("is the npsc open half past four", "Open at Mon Nov 30, 4:30 PM CST"),  # was "now"
+        ("is the npsc open four o'clock", "Open at Mon Nov 30, 4:00 PM CST"),  # was "now"
+        ("is the npsc open at four", "I could not read 'at four'"),  # was "Open now"
+        ("is the npsc open next business day", "I could not read 'next business day'"),
+        ("is the npsc open on the next business day at 9", "'the next business day'"),  # 9 PM
+        ("is the npsc open for one way audio", "Open now"),  # no hour said
+    ],
+)
+def test_hours_said_in_words(say, line, said):
+    assert said in say(line).headline
