@@ -240,8 +240,12 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     db = connect()
     if args.retry is not None:
         count = repo.retry_problems(db, args.retry)
+        if not count:
+            print(f"#{args.retry}: nothing of it is set aside, so nothing to retry "
+                  "(see 'clecbot trackers --problems').")  # fmt: skip
+            return 1
         print(f"#{args.retry}: {count} set-aside row(s) will be tried again on the next tick.")
-        return 0 if count else 1
+        return 0
     if args.problems:
         return print_problems(repo.problems(db, args.user), args.json)
     found = repo.for_owner(db, args.user, open_only=not args.all)
