@@ -234,14 +234,16 @@ def assign(s: Session, tracker_id: int, word: str) -> Reply:
     say = "You have it now." if mine else f"Given to {person(target)}: their DM has it now."
     reply = _said(s, found.id, say, people(target, s.user))  # the DM names who gave it
     if not mine:
-        reply.data["notify"] = {"user": target, "text": render_text(handed(s, found.id))}
+        reply.data["notify"] = {"user": target, "text": render_text(handed(s, found.id)),
+                                "tracker_id": found.id}  # fmt: skip
     return reply
 
 
-def handed(s: Session, tracker_id: int) -> Reply:
-    """What a new assignee is told once, in a DM: the tracker and what is due."""
+def handed(s: Session, tracker_id: int, zone: str | None = None) -> Reply:
+    """What a new assignee is told once, in a DM: the tracker and what is due, in `zone`
+    (the assignee's, where the surface knows it; else the tracker's)."""
     tracker = repo.get(s.db, tracker_id)
-    return tracking.tracker_reply(s.k, tracker, s.now, tracker.zone,
+    return tracking.tracker_reply(s.k, tracker, s.now, zone or tracker.zone,
                                   headline_prefix=f"{person(s.user)} gave you")  # fmt: skip
 
 

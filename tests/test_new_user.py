@@ -401,3 +401,15 @@ def test_hours_said_around_a_part_of_the_day(say, line, said):
 )
 def test_hours_said_in_words(say, line, said):
     assert said in say(line).headline
+
+
+def test_slack_an_assignees_dm_is_in_their_zone(bot):
+    """U1 (Chicago) gives a tracker to U3 (New York): U3's DM says EST (was CST)."""
+    bot.fake.user_zones["U3"] = "America/New_York"
+    bot.command("track bvoip sev 1 site down since 30 minutes ago", user="U1", name="t")
+    bot.answer("t")
+    bot.fake.reset()
+    bot.command("assign 1 <@U3|dana>", user="U1", name="a")
+    (dm,) = bot.fake.wait_for("chat.postMessage")
+    assert dm.params["channel"] == "U3" and " EST (" in dm.params["text"]
+    assert "CST center time" in dm.params["text"]

@@ -90,4 +90,21 @@ def converse(
 
     reply = respond(text, at=now, tz=zone, user=user, db=deps.db(), channel=channel,
                     thread=thread, members=members, k=deps.k)  # fmt: skip
+    if (notify := reply.data.get("notify")) and notify.get("tracker_id"):
+        _in_their_zone(deps, client, notify, user, now)
     return Said(reply, now, zone)
+
+
+def _in_their_zone(deps: Deps, client, notify: dict, user: str, now: datetime) -> None:
+    """A new assignee's DM with its times in the assignee's own zone (their profile), not
+    the tracker's; if that cannot be done, the DM goes as it was written."""
+    from bot import desk
+    from bot.reply import render_text
+    from bot.tracking import Session
+
+    try:
+        zone = deps.zone_of(client, notify["user"])
+        session = Session(deps.k, deps.db(), user, now, zone)
+        notify["text"] = render_text(desk.handed(session, notify["tracker_id"], zone))
+    except Exception as exc:
+        log.warning("assignee DM kept in the tracker's zone: %s", type(exc).__name__)
