@@ -254,8 +254,10 @@ def create(s: Session, q: Question) -> Reply:
         severity = severity or _severity_from_words(s.k, q, "qwest_it")
         if severity not in (1, 2, 3, 4):
             return _refusal("What severity did the WSHD give the ticket (1 to 4)?")
-    steps = plan(s.k, kind, start, severity, q.workaround)
     refs = _refs(q)
+    if twice := _already_tracked(s, kind, refs):
+        return twice
+    steps = plan(s.k, kind, start, severity, q.workaround)
     title = _title(kind, severity, refs)
     tracker_id = repo.create(
         s.db,
@@ -400,13 +402,41 @@ def may_act(tracker: Tracker, user: str, members: Members | None) -> bool:
 def _load(s: Session, tracker_id: int) -> Tracker | Reply:
     tracker = repo.get(s.db, tracker_id)
     if tracker is None:
-        return _refusal(f"I have no tracker #{tracker_id}. Say 'my trackers' to list yours.")
+        return _refusal(f"I have no tracker #{tracker_id}." + _by_reference(s, str(tracker_id)))
     if not may_act(tracker, s.user, s.members):
         return _refusal(
             f"Tracker #{tracker_id} belongs to someone else; only its owner or "
             "members of the channel it was made in can change it. Nothing changed."
         )
     return tracker
+
+
+def _by_reference(s: Session, number: str) -> str:
+    """'resolved 1234567' names a ticket, not a tracker: which tracker holds it, if one the
+    asker may see does (tracker numbers and ticket numbers are kept apart, never guessed)."""
+    held = [t for t in repo.find_by_ref(s.db, number) if may_act(t, s.user, s.members)]
+    if not held:
+        return " Say 'my trackers' to list yours."
+    t = held[0]
+    return f" {number} is a reference of #{t.id} ({t.title}): use its number, e.g. 'show {t.id}'."
+
+
+# a ticket is one trouble; a BTN is a customer's line, which may have several CSR requests
+REF_LABELS = {"aots": "AOTS", "ticket": "ticket"}
+
+
+def _already_tracked(s: Session, kind: str, refs: dict) -> Reply | None:
+    """The same ticket pasted twice in one conversation (or by two people on one desk) is
+    one tracker, not two sets of nudges; one kept elsewhere (a DM, another desk) is not."""
+    for key, label in REF_LABELS.items():
+        if not (value := refs.get(key)):
+            continue
+        for t in repo.find_by_ref(s.db, str(value)):
+            if t.kind == kind and t.channel == s.channel and may_act(t, s.user, s.members):
+                return _refusal(f"#{t.id} already tracks {label} {value} (open): say 'show "
+                                f"{t.id}', or 'resolved {t.id}' and track it again to restart "
+                                "its clock. Nothing new was tracked.")  # fmt: skip
+    return None
 
 
 def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:

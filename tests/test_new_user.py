@@ -413,3 +413,21 @@ def test_slack_an_assignees_dm_is_in_their_zone(bot):
     (dm,) = bot.fake.wait_for("chat.postMessage")
     assert dm.params["channel"] == "U3" and " EST (" in dm.params["text"]
     assert "CST center time" in dm.params["text"]
+
+
+# --- one ticket, one tracker ------------------------------------------------------------------
+
+
+def test_the_same_ticket_pasted_twice_is_one_tracker(say):
+    say(FRESH_BVOIP)
+    again = say(FRESH_BVOIP, user="dana")  # was a second tracker: every nudge twice
+    assert again.headline.startswith("#1 already tracks AOTS 1234567 (open)")
+    assert len(say("board").rows) == 1
+    say("resolved 1")
+    assert say(FRESH_BVOIP).headline.startswith("Tracking #2")  # resolved: tracked afresh
+
+
+def test_a_ticket_number_where_a_tracker_number_goes_is_pointed_to_it(say):
+    say(FRESH_BVOIP)
+    reply = say("resolved 1234567")  # was only "I have no tracker #1234567"
+    assert "1234567 is a reference of #1" in reply.headline and "'show 1'" in reply.headline
