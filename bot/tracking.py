@@ -66,6 +66,12 @@ SHOW_RE = re.compile(
     r"^\s*(show|status( of)?|details?( of)?|timeline( of)?|history( of)?|"
     r"tracker)\s+(tracker\s+)?#?(\d+)\W*$"
 )
+# "resolved aots 1234567", "show ticket 45678": a verb on the tracker that holds a reference
+REF_VERB_RE = re.compile(
+    r"^\s*(?:i\s+|we\s+)?(show|status|escalated|escalate|resolved|resolve|closed|close|done|"
+    r"fixed|reopen|reopened|snooze|snoozed|mute)\s+(?:the\s+)?(?:on\s+)?(aots|ticket|tkt|pon)"
+    r"\s*(?:#|no\.?|number)?\s*(\d{3,40})\b(.*)$"
+)
 VERB_RE = re.compile(
     r"^\s*(?:i\s+|we\s+)?(escalated|escalate|resolved|resolve|closed|close|done|fixed|"
     r"reopen|reopened|snooze|snoozed|mute)\s+(?:tracker\s+)?#?(\d+)\b(.*)$"
@@ -108,6 +114,8 @@ def is_tracker_command(text: str, q: Question) -> bool:
     low = text.lower().strip()
     if CREATE_RE.search(low) or LIST_RE.search(low) or SHOW_RE.search(low):
         return True
+    if REF_VERB_RE.search(low):
+        return True
     from bot.desk import is_desk_command
 
     if is_desk_command(" ".join(low.split())):
@@ -137,6 +145,8 @@ def handle(s: Session, text: str, q: Question) -> Reply:
         return list_trackers(s)
     if m := SHOW_RE.search(low):
         return show(s, int(m.group(7)))
+    if m := REF_VERB_RE.search(low):
+        return by_reference(s, m.group(1), m.group(2), m.group(3), m.group(4))
     if m := VERB_RE.search(low):
         return act(s, int(m.group(2)), m.group(1), m.group(3))
     news = UPDATE_RE.search(low) or WORKAROUND_GIVEN_RE.search(low) or CLOSURE_RE.search(low)
@@ -423,6 +433,21 @@ def _by_reference(s: Session, number: str) -> str:
 
 # a ticket is one trouble; a BTN is a customer's line, which may have several CSR requests
 REF_LABELS = {"aots": "AOTS", "ticket": "ticket"}
+
+
+def by_reference(s: Session, verb: str, kind: str, number: str, rest: str) -> Reply:
+    """A verb on the one open tracker (that the asker may act on) holding the reference."""
+    held = [t for t in repo.find_by_ref(s.db, number) if may_act(t, s.user, s.members)]
+    said = f"{kind.upper() if kind in ('aots', 'pon') else 'ticket'} {number}"
+    if not held:
+        return _refusal(f"No open tracker of yours or this desk's holds {said}. Say 'my "
+                        "trackers' to list yours.")  # fmt: skip
+    if len(held) > 1:
+        ids = ", ".join(f"#{t.id}" for t in held)
+        return _refusal(f"{said} is held by {ids}: say which, e.g. '{verb} {held[0].id}'.")
+    if verb in ("show", "status"):
+        return show(s, held[0].id)
+    return act(s, held[0].id, verb, rest)
 
 
 def _already_tracked(s: Session, kind: str, refs: dict) -> Reply | None:

@@ -431,3 +431,12 @@ def test_a_ticket_number_where_a_tracker_number_goes_is_pointed_to_it(say):
     say(FRESH_BVOIP)
     reply = say("resolved 1234567")  # was only "I have no tracker #1234567"
     assert "1234567 is a reference of #1" in reply.headline and "'show 1'" in reply.headline
+
+
+def test_verbs_on_a_ticket_reference(say):
+    say(FRESH_BVOIP)
+    say("qwest sev 3 ticket 45678 no workaround")
+    assert say("show AOTS 1234567").headline.startswith("#1: BVoIP")  # was "severity 1 or 2?"
+    assert say("snooze ticket 45678 1h").headline.startswith("Snoozed until")
+    assert say("resolved ticket #45678").headline.startswith("Resolved")
+    assert say("resolved ticket 99999").headline.startswith("No open tracker")
