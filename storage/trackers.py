@@ -405,11 +405,19 @@ def events(db: sqlite_utils.Database, tracker_id: int) -> list[dict]:
 # --- the scheduler's side --------------------------------------------------------------
 
 
-DUE = (
-    "steps.due_at <= :now AND trackers.state = 'open' AND trackers.problem IS NULL"
+STEP_DUE = (
+    "steps.due_at <= :now AND (steps.state = 'pending'"
+    " OR (steps.state IN ('claimed', 'sending') AND steps.lease_until <= :now))"
+)
+TRACKER_DUE = (  # `trackers_claimable` (migration 0008) holds exactly these trackers
+    "trackers.state = 'open' AND trackers.problem IS NULL"
     " AND (trackers.snoozed_until IS NULL OR trackers.snoozed_until <= :now)"
-    " AND (steps.state = 'pending'"
-    "      OR (steps.state IN ('claimed', 'sending') AND steps.lease_until <= :now))"
+)
+DUE = f"{STEP_DUE} AND {TRACKER_DUE}"
+CLAIMABLE = (  # the trackers served this tick: the longest-waiting first, `limit` of them
+    "SELECT steps.tracker_id AS id FROM steps"
+    " JOIN trackers INDEXED BY trackers_claimable ON trackers.id = steps.tracker_id"
+    f" WHERE {DUE} GROUP BY steps.tracker_id ORDER BY MIN(steps.due_at) LIMIT :limit"
 )
 
 
@@ -432,13 +440,10 @@ def claim_due(
     """
     params = {"now": utc(now), "limit": limit}
     with immediate(db):
-        due = _rows(
+        due = _rows(  # their due steps (the trackers were checked under this same lock)
             db,
-            f"SELECT steps.* FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
-            f" WHERE {DUE} AND steps.tracker_id IN ("
-            f"   SELECT steps.tracker_id FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
-            f"   WHERE {DUE} GROUP BY steps.tracker_id ORDER BY MIN(steps.due_at) LIMIT :limit)"
-            f" ORDER BY steps.due_at, steps.id",
+            f"SELECT steps.* FROM ({CLAIMABLE}) AS chosen JOIN steps ON steps.tracker_id ="
+            f" chosen.id WHERE {STEP_DUE} ORDER BY steps.due_at, steps.id",
             params,
         )
         latest: dict[int, Step] = {}
