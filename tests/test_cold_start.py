@@ -226,6 +226,20 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(tmp_path, damage):
     assert same_knowledge(load_cached(DATA_DIR, tmp_path), load_from(DATA_DIR))  # rewritten
 
 
+def test_a_cache_file_others_could_write_is_never_unpickled(tmp_path, monkeypatch):
+    import pickle
+
+    from bot.knowledge.loader import DATA_DIR, load_cached, load_from
+
+    load_cached(DATA_DIR, tmp_path)
+    (path,) = tmp_path.glob("knowledge-*.pickle")
+    path.chmod(0o666)
+    with monkeypatch.context() as m:
+        m.setattr(pickle, "load", lambda fh: pytest.fail("unpickled a file others can write"))
+        assert same_knowledge(load_cached(DATA_DIR, tmp_path), load_from(DATA_DIR))
+    assert path.stat().st_mode & 0o077 == 0  # rebuilt, readable and writable by its owner only
+
+
 def test_a_cache_folder_that_cannot_be_written_is_done_without(tmp_path):
     from bot.knowledge.loader import DATA_DIR, load_cached, load_from
 

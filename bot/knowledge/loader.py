@@ -540,6 +540,9 @@ def load_cached(data_dir: Path, folder: Path | None) -> Knowledge:
 def _read_cache(path: Path, key: str) -> tuple[Knowledge, hours.HolidayTables] | None:
     try:
         with path.open("rb") as fh:
+            if not _ours(os.fstat(fh.fileno())):
+                log.warning("knowledge cache %s ignored: another user could have written it", path)
+                return None
             stored_key, knowledge, tables = pickle.load(fh)
     except FileNotFoundError:
         return None
@@ -549,6 +552,12 @@ def _read_cache(path: Path, key: str) -> tuple[Knowledge, hours.HolidayTables] |
     if stored_key != key or not isinstance(knowledge, Knowledge) or not isinstance(tables, dict):
         return None
     return knowledge, tables
+
+
+def _ours(stat: os.stat_result) -> bool:
+    """Unpickling runs code: read only a file this user owns and no one else may write."""
+    uid = getattr(os, "getuid", lambda: stat.st_uid)()
+    return stat.st_uid == uid and not stat.st_mode & 0o022
 
 
 def _write_cache(path: Path, content: tuple) -> None:
