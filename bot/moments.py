@@ -522,6 +522,10 @@ def _clock(
         clock = clock.replace(hour=h % 12 + (12 if 1 <= h % 12 <= 6 else 0) or 12)  # business
     elif mode == "bare":
         clock = _bare_clock(clock, local_now, past)
+    evening = g.part_hour is not None and g.part_hour >= 18
+    if evening and (clock.hour == 0 or mode == "bare" and h == 12):
+        # "12am tonight", "tonight at 12": the midnight that ends the evening, not this morning's
+        clock, mode = clock.replace(hour=0), "midnight"
     if mode == "midnight" and day is not None:  # "monday midnight": the end of monday
         day += _DAY
     return clock, day
