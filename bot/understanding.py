@@ -564,6 +564,19 @@ def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | No
     return None
 
 
+def _outside_southeast(q: Question) -> str | None:
+    """A Southeast-specific prefix ("G and M *") on an LSR of another region: the job aid
+    lists it for the Southeast only, so for that region it is a code the sources do not list."""
+    row = q.error_code
+    if row is None or not row.southeast_only or q.region in (None, "southeast"):
+        return None
+    q.error_code = None
+    return (
+        f"error code {q.error_text} for the {q.region.title()} region "
+        f"(the job aid lists prefix {row.prefix} as Southeast specific)"
+    )
+
+
 def _level_titled(k: Knowledge, ladder_id: str, phrase: str) -> int | None:
     """The level of `ladder_id` whose title holds `phrase` ("director" in Qwest's tiers)."""
     ladder = k.ladders.get(ladder_id)
@@ -740,6 +753,7 @@ def understand(k: Knowledge, raw: str, now: datetime, asker_zone: str) -> Questi
         q.ladder_by_carrier = False
     if q.level and DONE_RE.search(text) and NEXT_RE.search(text):
         q.level_done = q.level
+    unlisted = unlisted or _outside_southeast(q)
     _entities(k, q, lowered, unlisted)
     q.intent = _intent(q)
     # one trouble's own clock: an id, or a moment already past ("at night" is when to call)

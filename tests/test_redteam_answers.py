@@ -321,3 +321,27 @@ def test_tracker_schedule(tmp_path, said, zone, text, steps):
     )
     got = [(s["level"], datetime.fromisoformat(s["due_at"])) for s in reply["steps"]]
     assert got == [(level, instant(due, zone)) for level, due in steps]
+
+
+# Who to Call job aid: the prefixes marked "*" (B, D, E, H, I, L, P, R, S, T, U and G, M) are
+# Southeast specific. Said of another region's LSR, the job aid does not list them: no MCPSC
+# answer (before, every one of these named MCPSC). (question, intent, center)
+CODES = [
+    ("error G123 on an LSR in the midwest", "not_covered", None),
+    ("B1234 error west region lsr", "not_covered", None),
+    ("M456 west lsr who do i call", "not_covered", None),
+    ("S700 error in the southwest", "not_covered", None),
+    ("G123 error on a southeast lsr", "who_handles", "MCPSC"),
+    ("G123 error", "who_handles", "MCPSC"),
+    ("SF0101 in the southwest", "who_handles", "MCPSC"),  # SF is not Southeast specific
+    ("IF0012 error midwest", "who_handles", "MCPSC"),
+    ("MR0012 reject west region", "who_handles", "LSC"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "center"), CODES)
+def test_error_code_region(text, intent, center):
+    reply = ask_one(text, "2026-11-23T10:00:00-06:00", CT)
+    assert (reply["intent"], reply["center"]) == (intent, center)
+    if intent == "not_covered":
+        assert "Southeast specific" in reply["headline"]
