@@ -298,7 +298,9 @@ def route(ctx: Context) -> Route | None:
     if q.reqtyp and (row := routing.reqtyp_row(k, q.reqtyp)):
         return _route_entry("escalation_type", row)
     if q.reqtyp or q.porting_to_att or q.standalone:
-        center, reason = routing.reqtyp_center(q.reqtyp or "C", q.rpon, q.porting_to_att)
+        center, reason = routing.reqtyp_center(
+            q.reqtyp or "C", q.rpon, q.porting_to_att, q.standalone or _stand_alone(q)
+        )
         return Route(center, reason, k.centers[center].source)
     if q.reject:
         return Route(q.reject.center, f"CSR reject code {q.reject.code}: {q.reject.meaning}",
@@ -314,6 +316,11 @@ def route(ctx: Context) -> Route | None:
     if q.ladder:
         return Route(k.ladders[q.ladder].center, "")
     return None
+
+
+def _stand_alone(q: Question) -> bool:
+    """A port said to be stand-alone, or one the question does not call a REQTYP at all."""
+    return not q.reqtyp or any(w in q.text for w in ("standalone", "stand alone", "stand-alone"))
 
 
 def _best_match(q: Question) -> routing.Match | None:

@@ -345,3 +345,22 @@ def test_error_code_region(text, intent, center):
     assert (reply["intent"], reply["center"]) == (intent, center)
     if intent == "not_covered":
         assert "Southeast specific" in reply["headline"]
+
+
+# Reading 5: a REQTYP C not said to be stand-alone or in an RPON is answered as stand-alone
+# (NPSC), and the answer says where it goes in an RPON, so the assumption is visible.
+# (question, center, the headline holds the RPON alternative)
+REQTYP_C = [
+    ("reqtyp C order question, who?", "NPSC", True),
+    ("who handles reqtyp c", "NPSC", True),
+    ("reqtyp c standalone who", "NPSC", False),
+    ("simple port no rpon who do i call", "NPSC", False),
+    ("reqtyp c in an rpon with a reqtyp a", "LSC", False),
+]
+
+
+@pytest.mark.parametrize(("text", "center", "says_rpon"), REQTYP_C)
+def test_reqtyp_c_assumption_said(text, center, says_rpon):
+    reply = ask_one(text, "2026-11-23T10:00:00-06:00", CT)
+    assert reply["center"] == center
+    assert ("in an RPON arrangement with another REQTYP, the LSC" in reply["headline"]) is says_rpon

@@ -217,15 +217,19 @@ def code(k: Knowledge, kind: str, value: str) -> Code | None:
     return None
 
 
-def reqtyp_center(reqtyp: str, rpon: bool, porting_to_att: bool) -> tuple[str, str]:
-    """Center and reason for an LSR's REQTYP (reading 5)."""
+def reqtyp_center(
+    reqtyp: str, rpon: bool, porting_to_att: bool, standalone: bool = True
+) -> tuple[str, str]:
+    """Center and reason for an LSR's REQTYP (reading 5). A REQTYP C not said to be
+    stand-alone is taken as one, and the reason says where it goes in an RPON instead."""
     reqtyp = reqtyp.upper()
     if porting_to_att:
         return "LNPC", "Complex LNP and VoIP coordinated cuts for customers porting to AT&T"
     if reqtyp == "C" and rpon:
         return "LSC", "REQTYP C in an RPON arrangement with another REQTYP goes to the LSC"
     if reqtyp == "C":
-        return "NPSC", "REQTYP C stand-alone ports (not in an RPON) go to the NPSC"
+        unsaid = "" if standalone else "; in an RPON arrangement with another REQTYP, the LSC"
+        return "NPSC", f"REQTYP C stand-alone ports (not in an RPON) go to the NPSC{unsaid}"
     return "LSC", f"REQTYP {reqtyp} LSRs are ordered and handled through the LSC"
 
 
