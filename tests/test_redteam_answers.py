@@ -364,3 +364,11 @@ def test_reqtyp_c_assumption_said(text, center, says_rpon):
     reply = ask_one(text, "2026-11-23T10:00:00-06:00", CT)
     assert reply["center"] == center
     assert ("in an RPON arrangement with another REQTYP, the LSC" in reply["headline"]) is says_rpon
+
+
+def test_csc_days_are_said_to_be_assumed():
+    """The CSC section gives "7:30 am – 4:00 pm Central Standard Time" and no days: the
+    answer for a Saturday says that Monday to Friday is the product's assumption."""
+    reply = ask_one("is the csc open saturday?", "2026-11-23T10:00:00-06:00", CT)
+    assert (reply["center"], reply["open"]) == ("CSC", False)
+    assert "assumption the source does not state" in reply["text"]
