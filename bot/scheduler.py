@@ -35,6 +35,17 @@ A nudge sent whose mark then fails (disk full, database locked) is not sent
 again: its mark is kept in memory and retried, with backoff, at the start of
 every tick, before anything is claimed; a re-claim of that step by this
 scheduler only retries the mark.
+
+A step found in flight after its lease ran out may have reached Slack before its
+sender died: when the notifier can read what it sent (Slack's, by the nudge's
+message metadata in the DM's history since the send began) and finds it there, the
+step is marked sent, not sent again; when it cannot tell, the nudge is sent again
+(never lose a nudge to save a duplicate). The console and recording notifiers
+cannot look, and send again as before.
+
+Each completed tick is timed and stamped (for `GET /health`); nudges sent, failed,
+quarantined and found are counted (for `GET /metrics`); and each due step that is
+still unsent more than LATE_AFTER after its due instant is logged once, with its id.
 """
 
 from __future__ import annotations
@@ -56,6 +67,7 @@ import pytz
 
 from bot import digest
 from bot.knowledge.model import Knowledge
+from bot.ops import Metrics, lateness_s
 from bot.reply import Reply, render_text
 from bot.tracking import follow_up, nudge_reply
 from storage import db as storage_db
@@ -70,14 +82,25 @@ DEFAULT_CONCURRENCY = 16  # nudges in flight at once: DMs to different users are
 QUARANTINE_AFTER = 3  # attempts a nudge may fail unexpectedly before it is set aside
 MARK_RETRY_S = (0.05, 0.25)  # quick retries of a failed mark, inside the delivery
 MARK_BACKOFF_MAX_S = 30.0  # later retries, once per tick at most this far apart
+LATE_AFTER = timedelta(minutes=5)  # a due step still unsent this long after is logged
+LATE_LOG_LIMIT = 100  # late steps named one by one per tick; the rest are counted
 
 
 class NotifyError(RuntimeError):
     """The nudge could not be delivered now; the step stays due."""
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Where a nudge went: the user and their DM's channel id (D...), remembered on the
+    tracker so a send cut short by a crash can be looked for there."""
+
+    user: str
+    channel: str
+
+
 class Notifier(Protocol):
-    def send(self, tracker: Tracker, nudge: Reply) -> None:
+    def send(self, tracker: Tracker, nudge: Reply) -> Delivery | None:
         """Deliver one nudge; raise NotifyError when it could not be delivered."""
 
 
@@ -129,6 +152,8 @@ class Unmarked:
     follow: repo.NewStep | None
     tries: int = 0
     next_try: float = 0.0  # time.monotonic()
+    dm: Delivery | None = None  # where it went, to remember on the tracker
+    found: bool = False  # found in Slack after its sender died, not sent by us
 
 
 def problem_reply(problem: Problem) -> Reply:
@@ -201,6 +226,7 @@ class Scheduler:
         batch: int = 500,
         clock: Callable[[], datetime] = utc_now,
         concurrency: int | None = None,
+        metrics: Metrics | None = None,
     ):
         self.k = k
         self.notifier = notifier
@@ -217,6 +243,21 @@ class Scheduler:
         self.unmarked: dict[int, Unmarked] = {}  # step id -> a sent nudge still to mark
         self._unmarked_lock = threading.Lock()  # the senders share `unmarked`
         self.more_due = False
+        self.metrics = metrics or Metrics()
+        self.metrics.watch_due(self.due_now)
+        self.started = time.monotonic()
+        self.last_tick: float | None = None  # time.monotonic() when a tick last completed
+        self._late_since: datetime | None = None  # late steps up to here were logged
+
+    def last_tick_or_start(self) -> float:
+        """When the last tick completed (before the first: when this scheduler was made)."""
+        return self.last_tick if self.last_tick is not None else self.started
+
+    def due_now(self) -> tuple[int, float]:
+        """Steps due and unsent, and how late the oldest is in seconds (for /metrics)."""
+        now = self.clock()
+        count, oldest = repo.due_unsent(self.db, now)
+        return count, lateness_s(now, oldest)
 
     @property
     def db(self):
@@ -233,11 +274,15 @@ class Scheduler:
         Marks that failed earlier are retried first; one claim that fails in an
         unexpected way is logged and the others still go out.
         """
+        began = time.monotonic()
         self.more_due = False
         self.retry_marks()
         now = self.clock()
+        self.log_late(now)
         token = uuid.uuid4().hex
-        claims = repo.claim_due(self.db, now, token, self.lease, self.batch)
+        quarantined: list[int] = []
+        claims = repo.claim_due(self.db, now, token, self.lease, self.batch, quarantined)
+        self.metrics.quarantined.inc(len(quarantined))
         if self.concurrency <= 1 or len(claims) <= 1:
             sent = sum(map(self._deliver_one, claims))
         else:
@@ -247,7 +292,25 @@ class Scheduler:
         self.more_due = len(claims) >= self.batch and sent == len(claims)
         self.tell_problems()
         digest.tick(self.k, self.db, now, self.notifier)  # the desks' morning digests (issue 10)
+        self.last_tick = time.monotonic()
+        self.metrics.tick_seconds.observe(self.last_tick - began)
         return sent
+
+    def log_late(self, now: datetime) -> None:
+        """Warn once for each due step still unsent LATE_AFTER past its due instant (the
+        stale-escalation audit): each crosses that line once, so each is named once."""
+        cutoff = now - LATE_AFTER
+        if self._late_since is not None and cutoff <= self._late_since:
+            return
+        late, count = repo.late_steps(self.db, now, cutoff, self._late_since, LATE_LOG_LIMIT)
+        for step_id, tracker_id, due in late:
+            log.warning("step %s of tracker %s is more than %d minutes late (due %s) and not"
+                        " sent yet", step_id, tracker_id, LATE_AFTER.total_seconds() // 60,
+                        due)  # fmt: skip
+        if count > len(late):
+            log.warning("and %d more steps more than %d minutes late", count - len(late),
+                        LATE_AFTER.total_seconds() // 60)  # fmt: skip
+        self._late_since = cutoff
 
     def _senders(self) -> ThreadPoolExecutor:
         """The worker threads that send a batch in parallel, started on first use."""
@@ -294,18 +357,46 @@ class Scheduler:
         except Exception as exc:  # a row that cannot be rendered: set aside, not retried
             self._quarantine(claim, f"cannot be rendered: {type(exc).__name__}: {exc}")
             return False
+        if claim.in_flight_since is not None:
+            found = self._found_in_slack(tracker, claim)
+            if found is not None:
+                self.metrics.found_sent.inc()
+                self._mark(Unmarked(claim, found, follow, found=True))
+                return True
+        nudge.data["attempt"] = claim.step.attempts
         try:
-            self.notifier.send(tracker, nudge)
+            delivery = self.notifier.send(tracker, nudge)
         except NotifyError as exc:
+            self.metrics.failed.inc()
             log.warning("nudge for step %s not delivered, will retry: %s", claim.step.id, exc)
             with storage_db.immediate(self.db):
                 repo.release(self.db, claim)
             return False
         except Exception as exc:
+            self.metrics.failed.inc()
             self._unexpected(claim, exc)
             return False
-        self._mark(Unmarked(claim, now, follow))
+        self.metrics.sent.inc()
+        dm = delivery if isinstance(delivery, Delivery) else None
+        self._mark(Unmarked(claim, now, follow, dm=dm))
         return True
+
+    def _found_in_slack(self, tracker: Tracker, claim: repo.Claim) -> datetime | None:
+        """When the nudge of a step found in flight (its sender died) reached Slack, if the
+        notifier can tell it did; None means send it (again)."""
+        find = getattr(self.notifier, "find_sent", None)
+        if find is None:
+            return None
+        try:
+            found = find(tracker, claim, repo.dm_of(self.db, tracker.id))
+        except (NotifyError, StorageError) as exc:
+            log.warning("step %s was in flight when its sender stopped and its DM cannot be"
+                        " read (%s): sending it again", claim.step.id, exc)  # fmt: skip
+            return None
+        if found is not None:
+            log.info("step %s was in flight when its sender stopped; found in its DM, marked"
+                     " sent, not sent again", claim.step.id)  # fmt: skip
+        return found
 
     def _zone_for(self, tracker: Tracker) -> str | None:
         """The recipient's zone when the notifier knows it (an assignee's), else None: the
@@ -323,6 +414,7 @@ class Scheduler:
         with storage_db.immediate(self.db):
             first = repo.quarantine(self.db, claim.step.id, problem)
         if first:
+            self.metrics.quarantined.inc()
             log.error("step %s of tracker %s quarantined: %s", claim.step.id,
                       claim.step.tracker_id, problem)  # fmt: skip
 
@@ -369,7 +461,7 @@ class Scheduler:
         for pause in (*MARK_RETRY_S, None):
             try:
                 with storage_db.immediate(self.db):
-                    marked = repo.mark_sent(self.db, pending.claim, pending.sent_at, pending.follow)
+                    marked = self._mark_sent(pending)
             except StorageError as exc:
                 if pause is not None:
                     time.sleep(pause)
@@ -383,6 +475,13 @@ class Scheduler:
                             pending.claim.step.id)  # fmt: skip
             return marked
         return True
+
+    def _mark_sent(self, pending: Unmarked) -> bool:
+        """(inside a transaction) mark_sent with what the delivery said, if it said anything."""
+        extra: dict = {"dm": (pending.dm.user, pending.dm.channel)} if pending.dm else {}
+        if pending.found:
+            extra["found_in_slack"] = True
+        return repo.mark_sent(self.db, pending.claim, pending.sent_at, pending.follow, **extra)
 
     def _keep_unmarked(self, pending: Unmarked, exc: StorageError) -> None:
         with self._unmarked_lock:
@@ -406,7 +505,7 @@ class Scheduler:
     def _try_mark_once(self, pending: Unmarked) -> None:
         try:
             with storage_db.immediate(self.db):
-                marked = repo.mark_sent(self.db, pending.claim, pending.sent_at, pending.follow)
+                marked = self._mark_sent(pending)
         except StorageError as exc:
             self._keep_unmarked(pending, exc)
             raise
@@ -423,7 +522,8 @@ class Scheduler:
                 with self._unmarked_lock:
                     self.unmarked.pop(claim.step.id, None)
                 return False
-        return self._mark(Unmarked(claim, earlier.sent_at, earlier.follow))
+        return self._mark(Unmarked(claim, earlier.sent_at, earlier.follow, dm=earlier.dm,
+                                   found=earlier.found))  # fmt: skip
 
     def run(self) -> None:
         """Tick until stopped; an error in one tick is logged, not fatal (a storage

@@ -577,3 +577,20 @@ def _m0008(db: sqlite_utils.Database) -> None:
         # reads the row for the terms the index's WHERE already holds, unless it has them)
     ):
         db.execute(statement)
+
+
+@migrations(name="0009_nudge_receipts")
+def _m0009(db: sqlite_utils.Database) -> None:
+    """A nudge once, even across a crash (issue 11): when each step went in flight
+    (`steps.sending_at`, the oldest a search of the DM's history must look back to), and
+    the DM channel (`D...`) that the tracker's nudges last went to, with its user
+    (`trackers.dm_channel`, `trackers.dm_user`): Slack reads a DM's history by that id."""
+    for statement in (
+        "ALTER TABLE steps ADD COLUMN sending_at TEXT",
+        "ALTER TABLE trackers ADD COLUMN dm_channel TEXT",
+        "ALTER TABLE trackers ADD COLUMN dm_user TEXT",
+        "CREATE TRIGGER steps_sending_at_check BEFORE UPDATE OF sending_at ON steps"
+        f" WHEN NEW.sending_at IS NOT NULL AND NOT {stamp_ok('NEW.sending_at')}"
+        " BEGIN SELECT RAISE(ABORT, 'instant not in the stored format (1970-2100)'); END",
+    ):
+        db.execute(statement)

@@ -91,6 +91,7 @@ class Step:
     sent_at: datetime | None
     claim_token: str | None = None
     folded: int = 0
+    sending_at: datetime | None = None  # when it last went in flight
 
 
 @dataclass
@@ -129,6 +130,9 @@ class Claim:
     step: Step
     token: str
     skipped: int  # earlier due levels of the same tracker folded into this nudge
+    # found in flight after its lease ran out: when that send began (it may have reached
+    # Slack before its sender died), else None
+    in_flight_since: datetime | None = None
 
 
 def _column(row: dict, name: str, read):
@@ -192,6 +196,7 @@ def _step(row: dict) -> Step:
         sent_at=_column(row, "sent_at", parse_utc),
         claim_token=row["claim_token"],
         folded=_column(row, "folded", _int),
+        sending_at=_column(row, "sending_at", parse_utc) if "sending_at" in row else None,
     )
 
 
@@ -423,7 +428,12 @@ CLAIMABLE = (  # the trackers served this tick: the longest-waiting first, `limi
 
 @guarded
 def claim_due(
-    db: sqlite_utils.Database, now: datetime, token: str, lease: timedelta, limit: int = 500
+    db: sqlite_utils.Database,
+    now: datetime,
+    token: str,
+    lease: timedelta,
+    limit: int = 500,
+    quarantined: list[int] | None = None,
 ) -> list[Claim]:
     """Claim the steps due at `now` under one write lock, with a lease and a token.
 
@@ -435,8 +445,8 @@ def claim_due(
     out (its scheduler died before marking it sent) is claimed again.
 
     Row by row: a due step that cannot be read is quarantined (set aside with its
-    problem, logged once), never claimed, and leaves the window, so it cannot
-    stop other steps or hold a LIMIT slot.
+    problem, logged once, its id added to `quarantined`), never claimed, and leaves
+    the window, so it cannot stop other steps or hold a LIMIT slot.
     """
     params = {"now": utc(now), "limit": limit}
     with immediate(db):
@@ -455,6 +465,8 @@ def claim_due(
                 if quarantine(db, row["id"], str(exc)):
                     log.error("step %s of tracker %s quarantined: %s", row["id"],
                               row["tracker_id"], exc)  # fmt: skip
+                    if quarantined is not None:
+                        quarantined.append(row["id"])
                 continue
             earlier = latest.get(step.tracker_id)
             if earlier is not None:
@@ -474,12 +486,15 @@ def claim_due(
             count = step.folded + sum(1 + st.folded for st in earlier)
             db.execute(
                 "UPDATE steps SET state = 'claimed', claim_token = ?, lease_until = ?,"
-                " attempts = attempts + 1, folded = ? WHERE id = ?",
+                " attempts = attempts + 1, folded = ?,"  # a lapsed claim keeps its send start
+                " sending_at = CASE WHEN state = 'pending' THEN NULL ELSE sending_at END"
+                " WHERE id = ?",
                 (token, lease_until, count, step.id),
             )
+            since = step.sending_at if step.state in (CLAIMED, SENDING) else None
             step.state, step.claim_token, step.attempts = CLAIMED, token, step.attempts + 1
             step.folded = count
-            claims.append(Claim(step, token, count))
+            claims.append(Claim(step, token, count, since))
     return claims
 
 
@@ -493,20 +508,30 @@ def begin_send(db: sqlite_utils.Database, claim: Claim, now: datetime, lease: ti
     (the notifier's timeout): a send still going when it ends may be repeated.
     """
     cursor = db.execute(
-        "UPDATE steps SET state = 'sending', lease_until = ?"
+        "UPDATE steps SET state = 'sending', lease_until = ?, sending_at = COALESCE(sending_at, ?)"
         " WHERE id = ? AND claim_token = ? AND state = 'claimed'"
         " AND tracker_id IN (SELECT id FROM trackers WHERE state = 'open'"
         "   AND (snoozed_until IS NULL OR snoozed_until <= ?))",
-        (utc(now + lease), claim.step.id, claim.token, utc(now)),
+        (utc(now + lease), utc(now), claim.step.id, claim.token, utc(now)),
     )
     return cursor.rowcount == 1
 
 
 @guarded
-def mark_sent(db, claim: Claim, now: datetime, follow_up: NewStep | None = None) -> bool:
+def mark_sent(
+    db,
+    claim: Claim,
+    now: datetime,
+    follow_up: NewStep | None = None,
+    dm: tuple[str, str] | None = None,
+    found_in_slack: bool = False,
+) -> bool:
     """Mark a step in flight sent, if the claim still holds (call inside `immediate`).
 
-    `follow_up` is the next step of a periodic ladder (Qwest update cadence).
+    `follow_up` is the next step of a periodic ladder (Qwest update cadence). `dm` is
+    (user, D... channel) the nudge went to, remembered on the tracker so a later
+    crashed send can be looked for in that DM. `found_in_slack`: the nudge of a dead
+    sender was found in the DM's history, so it is marked, not sent again.
     """
     cursor = db.execute(
         "UPDATE steps SET state = 'sent', sent_at = ?, claim_token = NULL"
@@ -520,20 +545,79 @@ def mark_sent(db, claim: Claim, now: datetime, follow_up: NewStep | None = None)
         "UPDATE trackers SET level = MAX(level, ?), updated_at = ? WHERE id = ?",
         (step.level, utc(now), step.tracker_id),
     )
+    if dm is not None:
+        db.execute(
+            "UPDATE trackers SET dm_user = ?, dm_channel = ? WHERE id = ?"
+            " AND (dm_user IS NOT ? OR dm_channel IS NOT ?)",
+            (dm[0], dm[1], step.tracker_id, dm[0], dm[1]),
+        )
+    extra = {"found_in_slack": True} if found_in_slack else {}
     add_event(db, step.tracker_id, now, "nudged", None, level=step.level, kind=step.kind,
               due_at=utc(step.due_at), late_s=int((now - step.due_at).total_seconds()),
-              folded=claim.skipped)  # fmt: skip
+              folded=claim.skipped, **extra)  # fmt: skip
     if follow_up is not None:
         insert_steps(db, step.tracker_id, [follow_up])
     return True
+
+
+def dm_of(db: sqlite_utils.Database, tracker_id: int) -> tuple[str, str] | None:
+    """(user, D... channel) of the DM the tracker's nudges last went to, if known."""
+    row = db.execute(
+        "SELECT dm_user, dm_channel FROM trackers WHERE id = ?", (tracker_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row and row[0] and row[1] else None
+
+
+UNSENT = (  # (a due instant in another shape is a bad row: the claim quarantines it)
+    "steps.state IN ('pending', 'claimed', 'sending') AND length(steps.due_at) = 24"
+)
+DUE_TRACKER = (  # a tracker whose due steps should be going out (not held, not set aside)
+    "trackers.state = 'open' AND trackers.problem IS NULL"
+    " AND (trackers.snoozed_until IS NULL OR trackers.snoozed_until <= ?)"
+)
+
+
+@guarded
+def due_unsent(db: sqlite_utils.Database, now: datetime) -> tuple[int, datetime | None]:
+    """How many steps are due and not yet sent (pending, claimed or in flight, on open
+    trackers not snoozed or set aside), and the oldest one's due instant."""
+    count, oldest = db.execute(
+        "SELECT COUNT(*), MIN(steps.due_at) FROM steps JOIN trackers ON trackers.id ="
+        f" steps.tracker_id WHERE steps.due_at <= ? AND {UNSENT} AND {DUE_TRACKER}",
+        (utc(now), utc(now)),
+    ).fetchone()
+    try:
+        return count, parse_utc(oldest)
+    except ValueError:
+        return count, None
+
+
+@guarded
+def late_steps(
+    db: sqlite_utils.Database, now: datetime, cutoff: datetime, since: datetime | None,
+    limit: int = 100,
+) -> tuple[list[tuple[int, int, str]], int]:  # fmt: skip
+    """The due steps still unsent whose due instant is in (since, cutoff]: each step
+    crosses the line once. Returns up to `limit` (step id, tracker id, due) and the count."""
+    after = " AND steps.due_at > ?" if since else ""
+    where = f"steps.due_at <= ?{after} AND {UNSENT} AND {DUE_TRACKER}"
+    params = (utc(cutoff), *((utc(since),) if since else ()), utc(now))
+    join = "FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
+    (count,) = db.execute(f"SELECT COUNT(*) {join} WHERE {where}", params).fetchone()
+    rows = db.execute(
+        f"SELECT steps.id, steps.tracker_id, steps.due_at {join} WHERE {where}"
+        " ORDER BY steps.due_at, steps.id LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows], count
 
 
 @guarded
 def release(db: sqlite_utils.Database, claim: Claim) -> None:
     """Give a claim back (the notifier failed): the step is due again at once."""
     db.execute(
-        "UPDATE steps SET state = 'pending', claim_token = NULL, lease_until = NULL"
-        " WHERE id = ? AND claim_token = ? AND state IN ('claimed', 'sending')",
+        "UPDATE steps SET state = 'pending', claim_token = NULL, lease_until = NULL,"
+        " sending_at = NULL WHERE id = ? AND claim_token = ? AND state IN ('claimed', 'sending')",
         (claim.step.id, claim.token),
     )
 

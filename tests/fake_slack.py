@@ -46,12 +46,17 @@ DEFAULT_ZONE = "America/Chicago"
 NOWHERE = "http://127.0.0.1:9/response/unset"
 
 _ts_counter = itertools.count(1)
+_ts_lock = threading.Lock()
+_ts_last = [0]
 
 
 def new_ts() -> str:
-    """A unique, increasing Slack-style message ts ("1700000000.000100"), shared by fake and
-    builders so a ts never repeats within a test run."""
-    micros = 1_700_000_000_000_000 + 100 * next(_ts_counter)
+    """A unique, increasing Slack-style message ts ("1764500000.000100"), shared by fake and
+    builders so a ts never repeats within a test run. Like Slack's, it is the wall-clock
+    instant of the post (conversations.history's `oldest` compares against it)."""
+    next(_ts_counter)
+    with _ts_lock:
+        micros = _ts_last[0] = max(time.time_ns() // 1000, _ts_last[0] + 1)
     return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
@@ -93,6 +98,7 @@ class _State:
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     faults_served: Counter = field(default_factory=Counter)
+    history: dict[str, list[dict]] = field(default_factory=dict)  # channel id -> messages
 
 
 class FakeSlack:
@@ -274,7 +280,15 @@ class FakeSlack:
             channel = str(p.get("channel", ""))
             if channel[:1] in ("U", "W"):  # posted to a user: Slack answers with the DM's id
                 channel = "D" + channel
+            metadata = p.get("metadata")
+            metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+            stored = {**message, "metadata": metadata} if metadata else message
+            if not p.get("thread_ts"):  # replies live in their thread, not the history
+                with self._state.lock:
+                    self._state.history.setdefault(channel, []).append(stored)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.history":
+            return self._history(p)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": new_ts()}
         if method == "chat.update":
@@ -303,6 +317,36 @@ class FakeSlack:
             view = json.loads(view) if isinstance(view, str) else (view or {})
             return {"ok": True, "view": {**view, "id": "V0001"}}
         return {"ok": True}
+
+    def history(self, channel: str) -> list[dict]:
+        """The messages posted to `channel` (a DM by its D... id), oldest first."""
+        with self._state.lock:
+            return [dict(m) for m in self._state.history.get(channel, [])]
+
+    def _history(self, p: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history as Slack answers it: newest first, only ts > `oldest`
+        (>= with `inclusive`), `limit` a page (default 100) with a cursor; a message's
+        `metadata` only with `include_all_metadata`; a DM only by its D... id."""
+        channel = str(p.get("channel", ""))
+        with self._state.lock:
+            if channel not in self._state.history:
+                return {"ok": False, "error": "channel_not_found"}
+            messages = list(reversed(self._state.history[channel]))
+        oldest = float(p.get("oldest") or 0)
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        oldest_ts = str(p.get("oldest") or "")
+        messages = [
+            m for m in messages if float(m["ts"]) > oldest or (inclusive and m["ts"] == oldest_ts)
+        ]
+        if str(p.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        start = int(p.get("cursor") or 0)
+        limit = min(int(p.get("limit") or 100), 999)
+        page = messages[start : start + limit]
+        more = start + limit < len(messages)
+        cursor = str(start + limit) if more else ""
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": cursor}}  # fmt: skip
 
     def _user(self, user_id: str) -> dict[str, Any]:
         zone = self.user_zones.get(user_id, DEFAULT_ZONE)
