@@ -48,7 +48,8 @@ DAY_WORDS = {
     "yesterdy": "yesterday", "ysterday": "yesterday", "ystrdy": "yesterday",
 }  # fmt: skip
 EVE_WORDS = {"christmas eve": "Christmas", "xmas eve": "Christmas", "new year's eve": "New Year",
-             "new years eve": "New Year", "new year eve": "New Year"}  # fmt: skip
+             "new years eve": "New Year", "new year eve": "New Year",
+             "nye": "New Year"}  # fmt: skip
 HOLIDAY_WORDS = {
     **EVE_WORDS,
     "thanksgiving": "Thanksgiving",
@@ -71,6 +72,20 @@ HOLIDAY_WORDS = {
     "juneteenth": "Juneteenth",
     "veterans day": "Veterans",
     "columbus day": "Columbus",
+    # the same federal days by the other names desks use (each was dropped: answered for now)
+    "turkey day": "Thanksgiving",
+    "labour day": "Labor",
+    "mlk": "Martin Luther King",
+    "mlk jr day": "Martin Luther King",
+    "martin luther king jr day": "Martin Luther King",
+    "martin luther king jr. day": "Martin Luther King",
+    "washington's birthday": "Washington",
+    "washingtons birthday": "Washington",
+    "veterans' day": "Veterans",
+    "veteran's day": "Veterans",
+    "indigenous peoples day": "Columbus",
+    "indigenous peoples' day": "Columbus",
+    "indigenous people's day": "Columbus",
 }
 UNIT_MINUTES = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60,
                 "hrs": 60, "hour": 60, "hours": 60, "d": 1440, "day": 1440, "days": 1440,
@@ -124,7 +139,8 @@ class Lazy:
 MAYBE_TIME = re.compile(
     r"\d|\b(?:today|tonight|tomorrow|yesterday|morning|afternoon|evening|night|noon|mid-?day|"
     r"mid-?night|eo[bdwmqy]|cob|end of|close of|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|"
-    r"may|jun|jul|aug|sep|oct|nov|dec|thanksgiving|christmas|xmas|new year|independence|labor|"
+    r"may|jun|jul|aug|sep|oct|nov|dec|thanksgiving|christmas|xmas|new year|nye|independence|labo|"
+    r"easter|halloween|"
     r"memorial|mlk|martin|president|juneteenth|veterans|columbus|first|second|third|fourth|"
     r"fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
     r"sixteenth|seventeenth|eighteenth|nineteenth|twent|thirt|hour|minute|min|hr|day|week|wk|"
@@ -645,7 +661,12 @@ VAGUE = Lazy(
     r"\b(?:before|after|since|at|by|around|until|till|from)\s+(?:the\s+)?lunch(?:time)?\b|\b(?:before|after|since|until|till|from)\s+(?:the\s+|this\s+|last\s+)?"
     r"weekend\b|"
     r"\b(?:early|late|mid)[- ](?:(?:this|today|tomorrow|yesterday)\s+)?"
-    r"(?:morning|afternoon|evening|night)\b"
+    r"(?:morning|afternoon|evening|night)\b|"
+    # days named that are not US federal holidays: said back, never read as the weekday in
+    # them ("good friday" was the coming Friday) nor dropped (the answer was for now)
+    r"\b(?:good\s+friday|easter(?:\s+(?:sunday|monday))?|boxing\s+day|halloween|"
+    r"valentine'?s?(?:\s+day)?|st\.?\s+patrick'?s?(?:\s+day)?|(?:mother|father)'?s\s+day|"
+    r"cinco\s+de\s+mayo|election\s+day)\b"
 )
 # ...and, of a trouble, how long it has lasted said loosely ("down all morning", "overnight")
 TROUBLE_VAGUE = Lazy(r"\ball\s+(?:morning|afternoon|evening|night|day|weekend)\b|\bovernight\b")

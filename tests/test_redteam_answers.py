@@ -372,3 +372,31 @@ def test_csc_days_are_said_to_be_assumed():
     reply = ask_one("is the csc open saturday?", "2026-11-23T10:00:00-06:00", CT)
     assert (reply["center"], reply["open"]) == ("CSC", False)
     assert "assumption the source does not state" in reply["text"]
+
+
+# Holidays by the other names desks type. Each federal one was dropped before (the answer was
+# for now, "good friday" for the coming Friday); the days that are not federal holidays are
+# said back. (question, open that day, the day answered for; None = "I could not read")
+HOLIDAY_NAMES = [
+    ("is the npsc open on nye?", True, "2026-12-31"),
+    ("lnpc open nye at 11:59pm", True, "2026-12-31"),  # a Thursday: open until midnight
+    ("is the npsc open on turkey day?", False, "2026-11-26"),
+    ("is the npsc open on labour day?", False, "2027-09-06"),
+    ("is the npsc open on mlk?", False, "2027-01-18"),
+    ("is the npsc open on veterans' day?", False, "2027-11-11"),
+    ("is the npsc open on indigenous peoples day?", False, "2027-10-11"),
+    ("is the npsc open on washingtons birthday?", False, "2027-02-15"),
+    ("is the npsc open on good friday?", None, None),
+    ("is the npsc open on easter monday?", None, None),
+    ("is the npsc open on boxing day?", None, None),
+    ("is the npsc open on election day?", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "is_open", "day"), HOLIDAY_NAMES)
+def test_holiday_names(text, is_open, day):
+    reply = ask_one(text, "2026-11-23T10:00:00-06:00", CT)
+    if day is None:
+        assert reply["intent"] == "unreadable" and "I could not read" in reply["headline"]
+    else:
+        assert (reply["open"], reply["when"][:10]) == (is_open, day)
