@@ -294,7 +294,7 @@ def test_clecbot_serve_answers_and_stops_on_sigterm(tmp_path, monkeypatch):
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    assert opener.open(health, timeout=1).read() == b"ok"
+                    assert json.loads(opener.open(health, timeout=1).read())["status"] == "ok"
                     break
                 except OSError:
                     assert time.monotonic() < deadline and proc.poll() is None

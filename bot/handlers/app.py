@@ -6,6 +6,8 @@ request is verified and parsed, and a lazy function with the slow work (the
 conversation, Slack Web API calls) run on bolt's executor after the ack; so an ack
 never waits for Slack, the database or another listener. `clecbot serve` runs it;
 the scheduler runs in the same process and delivers nudges through the Slack notifier.
+`GET /health` and `GET /metrics` are served on PORT in both modes (in Socket Mode by a
+server with no Slack endpoint), for probes and Prometheus.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.handlers import actions, commands, home, messages
 from bot.handlers.context import Deps
 from bot.handlers.edge import delivery_keys, request_id
-from bot.handlers.http import EVENTS_PATH, Limits, Server, http_server, serve_in_thread
+from bot.handlers.http import EVENTS_PATH, Limits, Ops, Server, http_server, serve_in_thread
 from bot.handlers.notifier import CALLS_PER_NUDGE, SlackNotifier
 from bot.handlers.settings import Settings
 from bot.knowledge.loader import load
+from bot.ops import Health, Metrics, probe_database
 from bot.scheduler import DEFAULT_LEASE, Scheduler
 
 __all__ = ["EVENTS_PATH", "Limits", "build_app", "http_server", "serve", "serve_in_thread"]
@@ -146,12 +149,28 @@ def build_app(settings: Settings, deps: Deps) -> App:
     return app
 
 
-def _serve_http(app: App, settings: Settings, stop: threading.Event) -> None:
+def _serve_http(
+    app: App, settings: Settings, stop: threading.Event, ops: Ops | None = None
+) -> None:
     server: Server = http_server(app, "0.0.0.0", settings.port,
-                                 signing_secret=settings.signing_secret)  # fmt: skip
+                                 signing_secret=settings.signing_secret,
+                                 ops=ops or Ops())  # fmt: skip
     threading.Thread(target=lambda: (stop.wait(), server.shutdown()), daemon=True).start()
     log.info("serving Slack over HTTP on port %s at %s", server.port, EVENTS_PATH)
     server.serve_forever()
+
+
+def serve_operator(settings: Settings, stop: threading.Event, ops: Ops) -> None:
+    """Socket Mode has no HTTP server of its own: /health and /metrics on PORT, in a
+    thread; a port that cannot be had is logged, never a reason not to serve Slack."""
+    try:
+        server = http_server(None, "0.0.0.0", settings.port, ops=ops)
+    except OSError as exc:
+        log.warning("no /health or /metrics: port %s unavailable (%s)", settings.port, exc)
+        return
+    serve_in_thread(server)
+    threading.Thread(target=lambda: (stop.wait(), server.shutdown()), daemon=True).start()
+    log.info("serving /health and /metrics on port %s", server.port)
 
 
 def serve_socket_mode(
@@ -203,12 +222,21 @@ def serve(settings: Settings) -> int:
     app = build_app(settings, deps)
     warm(deps)
     notifier = SlackNotifier(app.client, zone_of=lambda user: deps.zone_of(app.client, user))
-    scheduler = Scheduler(deps.k, notifier, settings.db_path, tick=settings.tick)
+    metrics = Metrics()
+    scheduler = Scheduler(deps.k, notifier, settings.db_path, tick=settings.tick,
+                          metrics=metrics)  # fmt: skip
+    health = Health(lambda: probe_database(settings.db_path), scheduler.last_tick_or_start,
+                    scheduler.tick_s)  # fmt: skip
+    ops = Ops(health, metrics)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler.start()
     try:
-        (serve_socket_mode if settings.socket_mode else _serve_http)(app, settings, stop)
+        if settings.socket_mode:
+            serve_operator(settings, stop, ops)
+            serve_socket_mode(app, settings, stop)
+        else:
+            _serve_http(app, settings, stop, ops)
     except KeyboardInterrupt:
         pass
     finally:

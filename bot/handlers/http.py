@@ -6,7 +6,10 @@ it refuses a bad or negative Content-Length (400) and a body over the limit (413
 drops a connection idle past the read timeout, and listens with a backlog sized
 for bursts. This module adds what is Slack's own: the signature is checked before
 the body is parsed, a body that is not UTF-8 JSON or form data is a 400, and a
-refused request logs one short line (never its body).
+refused request logs one short line (never its body). Beside Slack's endpoint it
+serves the operator's: `GET /health` (200, or 503 when the database is unreachable
+or the scheduler has stalled; JSON that never names the file) and `GET /metrics`
+(Prometheus text), and it times each Slack request's ack.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -25,13 +29,18 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
+from bot.ops import CONTENT_TYPE as METRICS_TYPE
+from bot.ops import Health, Metrics
+
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-           405: "Method Not Allowed", 500: "Internal Server Error"}  # fmt: skip
+           405: "Method Not Allowed", 500: "Internal Server Error",
+           503: "Service Unavailable"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -127,16 +136,38 @@ class SlackEndpoint:
         return _plain(status, "invalid request" if status == 401 else "bad request")
 
 
-def wsgi(endpoint: SlackEndpoint) -> Callable:
-    """The WSGI app: POST /slack/events, GET /health; 404 and 405 for the rest."""
+@dataclass(frozen=True)
+class Ops:
+    """What the operator's endpoints read: the health verdict and the metrics. Without
+    them /health says "ok" (the process answers) and /metrics is 404."""
+
+    health: Health | None = None
+    metrics: Metrics | None = None
+
+
+def _operator(path: str, ops: Ops) -> Answer:
+    if path == HEALTH_PATH:
+        if ops.health is None:
+            return _plain(200, "ok")
+        verdict = ops.health.verdict()
+        return Answer(verdict.status, {"content-type": "application/json"}, verdict.json())
+    if ops.metrics is None:
+        return _plain(404, "not found")
+    return Answer(200, {"content-type": METRICS_TYPE}, ops.metrics.text().decode("utf-8"))
+
+
+def wsgi(endpoint: SlackEndpoint | None, ops: Ops = Ops()) -> Callable:
+    """The WSGI app: POST /slack/events (when there is an endpoint: not in Socket Mode),
+    GET /health and /metrics; 404 and 405 for the rest."""
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        arrived = time.monotonic()
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            answer = _plain(200, "ok")
-        elif path == HEALTH_PATH:
+        if path in (HEALTH_PATH, METRICS_PATH) and method in ("GET", "HEAD"):
+            answer = _operator(path, ops)
+        elif path in (HEALTH_PATH, METRICS_PATH):
             answer = _plain(405, "use GET", allow="GET, HEAD")
-        elif path != EVENTS_PATH:
+        elif path != EVENTS_PATH or endpoint is None:
             answer = _plain(404, "not found")
         elif method != "POST":
             answer = _plain(405, "use POST", allow="POST")
@@ -150,6 +181,8 @@ def wsgi(endpoint: SlackEndpoint) -> Callable:
             except Exception as exc:  # a bug of ours: one line with its kind, never the body
                 log.error("Slack request from %s failed: %s", peer, type(exc).__name__)
                 answer = _plain(500, "internal error")
+            if ops.metrics is not None and answer.status == 200:
+                ops.metrics.ack_seconds.observe(time.monotonic() - arrived)
         return _respond(answer, start_response, head=method == "HEAD")
 
     return application
@@ -222,10 +255,18 @@ class Server:
 
 
 def http_server(
-    app: App, host: str, port: int, *, signing_secret: str, limits: Limits = Limits()
+    app: App | None,
+    host: str,
+    port: int,
+    *,
+    signing_secret: str = "",
+    limits: Limits = Limits(),
+    ops: Ops = Ops(),
 ) -> Server:
-    """POST /slack/events for events, commands and interactivity; GET /health."""
-    return Server(wsgi(SlackEndpoint(app, signing_secret)), host, port, limits)
+    """POST /slack/events for events, commands and interactivity (no app: the operator's
+    endpoints alone, for Socket Mode); GET /health and /metrics."""
+    endpoint = SlackEndpoint(app, signing_secret) if app is not None else None
+    return Server(wsgi(endpoint, ops), host, port, limits)
 
 
 def serve_in_thread(server: Server) -> threading.Thread:
