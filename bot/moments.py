@@ -225,11 +225,18 @@ class _Refused(Exception):
     """The moment was read but cannot be trusted; the message says why."""
 
 
+ARIZONA_ZONES = ("America/Phoenix", "US/Arizona", "MST")
+
+
 def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str, str]) -> Moment:
     """The moment `text` (normalized; any case) is about; `now` is an aware datetime."""
     if not timeread.MAYBE_TIME.search(text):  # nothing time-like: now, said or not
         said_now = bool(timeread.NOW_WORDS.search(text.lower()))
         return Moment(now.astimezone(pytz.timezone(asker_zone)), said_now, zone=asker_zone)
+    if asker_zone in ARIZONA_ZONES and "mst" in zone_words:
+        # Arizona keeps Mountain Standard Time all year: its desks' "MST" is their own clock
+        # (as Denver's, it would be an hour early all summer)
+        zone_words = {**zone_words, "mst": asker_zone}
     scan = timeread.scan(text, zone_words)
     text = scan.low
     asker = pytz.timezone(asker_zone)

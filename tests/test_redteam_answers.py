@@ -142,6 +142,35 @@ HOURS = [
         False,
         "2027-03-15 14:59",
     ),
+    # an Arizona desk's "MST" is its own clock all year (as Denver's it was an hour early in
+    # summer: "3:59pm MST" was answered for 2:59 PM MST, open); elsewhere MST is Denver's
+    (
+        "2026-07-06 10:00",
+        AZ,
+        "is the npsc open at 3:59pm MST",
+        "NPSC",
+        None,
+        False,
+        "2026-07-06 15:59",
+    ),
+    (
+        "2026-07-06 10:00",
+        CT,
+        "is the npsc open at 3:59pm MST",
+        "NPSC",
+        None,
+        True,
+        "2026-07-06 16:59",
+    ),
+    (
+        "2026-11-23 10:00",
+        AZ,
+        "is the npsc open at 3:59pm MST",
+        "NPSC",
+        None,
+        True,
+        "2026-11-23 15:59",
+    ),
     # WSHD in MDT from Arizona: 5 AM MST is 6 AM MDT, the opening
     ("2027-03-16 10:00", AZ, "is the wshd open at 5am?", "WSHD", None, True, "2027-03-17 05:00"),
     (
@@ -297,6 +326,18 @@ TRACKERS = [
         ET,
         "track csr btn 212-555-0018 submitted 7/2 3:01pm",
         [(1, "2026-07-09 08:00"), (2, "2026-07-09 12:00"), (3, "2026-07-09 16:00")],
+    ),
+    (
+        "2026-07-06 10:00",
+        AZ,
+        "track bvoip sev 1 reported 9am MST, AOTS 555",
+        [
+            (1, "2026-07-06 09:00"),
+            (2, "2026-07-06 10:00"),
+            (3, "2026-07-06 11:00"),
+            (4, "2026-07-06 12:00"),
+            (4, "2026-07-06 13:00"),
+        ],
     ),
     # BVoIP across the spring-forward night: 3 wall-clock hours after 11:30 PM CST is 3:30 CDT
     (
