@@ -12,6 +12,11 @@ unmarked step, which is the one duplicate window the scheduler allows.
 
 It prints "ready" once its database connection is open, before the first tick.
 
+With --slack URL the nudges go through the real Slack notifier to the fake Slack at
+URL (a Web API base), each logged after Slack accepted it and before the delay;
+--no-lookup takes away the notifier's look in the DM's history for a step whose
+sender died (the behaviour before issue 11), to measure what the look saves.
+
 Without --until-done it ticks until killed (or --max-seconds, a safety net
 against orphans); with it, it exits 0 as soon as no step is pending or
 claimed or in flight, and 3 if that takes longer than --max-seconds.
@@ -42,6 +47,27 @@ class LogNotifier:
             time.sleep(self.delay)
 
 
+def slack_notifier(url: str, path: str, marker: str, delay: float, lookup: bool):
+    """The Slack notifier against the fake at `url`, logging each accepted DM durably."""
+    from slack_sdk import WebClient
+
+    from bot.handlers.notifier import SlackNotifier
+
+    class LoggedSlack(SlackNotifier):
+        def __init__(self) -> None:
+            super().__init__(WebClient(token="xoxb-child", base_url=url, timeout=5))
+            self.log = LogNotifier(path, marker, delay)
+            if not lookup:
+                self.find_sent = None
+
+        def send(self, tracker, nudge):
+            delivery = super().send(tracker, nudge)
+            self.log.send(tracker, nudge)
+            return delivery
+
+    return LoggedSlack()
+
+
 def waiting(db) -> int:
     """Steps still to deliver (pending, claimed, or in flight and not yet marked)."""
     return db.execute(
@@ -60,6 +86,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--send-delay", type=float, default=0.0)
     parser.add_argument("--until-done", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument("--slack", default="")
+    parser.add_argument("--no-lookup", action="store_true")
     args = parser.parse_args(argv)
 
     from bot.knowledge.loader import load
@@ -67,7 +95,9 @@ def main(argv: list[str]) -> int:
 
     scheduler = Scheduler(
         load(),
-        LogNotifier(args.log, args.marker, args.send_delay),
+        slack_notifier(args.slack, args.log, args.marker, args.send_delay, not args.no_lookup)
+        if args.slack
+        else LogNotifier(args.log, args.marker, args.send_delay),
         args.db,
         tick=args.tick,
         lease=timedelta(seconds=args.lease),
