@@ -699,7 +699,14 @@ LEFTOVERS = Lazy(
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|"  # "23.11.2026": which comes first is not said
     r"\bin\s+\d{1,3}(?=\s*(?:$|[,.;!?)]|(?:to|and|or|pls|please|then|thanks|thx)\b))|"  # "in 30"
     r"\b(?:\d+|an?|one|two|three|six|a couple of|a few|few|several)\s+(?:months?|years?|yrs?)"
-    r"\s+(?:ago|old|back|from now)\b|\bin\s+(?:\d+|an?|one|two|a few|few)\s+months?\b"
+    r"\s+(?:ago|old|back|from now)\b|\bin\s+(?:\d+|an?|one|two|a few|few)\s+months?\b|"
+    r"\b\d{1,2}h[0-5]\d\b"  # "tomorrow 7h29" ("at 7h29" and "down 1h30" are read)
+)
+# Clocks written in ways the grammar does not read, flagged before it reads their parts:
+# "at 7 30" was 7:00, the 30 dropped
+SPLIT_CLOCK = Lazy(
+    r"\b(?:at|by|around|from|till|until|since|before|after)\s+\d{1,2}\s+[0-5]\d\b"
+    r"(?!\s*(?:min|mins|minutes|hours?|hrs?|h|m|secs?|seconds|days?|%))"
 )
 PAST_WORDS = Lazy(
     r"\b(since|ago|reported|submitted|sent|opened|started|went down|been down|down since|"
@@ -856,7 +863,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
             s.blank(m.start(), m.end())
     for m in list(NOT_TIME.finditer(s.mask)):
         s.blank(m.start(), m.end())
-    for m in VAGUE.finditer(s.mask):
+    for m in [*VAGUE.finditer(s.mask), *SPLIT_CLOCK.finditer(s.mask)]:
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()]))
         s.blank(m.start(), m.end())
     s.read("offset", UTC_OFFSET, _utc_offset)  # "GMT-0600", "UTC+05:30": before "gmt" is a zone

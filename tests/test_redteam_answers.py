@@ -441,3 +441,23 @@ def test_holiday_names(text, is_open, day):
         assert reply["intent"] == "unreadable" and "I could not read" in reply["headline"]
     else:
         assert (reply["open"], reply["when"][:10]) == (is_open, day)
+
+
+# Clocks the grammar does not read are said back, not half-read: "at 7 30" was 7:00 (closed)
+# with the 30 dropped; "tomorrow 7h29" was the whole day ("Open ... all day").
+SAID_BACK = [
+    "npsc open at 7 30 tomorrow",
+    "bvoip sev 1 reported at 9 15, who now",
+    "npsc open tomorrow 7h29",
+]
+
+
+@pytest.mark.parametrize("text", SAID_BACK)
+def test_unread_clock_is_said_back(text):
+    reply = ask_one(text, "2026-11-23T10:00:00-06:00", CT)
+    assert reply["intent"] == "unreadable" and "I could not read" in reply["headline"]
+
+
+def test_h_clocks_still_read():
+    reply = ask_one("npsc open tomorrow at 7h29", "2026-11-23T10:00:00-06:00", CT)
+    assert (reply["open"], reply["when"]) == (False, "2026-11-24T07:29:00-06:00")
