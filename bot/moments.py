@@ -477,11 +477,21 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         if not following:
             said = shift.text
             raise _Refused(f"I could not read '{said}': {said.removeprefix('the ')} which day?")
-        g.days = [
-            (p, d + timedelta(days=shift.value) if (p, d) == following[0] else d) for p, d in g.days
-        ]
+        g.days = [(p, _shifted(d, shift.value) if (p, d) == following[0] else d) for p, d in g.days]
     g.clocks += [(p, (*p.value[:3], (p.value[3:] or (0,))[0])) for p in by_kind.get("clock", [])]
     return g
+
+
+def _shifted(day: date, shift: int | tuple[int, int]) -> date:
+    """`day` moved by a number of days, or to the weekday (weekday, +1 after / -1 before) next
+    to it: "the friday after thanksgiving" is the first Friday after that Thursday."""
+    if isinstance(shift, int):
+        return day + timedelta(days=shift)
+    weekday, step = shift
+    day += timedelta(days=step)
+    while day.weekday() != weekday:
+        day += timedelta(days=step)
+    return day
 
 
 def _year_alone(by_kind: dict[str, list[Part]]) -> int | None:

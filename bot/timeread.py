@@ -433,6 +433,11 @@ def _shift(m: re.Match) -> int:
     return -days if m.group(3) == "before" else days
 
 
+def _weekday_shift(m: re.Match) -> tuple[int, int]:
+    """'the friday after' -> (4, +1): the first Friday after the day named next."""
+    return WEEKDAYS[m.group(1)], (-1 if m.group(2) == "before" else 1)
+
+
 def _fixed(h: int) -> Callable[[re.Match], tuple]:
     return lambda m: (h, 0, "explicit")
 
@@ -484,6 +489,9 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("shift", r"\b(?:(?:the\s+)?day|(a|an|one|two|three|\d{1,2})\s+(days?|weeks?|wks?))\s+"
                   rf"(after|before|from)\b(?=\s*(?:$|[?.!,;)]|\d|(?:this\s+|next\s+)?(?:{_DAYW}|{_WD}|"
                   rf"{_HOL})\b|{_MONTH}))", _shift),  # "a week after the release" is an event
+        # "the friday after thanksgiving", "monday before 12/25": that weekday next to the day
+        ("shift", rf"\b(?:the\s+)?({_WD})\s+(after|before)\s+(?=(?:the\s+)?(?:{_HOL})\b|"
+                  rf"{_MONTH}|\d{{1,2}}/\d{{1,2}})", _weekday_shift),
         # holidays by name, before dates ("4th of july" is the holiday, the next one)
         ("holiday", rf"\b({_HOL})(?:\s+day)?(?:'s)?\b", lambda m: m.group(1)),
         # a pasted clock with its offset: "Mon, 30 Nov 2026 16:45:12 -0500"

@@ -427,6 +427,12 @@ HOLIDAY_NAMES = [
     ("is the npsc open on veterans' day?", False, "2027-11-11"),
     ("is the npsc open on indigenous peoples day?", False, "2027-10-11"),
     ("is the npsc open on washingtons birthday?", False, "2027-02-15"),
+    # a weekday next to a named day (were refused: "friday thanksgiving ... is a Thursday")
+    ("is the lnpc open the saturday after thanksgiving", True, "2026-11-28"),
+    ("npsc open the monday after christmas at 7:29am", False, "2026-12-28"),
+    ("npsc open the friday before christmas", True, "2026-12-18"),  # Dec 25 is a Friday
+    ("npsc open friday after 12/25", False, "2027-01-01"),
+    ("npsc open friday after 5pm", False, "2026-11-27"),  # a clock, not a day: no shift
     ("is the npsc open on good friday?", None, None),
     ("is the npsc open on easter monday?", None, None),
     ("is the npsc open on boxing day?", None, None),
