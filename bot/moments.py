@@ -136,13 +136,14 @@ def _holiday_dates(year: int) -> tuple[tuple[date, str], ...]:
     return tuple(sorted(holidays_of("US", year).items()))
 
 
-def holiday_date(key: str, today: date, past: bool = False) -> date | None:
-    """The next (or, reading the past, last) date of a named US holiday (or its eve)."""
+def holiday_date(key: str, today: date, past: bool = False, observed: bool = False) -> date | None:
+    """The next (or, reading the past, last) date of a named US holiday (or its eve); with
+    `observed`, the weekday it is observed on (the day itself when it falls on one)."""
     name = HOLIDAY_WORDS[key]
     shift = timedelta(days=-1 if key in EVE_WORDS else 0)
     years = (today.year, today.year - 1) if past else (today.year, today.year + 1)
     found = [
-        d + shift
+        (_observed_on(d, name) if observed else d) + shift
         for year in years
         for d, label in _holiday_dates(year)
         if label.startswith(name) and "observed" not in label.lower()
@@ -152,6 +153,17 @@ def holiday_date(key: str, today: date, past: bool = False) -> date | None:
         return max(found) if found else None
     found = [d for d in found if d >= today]
     return min(found) if found else None
+
+
+def _observed_on(day: date, name: str) -> date:
+    """The day a holiday on a weekend is observed (the table's "(observed)" entry near it)."""
+    near = (
+        d
+        for year in (day.year - 1, day.year, day.year + 1)
+        for d, label in _holiday_dates(year)
+        if label.startswith(name) and "observed" in label.lower() and abs((d - day).days) <= 3
+    )
+    return next(near, day)
 
 
 def _yearless(month: int, day: int, today: date, past: bool) -> date:
@@ -454,7 +466,7 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         if found := _nth_date(p.value, today, past):
             g.days.append((p, found))
     for p in by_kind.get("holiday", []):
-        if found := holiday_date(p.value, today, past):
+        if found := holiday_date(*p.value[:1], today, past, observed=p.value[1]):
             g.days.append((p, found))
     g.explicit_day = bool(g.days)
     for p in by_kind.get("dayword", []):

@@ -493,7 +493,10 @@ RECOGNIZERS: tuple[tuple[str, Lazy, Callable[[re.Match], Any]], ...] = tuple(
         ("shift", rf"\b(?:the\s+)?({_WD})\s+(after|before)\s+(?=(?:the\s+)?(?:{_HOL})\b|"
                   rf"{_MONTH}|\d{{1,2}}/\d{{1,2}})", _weekday_shift),
         # holidays by name, before dates ("4th of july" is the holiday, the next one)
-        ("holiday", rf"\b({_HOL})(?:\s+day)?(?:'s)?\b", lambda m: m.group(1)),
+        # ..."observed" said with it is the weekday it is observed on ("july 4th observed")
+        ("holiday", rf"\b(?:(observed)\s+)?({_HOL})(?:\s+day)?(?:'s)?\b"
+                    r"(?:(?:\s+holiday)?\s+\(?(observed)\b\)?)?",
+         lambda m: (m.group(2), bool(m.group(1) or m.group(3)))),
         # a pasted clock with its offset: "Mon, 30 Nov 2026 16:45:12 -0500"
         (
             "offclock",
@@ -674,7 +677,8 @@ VAGUE = Lazy(
     # them ("good friday" was the coming Friday) nor dropped (the answer was for now)
     r"\b(?:good\s+friday|easter(?:\s+(?:sunday|monday))?|boxing\s+day|halloween|"
     r"valentine'?s?(?:\s+day)?|st\.?\s+patrick'?s?(?:\s+day)?|(?:mother|father)'?s\s+day|"
-    r"cinco\s+de\s+mayo|election\s+day)\b"
+    r"cinco\s+de\s+mayo|election\s+day)\b|"
+    r"\bweek\s+of\b|\bthe\s+week\s+(?:after|before)\b"  # were the holiday's own day
 )
 # ...and, of a trouble, how long it has lasted said loosely ("down all morning", "overnight")
 TROUBLE_VAGUE = Lazy(r"\ball\s+(?:morning|afternoon|evening|night|day|weekend)\b|\bovernight\b")

@@ -433,6 +433,14 @@ HOLIDAY_NAMES = [
     ("npsc open the friday before christmas", True, "2026-12-18"),  # Dec 25 is a Friday
     ("npsc open friday after 12/25", False, "2027-01-01"),
     ("npsc open friday after 5pm", False, "2026-11-27"),  # a clock, not a day: no shift
+    # "observed": the weekday a weekend holiday is observed on (was the weekend day itself)
+    ("is npsc open on the observed july 4th holiday", False, "2027-07-05"),
+    ("npsc open 4th of july observed", False, "2027-07-05"),
+    ("npsc open thanksgiving observed", False, "2026-11-26"),  # on a weekday: the day itself
+    # a week around a day is not that day (was: "the week of thanksgiving" = its Thursday)
+    ("npsc open the week of thanksgiving", None, None),
+    ("npsc open the week after christmas", None, None),
+    ("npsc open a week after thanksgiving", True, "2026-12-03"),  # one day, a week on
     ("is the npsc open on good friday?", None, None),
     ("is the npsc open on easter monday?", None, None),
     ("is the npsc open on boxing day?", None, None),
