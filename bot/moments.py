@@ -466,7 +466,8 @@ def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathere
         if found := _nth_date(p.value, today, past):
             g.days.append((p, found))
     for p in by_kind.get("holiday", []):
-        if found := holiday_date(*p.value[:1], today, past, observed=p.value[1]):
+        start, ahead = (date(year, 1, 1), False) if year else (today, past)  # that year's
+        if found := holiday_date(p.value[0], start, ahead, observed=p.value[1]):
             g.days.append((p, found))
     g.explicit_day = bool(g.days)
     for p in by_kind.get("dayword", []):
@@ -513,6 +514,7 @@ def _year_alone(by_kind: dict[str, list[Part]]) -> int | None:
     if not years:
         return None
     yearless = [p for p in by_kind.get("date", []) if p.value[0] is None]
+    yearless += by_kind.get("holiday", [])  # "christmas 2027"
     year = _one(years, [p.value for p in years])
     if len(yearless) != 1:
         raise _Refused(f"I could not read '{years[0].text}': the year of which date?")

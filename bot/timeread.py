@@ -620,6 +620,14 @@ def _hhmm(m: re.Match) -> tuple:
     return (int(hhmm[:2]), int(hhmm[2:]), "explicit")
 
 
+def _hhmm_not_a_year(m: re.Match) -> tuple | None:
+    """'12/24 1730' is a clock; '12/24 2026' the date's year (was 8:26 PM)."""
+    said_year = re.search(r"\d{4}", m.string[m.start() : m.start("hhmm")])
+    if m.group("hhmm").startswith("202") and not said_year:
+        return None
+    return _hhmm(m)
+
+
 def _hhmm_not_an_id(m: re.Match) -> tuple | None:
     """'0900 ct' is a clock; 'pon 1234 ct' an id, and '2027 et' a year (said back)."""
     if COUNT_BEFORE.search(m.string[: m.start()]) or m.group("hhmm").startswith("202"):
@@ -898,7 +906,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
             _durations(s, past)
         s.read(kind, pattern, reader)
     s.read_group("clock", BARE_AFTER_DAY, _bare, "hour")
-    s.read_group("clock", HHMM_AFTER_DAY, _hhmm, "hhmm")
+    s.read_group("clock", HHMM_AFTER_DAY, _hhmm_not_a_year, "hhmm")
     s.read_group("clock", BARE_BEFORE_DAY, _hour_before_day, "hour")
     if not any(p.kind in ("clock", "instant", "offclock") for p in s.parts):  # "2026 pt": a year
         zone_words = tuple(sorted(words, key=len, reverse=True))

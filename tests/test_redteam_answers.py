@@ -441,6 +441,10 @@ HOLIDAY_NAMES = [
     ("npsc open the week of thanksgiving", None, None),
     ("npsc open the week after christmas", None, None),
     ("npsc open a week after thanksgiving", True, "2026-12-03"),  # one day, a week on
+    # a year after a holiday or a yearless date is that year (were refused, or 8:26 PM)
+    ("when is the npsc closed for christmas 2027", False, "2027-12-25"),
+    ("wshd open labor day 2027", False, "2027-09-06"),
+    ("npsc open 12/24 2026", True, "2026-12-24"),
     ("is the npsc open on good friday?", None, None),
     ("is the npsc open on easter monday?", None, None),
     ("is the npsc open on boxing day?", None, None),
@@ -475,3 +479,8 @@ def test_unread_clock_is_said_back(text):
 def test_h_clocks_still_read():
     reply = ask_one("npsc open tomorrow at 7h29", "2026-11-23T10:00:00-06:00", CT)
     assert (reply["open"], reply["when"]) == (False, "2026-11-24T07:29:00-06:00")
+
+
+def test_a_four_digit_clock_after_a_date_is_still_a_clock():
+    reply = ask_one("npsc open 12/24 1730", "2026-11-23T10:00:00-06:00", CT)
+    assert (reply["open"], reply["when"]) == (False, "2026-12-24T17:30:00-06:00")
