@@ -168,6 +168,17 @@ def test_an_unreadable_history_sends_again_rather_than_lose_the_nudge(world, fak
     assert states(db) == {1: repo.SENT}
 
 
+def test_a_look_past_its_budget_sends_again_rather_than_outlive_the_lease(world, fake):
+    db, scheduler, clock = world
+    scheduler.notifier.lookup_budget_s = 0.05
+    reminder(db, clock())
+    crash_after_post(db, scheduler, clock)
+    fake.slow("conversations.open", 0.2)  # Slack is slow: the budget is spent on the open
+    assert scheduler.tick() == 1
+    assert not fake.calls_to("conversations.history")
+    assert nudges_in_dm(fake) == Counter({1: 2})
+
+
 def test_the_nudge_is_found_past_a_page_of_later_messages(world, fake):
     db, scheduler, clock = world
     reminder(db, clock())

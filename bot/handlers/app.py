@@ -221,7 +221,8 @@ def serve(settings: Settings) -> int:
     deps = Deps(load(), settings.db_path, settings.zone)
     app = build_app(settings, deps)
     warm(deps)
-    notifier = SlackNotifier(app.client, zone_of=lambda user: deps.zone_of(app.client, user))
+    notifier = SlackNotifier(app.client, zone_of=lambda user: deps.zone_of(app.client, user),
+                             lookup_budget_s=call_budget_s())  # fmt: skip
     metrics = Metrics()
     scheduler = Scheduler(deps.k, notifier, settings.db_path, tick=settings.tick,
                           metrics=metrics)  # fmt: skip

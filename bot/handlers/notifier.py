@@ -17,6 +17,7 @@ NotifyError: the nudge is sent again (never lose a nudge to save a duplicate).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -62,9 +63,17 @@ class SlackNotifier:
     """The DM is the delivery: if it fails the step stays due and is tried again.
     The thread copy is a courtesy: its failure is logged, never a reason to resend."""
 
-    def __init__(self, client, zone_of: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        client,
+        zone_of: Callable[[str], str] | None = None,
+        lookup_budget_s: float | None = None,
+    ):
         self.client = client
         self.zone_of = zone_of  # a user's zone from their profile (cached), if known
+        # how long the look in a DM's history may go on before another call (with one
+        # call's own budget, it stays within half the lease; the post has the other half)
+        self.lookup_budget_s = lookup_budget_s
 
     def zone_for(self, tracker: Tracker) -> str | None:
         """The zone the nudge's times are in: an assignee's own (the tracker keeps its
@@ -116,9 +125,11 @@ class SlackNotifier:
         since = claim.in_flight_since
         if since is None:
             raise NotifyError("no send start recorded")
+        budget = self.lookup_budget_s
+        deadline = time.monotonic() + budget if budget is not None else None
         try:
             channel = dm[1] if dm and dm[0] == recipient else self._open_dm(recipient)
-            return self._search(channel, since - CLOCK_SKEW, tracker.id, claim.step.id)
+            return self._search(channel, since - CLOCK_SKEW, tracker.id, claim.step.id, deadline)
         except (SlackApiError, SlackClientError, OSError, ValueError, TypeError) as exc:
             raise NotifyError(f"history of tracker {tracker.id}'s DM unreadable: "
                               f"{type(exc).__name__}") from exc  # fmt: skip
@@ -126,9 +137,12 @@ class SlackNotifier:
     def _open_dm(self, user: str) -> str:
         return self.client.conversations_open(users=user)["channel"]["id"]
 
-    def _search(self, channel: str, oldest: datetime, tracker_id: int, step_id: int):
+    def _search(self, channel: str, oldest: datetime, tracker_id: int, step_id: int,
+                deadline: float | None = None):  # fmt: skip
         cursor = None
         for _ in range(HISTORY_PAGES):
+            if deadline is not None and time.monotonic() > deadline:
+                raise ValueError("the look in the DM's history took longer than its budget")
             page = self.client.conversations_history(
                 channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=HISTORY_PAGE,
                 include_all_metadata=True, cursor=cursor,
