@@ -232,6 +232,7 @@ def kill_rounds(tmp_path, fake: FakeSlack, lookup: bool) -> tuple[int, int]:
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=10)
+        time.sleep(0.3)  # a post the dead process had already sent may still be landing
         # DMs Slack accepted this round whose step is still unmarked (the process may have
         # died before its own log line): each is sent again later, unless it is found
         posted = nudges_in_dm(fake) - posted_before
