@@ -17,6 +17,7 @@ from bot.handlers.context import Deps, converse
 from bot.handlers.edge import (
     Unreadable,
     ack_at_once,
+    ephemeral_teller,
     first_delivery,
     reported,
     said_text,
@@ -70,9 +71,7 @@ def register(app, deps: Deps) -> None:
         if not first_delivery(deps, context):
             return
 
-        def tell(text: str) -> None:
-            respond(response_type="ephemeral", replace_original=False, text=text)
-
+        tell = ephemeral_teller(respond)
         with reported("button", body, tell) as progress:
             action = (body.get("actions") or [{}])[0]
             user = slack_id((body.get("user") or {}).get("id"))
@@ -98,9 +97,7 @@ def register(app, deps: Deps) -> None:
         if not first_delivery(deps, context):
             return
 
-        def tell(text: str) -> None:
-            respond(response_type="ephemeral", replace_original=False, text=text)
-
+        tell = ephemeral_teller(respond)
         from bot.moments import parse_instant as parse_at
 
         with reported("share", body, tell):

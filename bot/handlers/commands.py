@@ -10,6 +10,7 @@ from bot.handlers.context import Deps, converse
 from bot.handlers.desk import after, unescaped
 from bot.handlers.edge import (
     ack_at_once,
+    ephemeral_teller,
     first_delivery,
     optional_id,
     reported,
@@ -37,9 +38,7 @@ def register(app, deps: Deps) -> None:
         if not first_delivery(deps, context):
             return
 
-        def tell(text: str) -> None:
-            respond(response_type="ephemeral", replace_original=False, text=text)
-
+        tell = ephemeral_teller(respond)
         with reported("command", body, tell) as progress:
             text = unescaped(said_text(body.get("text")))
             channel = optional_id(body.get("channel_id"))

@@ -152,3 +152,12 @@ def first_delivery(deps, context) -> bool:
 def ack_at_once(ack) -> None:
     """The ack function of every listener: it runs in the request thread, the work after."""
     ack()
+
+
+def ephemeral_teller(respond) -> Callable[[str], None]:
+    """What `reported` uses to tell only the person who asked (an ephemeral reply)."""
+
+    def tell(text: str) -> None:
+        respond(response_type="ephemeral", replace_original=False, text=text)
+
+    return tell
