@@ -741,7 +741,6 @@ TROUBLE_WORDS = Lazy(
     rf"\b({TROUBLE}|audio|calls?|outage|trouble|issue|problem|not working|no dial tone|"
     r"static|echo|latency|intermittent|unreachable)\b"
 )
-LOOSE_DURATION = DURATION_RE
 WORD = Lazy(r"\b[a-z]{5,12}\b")
 LONG_NAMES = frozenset(
     [
@@ -917,7 +916,7 @@ def scan(text: str, zone_words: dict[str, str]) -> Scan:
     for m in LEFTOVERS.finditer(s.mask):
         s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
     if past:
-        for m in LOOSE_DURATION.finditer(s.mask):
+        for m in DURATION_RE.finditer(s.mask):
             s.unread.append(Part("unread", m.start(), m.end(), text[m.start() : m.end()].strip()))
     for m in WORD.finditer(s.mask):
         if _misspelt_day_or_month(m.group(0)):
