@@ -27,7 +27,7 @@ import pytz
 from bot.knowledge import hours as hours_engine
 from bot.knowledge.model import Knowledge
 from bot.moments import localize, read_moment, refusal
-from bot.reply import Reply, render_text
+from bot.reply import Reply
 from bot.timefmt import fmt_span, fmt_time
 from bot.tracking import Session, due_and_ahead
 from storage import desk as store
@@ -265,32 +265,10 @@ def run(k, db, d: Digest, day: date, at: datetime, now: datetime, post: Post,
 
 
 def poster_for(notifier) -> Post | None:
-    """How a scheduler's notifier posts to a channel: one with `post_digest`, Slack's (its
-    client), the console's (its output); None for one that cannot (no digest is sent)."""
-    if hasattr(notifier, "post_digest"):
-        return notifier.post_digest
-    if hasattr(notifier, "client"):
-        return slack_poster(notifier.client)
-    if hasattr(notifier, "out"):
-        out, lock = notifier.out, notifier.lock
-
-        def to_console(channel: str, reply: Reply) -> None:
-            with lock:
-                out.write(f"\n[digest #{channel}] " + render_text(reply).replace("\n", "\n     "))
-                out.write("\n")
-                out.flush()
-
-        return to_console
-    return None
-
-
-def slack_poster(client) -> Post:
-    def to_slack(channel: str, reply: Reply) -> None:
-        from bot.handlers.blocks import fallback, reply_blocks
-
-        client.chat_postMessage(channel=channel, text=fallback(reply), blocks=reply_blocks(reply))
-
-    return to_slack
+    """How a scheduler's notifier posts a digest to a channel (its `post_digest`); None for
+    one that cannot (no digest is sent). Each surface renders its own: Slack's notifier
+    posts Block Kit, the console's prints text."""
+    return getattr(notifier, "post_digest", None)
 
 
 def _refusal(text: str) -> Reply:

@@ -122,6 +122,13 @@ class ConsoleNotifier:
             self.out.write(f"\n[nudge] {text}\n     (reply: {hint})\n")
             self.out.flush()
 
+    def post_digest(self, channel: str, reply: Reply) -> None:
+        """A channel's morning digest, printed as the console's channel would show it."""
+        with self.lock:
+            self.out.write(f"\n[digest #{channel}] " + render_text(reply).replace("\n", "\n     "))
+            self.out.write("\n")
+            self.out.flush()
+
 
 @dataclass
 class RecordingNotifier:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import pytz
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.handlers.blocks import fallback, nudge_blocks
+from bot.handlers.blocks import fallback, nudge_blocks, reply_blocks
 from bot.reply import Reply
 from bot.scheduler import Delivery, NotifyError
 from storage.trackers import Claim, Tracker
@@ -81,6 +81,12 @@ class SlackNotifier:
         if self.zone_of and tracker.assignee and tracker.assignee != tracker.owner:
             return self.zone_of(tracker.assignee)
         return None
+
+    def post_digest(self, channel: str, reply: Reply) -> None:
+        """A channel's morning digest (bot.digest), posted in the channel."""
+        self.client.chat_postMessage(
+            channel=channel, text=fallback(reply), blocks=reply_blocks(reply)
+        )
 
     def send(self, tracker: Tracker, nudge: Reply) -> Delivery | None:
         """Post the DM (with the nudge's metadata), then the thread copy; returns the
