@@ -35,6 +35,9 @@ STEP_COLUMNS = ("id", "tracker_id", "level", "kind", "due_at", "title", "contact
                 "note", "state", "attempts", "sent_at", "claim_token", "folded")  # fmt: skip
 WAITING = "('pending', 'claimed', 'sending')"
 LIST_LIMIT = 200  # trackers in one list (a board, a home tab, an export)
+# a digest run that may be claimed or skipped: due, or claimed by a scheduler whose lease ran
+# out (one `?`: now); a run sent or skipped is final
+RUN_TAKEABLE = "(state = 'due' OR (state = 'claimed' AND lease_until <= ?))"
 
 
 # --- who has it, notes, progress --------------------------------------------------------
@@ -232,8 +235,7 @@ def claim_run(db, channel: str, day: str, due_at: datetime, now: datetime, token
         )
         cursor = db.execute(
             "UPDATE digest_runs SET state = 'claimed', claim_token = ?, lease_until = ?"
-            " WHERE channel = ? AND day = ? AND (state = 'due'"
-            "   OR (state = 'claimed' AND lease_until <= ?))",
+            f" WHERE channel = ? AND day = ? AND {RUN_TAKEABLE}",
             (token, utc(now + lease), channel, day, utc(now)),
         )
     return cursor.rowcount == 1
@@ -274,8 +276,7 @@ def skip_run(db, channel: str, day: str, due_at: datetime, now: datetime) -> boo
         if cursor.rowcount == 0:
             cursor = db.execute(
                 "UPDATE digest_runs SET state = 'skipped', sent_at = ?, claim_token = NULL"
-                " WHERE channel = ? AND day = ? AND (state = 'due'"
-                "   OR (state = 'claimed' AND lease_until <= ?))",
+                f" WHERE channel = ? AND day = ? AND {RUN_TAKEABLE}",
                 (utc(now), channel, day, utc(now)),
             )
     return cursor.rowcount == 1
