@@ -15,7 +15,7 @@ from functools import cache
 
 from bot.knowledge import facts, routing
 from bot.knowledge.model import Carrier, Code, ErrorCode, Fact, Knowledge
-from bot.knowledge.words import is_word
+from bot.knowledge.words import correct_typo, deletions
 from bot.moments import Moment, read_moment
 
 SLANG = {
@@ -260,30 +260,7 @@ def _vocabulary(k: Knowledge) -> tuple[frozenset[str], dict[str, str]]:
     said += [w for sev in k.severities for w in sev.words]  # "outbund" is "outbound"
     said += [w for c in k.carriers for w in c.words if w not in c.ambiguous]  # "verizn"
     words.update(w for p in said for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 5)
-    deletions: dict[str, str] = {}
-    for word in sorted(words):
-        if len(word) < 5:
-            continue
-        for i in range(len(word)):
-            deletions.setdefault(word[:i] + word[i + 1 :], word)
-    return frozenset(words), deletions
-
-
-def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
-    """A known word at one edit (insert, delete, substitute, swap) from `word`, or `word`.
-    A word is never corrected into another ("created" is not "related"): only a token
-    that is no English word is a typo."""
-    if len(word) < 5 or word in known or not word.isalpha() or is_word(word):
-        return word
-    if word in deletions:  # one letter too many
-        return deletions[word]
-    for i in range(len(word)):
-        candidate = word[:i] + word[i + 1 :]
-        if candidate in known:  # one letter too many, inside
-            return candidate
-        if candidate in deletions:  # substituted or swapped letter
-            return deletions[candidate]
-    return word
+    return frozenset(words), deletions(words)
 
 
 def normalize(k: Knowledge, text: str, correct: bool = True) -> str:
@@ -292,7 +269,7 @@ def normalize(k: Knowledge, text: str, correct: bool = True) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("&amp;", "&")
     text = re.sub(r"\bsev(?:erity)?(\d)", r"sev \1", text)
-    known, deletions = _vocabulary(k)
+    known, left_out = _vocabulary(k)
     out = []
     for token in re.findall(r"[\w@&/.'#:-]+|[^\w\s]", text):
         core = token.rstrip("?!.,;:")
@@ -300,7 +277,7 @@ def normalize(k: Knowledge, text: str, correct: bool = True) -> str:
         if core in SLANG:
             core = SLANG[core]
         elif core.isalpha() and correct:
-            core = _correct(core, known, deletions)
+            core = correct_typo(core, known, left_out)
         out.append(core + tail)
     return " ".join(" ".join(out).split())
 

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Protocol
 
 from bot.knowledge.model import Fact, Knowledge
-from bot.knowledge.words import is_word
+from bot.knowledge.words import correct_typo, deletions
 
 # The usual ways of asking for each kind of fact. A fact's own `asks` add to its kind's.
 _TIME = (
@@ -172,43 +172,21 @@ def _index(k: Knowledge) -> _Index:
             for phrase in phrases:
                 table.setdefault(phrase, []).append((i, field))
     known = frozenset(w for phrase in table for w in phrase)
-    deletions: dict[str, str] = {}
-    for word in sorted(w for w in known if len(w) >= 5):
-        for n in range(len(word)):
-            deletions.setdefault(word[:n] + word[n + 1 :], word)
     return _Index(
         facts=tuple(k.facts),
         phrases={p: tuple(v) for p, v in table.items()},
         longest=max((len(p) for p in table), default=0),
         known=known,
-        deletions=deletions,
+        deletions=deletions(known),
     )
-
-
-def _correct(word: str, known: frozenset[str], deletions: dict[str, str]) -> str:
-    """A known word one edit from `word` ("turnaroud" -> "turnaround", "retrun" ->
-    "return"), else `word`; never a word into another ("form" stays "form")."""
-    if word in known or not word.isalpha() or is_word(word):
-        return word
-    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-    if len(found := swaps & known) == 1:  # two letters swapped; "hwo" is "how" or "who": kept
-        return found.pop()
-    if len(word) < 5:
-        return word
-    if word in deletions:  # one letter left out
-        return deletions[word]
-    for i in range(len(word)):
-        cut = word[:i] + word[i + 1 :]
-        if cut in known:  # one letter too many
-            return cut
-        if cut in deletions and len(word) >= 7:  # one letter wrong: "other" is not "their"
-            return deletions[cut]
-    return word
 
 
 def _folded(k: Knowledge, text: str) -> list[str]:
     index = _index(k)
-    return [_correct(w, index.known, index.deletions) for w in words(text)]
+    return [
+        correct_typo(w, index.known, index.deletions, swaps=True, substituted_from=7)
+        for w in words(text)
+    ]
 
 
 def fold_question(k: Knowledge, text: str) -> str:

@@ -9,6 +9,7 @@ a sorted list searched by bisection (no set of 25,000 strings to hash at start).
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -29,3 +30,45 @@ def is_word(token: str) -> bool:
     words = english_words()
     i = bisect_left(words, token)
     return i < len(words) and words[i] == token
+
+
+def deletions(known: Iterable[str]) -> dict[str, str]:
+    """Each known word of five letters or more with one letter left out -> the word (the
+    first in sorted order wins), so a typo is looked up, not compared with every word."""
+    out: dict[str, str] = {}
+    for word in sorted(w for w in known if len(w) >= 5):
+        for i in range(len(word)):
+            out.setdefault(word[:i] + word[i + 1 :], word)
+    return out
+
+
+def correct_typo(
+    word: str,
+    known: frozenset[str],
+    left_out: dict[str, str],
+    *,
+    swaps: bool = False,
+    substituted_from: int = 5,
+) -> str:
+    """A known word one edit from `word`, else `word`. Only a token that is no English word
+    is a typo ("created" is not "related"). With `swaps`, two letters swapped are mended at
+    any length when only one known word fits ("hwo" is "how" or "who": kept); a wrong
+    letter is mended only in words of `substituted_from` letters or more ("other" is not
+    "their"). `left_out` is deletions(known)."""
+    if word in known or not word.isalpha() or is_word(word):
+        return word
+    if swaps:
+        swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        if len(found := swapped & known) == 1:
+            return found.pop()
+    if len(word) < 5:
+        return word
+    if word in left_out:  # one letter left out
+        return left_out[word]
+    for i in range(len(word)):
+        cut = word[:i] + word[i + 1 :]
+        if cut in known:  # one letter too many
+            return cut
+        if cut in left_out and len(word) >= substituted_from:  # a letter wrong or swapped
+            return left_out[cut]
+    return word
