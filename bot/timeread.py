@@ -964,19 +964,16 @@ def _durations(s: Scan, past: bool) -> None:
         sign, b, a = 0, None, None
         if SHIFT_AFTER.match(after):  # "a week from tuesday": the day named, moved
             continue
-        if ":" in m.group(0):  # "1:15 ago", "down for 01:20"; else a clock ("at 1:15")
-            if a := AGO_AFTER.match(after):
-                sign, b = -1, AGO_BEFORE.search(before)
-            elif past and (b := FOR_BEFORE.search(before)):
-                sign = -1
-        elif (b := INTERVAL_BEFORE.search(before)) or INTERVAL_AFTER.match(after):
+        # "1:15" is a length only as "1:15 ago" or "down for 01:20"; else a clock ("at 1:15")
+        worded = ":" not in m.group(0)
+        if worded and ((b := INTERVAL_BEFORE.search(before)) or INTERVAL_AFTER.match(after)):
             s.blank(b.start() if b else m.start(), m.end())
             continue
-        elif (b := AHEAD_BEFORE.search(before)) or (a := AHEAD_AFTER.match(after)):
+        if worded and ((b := AHEAD_BEFORE.search(before)) or (a := AHEAD_AFTER.match(after))):
             sign = 1
         elif a := AGO_AFTER.match(after):
             sign, b = -1, AGO_BEFORE.search(before)
-        elif (b := AGE_BEFORE.search(before)) or (a := AGE_AFTER.match(after)):
+        elif worded and ((b := AGE_BEFORE.search(before)) or (a := AGE_AFTER.match(after))):
             sign, a = -1, a or AGE_AFTER.match(after)
         elif past and (b := FOR_BEFORE.search(before)):
             sign = -1
