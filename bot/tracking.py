@@ -38,11 +38,6 @@ KIND_NAMES = {
     "qwest_process": "Qwest process trouble (CSIE)",
     "custom": "Reminder",
 }
-SNOOZE_CHOICES = (
-    ("30m", timedelta(minutes=30)),
-    ("1h", timedelta(hours=1)),
-    ("2h", timedelta(hours=2)),
-)
 ACTIONS = ("escalated", "resolved", "snooze")
 
 # Reading 13: filler and politeness in front of the verb change nothing ("pls track",
@@ -349,9 +344,7 @@ def _refs(q: Question) -> dict:
     m = re.search(r"\bpon\s*#?\s*([a-z0-9-]*\d[a-z0-9-]*)", q.text)  # "PON ABC12345"
     if m and len(m.group(1)) >= 3 and "pon" not in refs:
         refs["pon"] = m.group(1).upper()
-    if m := re.search(
-        r"\bcustomer(?: name)?\s*(?:is|:)?\s*([a-z0-9&.' -]{2,40}?)(?:,|$| btn| submitted)", q.text
-    ):
+    if m := CUSTOMER_RE.search(q.text):
         refs["customer"] = m.group(1).strip().title()
     return refs
 
