@@ -42,8 +42,8 @@ from bot import timeread
 from bot.reply import Reply
 from bot.timefmt import fmt_time
 from bot.timeread import EVE_WORDS, HOLIDAY_WORDS, Part
+from storage.limits import FIRST_YEAR, LAST_YEAR
 
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 _DAY = timedelta(days=1)
 EXAMPLES = (
     "is the npsc open 11/30 at 4pm ET?",
