@@ -566,12 +566,9 @@ class Scheduler:
 
     def start(self) -> threading.Thread:
         """Run in a daemon thread of this process (the bot's, or the console's)."""
-        self._thread = threading.Thread(target=self._run_in_thread, name="scheduler", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="scheduler", daemon=True)
         self._thread.start()
         return self._thread
-
-    def _run_in_thread(self) -> None:
-        self.run()
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self.stop.set()
