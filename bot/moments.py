@@ -237,6 +237,11 @@ class _Refused(Exception):
     """The moment was read but cannot be trusted; the message says why."""
 
 
+def _beyond_years(said: str) -> str:
+    """The refusal of a moment outside the years read (those storage keeps)."""
+    return f"I could not read '{said}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
+
+
 ARIZONA_ZONES = ("America/Phoenix", "US/Arizona", "MST")
 
 
@@ -274,9 +279,7 @@ def read_moment(text: str, now: datetime, asker_zone: str, zone_words: dict[str,
     if stated and not whole_day:
         at = _fold_by_abbreviation(scan.parts, at, zone)
     if stated and not FIRST_YEAR <= at.astimezone(zone).year <= LAST_YEAR:
-        problem = (
-            f"I could not read '{_said(spans)}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
-        )
+        problem = _beyond_years(_said(spans))
         return Moment(now.astimezone(asker), False, False, zone.zone, past, spans, (), problem)
     return Moment(at.astimezone(asker), stated, whole_day, zone.zone, past, spans if stated else ())
 
@@ -405,10 +408,7 @@ def _resolve(
     said = _gather(by_kind, today, past)
     day = _one([p for p, _ in said.days], [d for _, d in said.days])
     if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise _Refused(
-            f"I could not read '{said.days[0][0].text}': "
-            f"I read dates from {FIRST_YEAR} to {LAST_YEAR}."
-        )
+        raise _Refused(_beyond_years(said.days[0][0].text))
     clock, day = _clock(said, day, local_now, past)
     if said.offset is not None and day is None:  # "16:45:12 -0500": the next (or last) one
         fixed = pytz.FixedOffset(int(said.offset.total_seconds()) // 60)
@@ -435,9 +435,7 @@ def _relative(scan: timeread.Scan, relatives: list[Part], now: datetime) -> date
     try:
         return now.astimezone(UTC) + delta  # elapsed, not wall time
     except OverflowError:
-        raise _Refused(
-            f"I could not read '{_said(relatives)}': I read dates from {FIRST_YEAR} to {LAST_YEAR}."
-        ) from None
+        raise _Refused(_beyond_years(_said(relatives))) from None
 
 
 def _gather(by_kind: dict[str, list[Part]], today: date, past: bool) -> _Gathered:
