@@ -130,7 +130,7 @@ def iso_cases():
 
 
 MON = [m[:3].title() for m in MONTH_NAMES]
-DOW = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+DOW = [w.title() for w in WEEKDAYS]
 STAMPS = [  # ticket systems' stamps: (form, the seconds it carries); c = (hour, minute)
     (lambda d, c: f"{d.isoformat()} {c[0]:02d}:{c[1]:02d}:12", 12),  # ServiceNow
     (lambda d, c: f"{d.month:02d}/{d.day:02d}/{d.year} {ampm(c, 2)}:{c[1]:02d}:12 {ampm(c)}", 12),
