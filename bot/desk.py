@@ -43,7 +43,8 @@ NOTE_RE = re.compile(rf"^\s*(note|add\s+note|comment|progress|log\s+progress)\s+
 NOTE_EMPTY_RE = re.compile(rf"^\s*(note|progress)\s+{N}\W*$")
 EXPORT_RE = re.compile(r"^\s*export\b(.*)$")
 DIGEST_RE = re.compile(r"^\s*(?:morning\s+)?digest\b(.*)$")
-MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+SLACK_ID = r"[UW][A-Z0-9]+"  # a Slack user id (U...) or an Enterprise Grid one (W...)
+MENTION_RE = re.compile(rf"^<@({SLACK_ID})(?:\|[^>]*)?>$")
 NAME_RE = re.compile(r"^@?([A-Za-z0-9._-]{1,40})$")
 EXPORT_DAYS = 30
 
@@ -100,12 +101,12 @@ def person(user: str | None) -> str:
     """A user as shown: a Slack id as its mention ("<@U123>"), a console name as it is."""
     if not user:
         return "nobody"
-    return f"<@{user}>" if re.fullmatch(r"[UW][A-Z0-9]+", user) else user
+    return f"<@{user}>" if re.fullmatch(SLACK_ID, user) else user
 
 
 def people(*users: str | None) -> list[str]:
     """The Slack ids a reply names, so its Slack rendering may mention exactly these."""
-    return sorted({u for u in users if u and re.fullmatch(r"[UW][A-Z0-9]+", u)})
+    return sorted({u for u in users if u and re.fullmatch(SLACK_ID, u)})
 
 
 def in_dm(s: Session) -> bool:
