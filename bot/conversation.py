@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytz
 
 from bot.facts_reply import fact_reply
+from bot.facts_reply import status as hours_status
 from bot.knowledge import hours as hours_engine
 from bot.knowledge import ladders, routing
 from bot.knowledge.loader import load
@@ -155,21 +156,9 @@ def status_line(
     ctx: Context, place: Place, at: datetime, whole_day: bool
 ) -> tuple[bool | None, str]:
     """Open/closed at `at` (or on that day) and the next change, in words."""
-    hours = place.hours
-    if hours.kind == "unknown":
-        return None, "hours not given in the sources"
-    if hours.kind == "24x7":
-        return True, "open 24x7"
-    if whole_day:
+    if whole_day and place.hours.known and not place.hours.always_open:
         return _day_line(ctx, place, at)
-    status = hours_engine.status_at(hours, ctx.k.calendars, at)
-    if status.open:
-        change = status.next_change
-        return True, f"open; closes {fmt_both(change, ctx.zone, hours.zone)}"
-    holiday = f" ({status.holiday})" if status.holiday else ""
-    if status.next_change is None:
-        return False, f"closed{holiday}"
-    return False, f"closed{holiday}; opens {fmt_both(status.next_change, ctx.zone, hours.zone)}"
+    return hours_status(ctx.k, place.hours, at, ctx.zone)
 
 
 def _day_line(ctx: Context, place: Place, at: datetime) -> tuple[bool, str]:
