@@ -61,16 +61,17 @@ SHOW_RE = re.compile(
     r"^\s*(show|status( of)?|details?( of)?|timeline( of)?|history( of)?|"
     r"tracker)\s+(tracker\s+)?#?(\d+)\W*$"
 )
+# The verbs said of a tracker, by its number or by a reference it holds
+VERBS = (
+    r"escalated|escalate|resolved|resolve|closed|close|done|fixed|reopen|reopened|snooze|"
+    r"snoozed|mute"
+)
 # "resolved aots 1234567", "show ticket 45678": a verb on the tracker that holds a reference
 REF_VERB_RE = re.compile(
-    r"^\s*(?:i\s+|we\s+)?(show|status|escalated|escalate|resolved|resolve|closed|close|done|"
-    r"fixed|reopen|reopened|snooze|snoozed|mute)\s+(?:the\s+)?(?:on\s+)?(aots|ticket|tkt|pon)"
+    rf"^\s*(?:i\s+|we\s+)?(show|status|{VERBS})\s+(?:the\s+)?(?:on\s+)?(aots|ticket|tkt|pon)"
     r"\s*(?:#|no\.?|number)?\s*(\d{3,40})\b(.*)$"
 )
-VERB_RE = re.compile(
-    r"^\s*(?:i\s+|we\s+)?(escalated|escalate|resolved|resolve|closed|close|done|fixed|"
-    r"reopen|reopened|snooze|snoozed|mute)\s+(?:tracker\s+)?#?(\d+)\b(.*)$"
-)
+VERB_RE = re.compile(rf"^\s*(?:i\s+|we\s+)?({VERBS})\s+(?:tracker\s+)?#?(\d+)\b(.*)$")
 UPDATE_RE = re.compile(
     r"\b(got|received|have|had)\s+(an?\s+)?(update|status|response|call ?back)\b|"
     r"\b(update|status|response)\s+(logged|received|came in)\b|^\s*(log )?update\b|"
