@@ -18,7 +18,9 @@ import sqlite_utils
 from storage.db import guarded, immediate, parse_utc, utc
 from storage.trackers import (
     INT64,
+    LIST_LIMIT,
     OPEN,
+    STEP_COLUMNS,
     BadRow,
     Tracker,
     _column,
@@ -31,10 +33,7 @@ from storage.trackers import (
 )
 
 log = logging.getLogger(__name__)
-STEP_COLUMNS = ("id", "tracker_id", "level", "kind", "due_at", "title", "contacts", "have_ready",
-                "note", "state", "attempts", "sent_at", "claim_token", "folded")  # fmt: skip
 WAITING = "('pending', 'claimed', 'sending')"
-LIST_LIMIT = 200  # trackers in one list (a board, a home tab, an export)
 # a digest run that may be claimed or skipped: due, or claimed by a scheduler whose lease ran
 # out (one `?`: now); a run sent or skipped is final
 RUN_TAKEABLE = "(state = 'due' OR (state = 'claimed' AND lease_until <= ?))"

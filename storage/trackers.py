@@ -320,7 +320,7 @@ def get(db: sqlite_utils.Database, tracker_id: int) -> Tracker | None:
 
 STEP_COLUMNS = ("id", "tracker_id", "level", "kind", "due_at", "title", "contacts", "have_ready",
                 "note", "state", "attempts", "sent_at", "claim_token", "folded")  # fmt: skip
-LIST_LIMIT = 200  # trackers in one list, newest first
+LIST_LIMIT = 200  # trackers in one list, newest first (a board, a home tab, an export)
 
 
 def listed(
