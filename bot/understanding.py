@@ -173,11 +173,10 @@ WORKAROUND_RE = re.compile(r"\bwork\s*-?\s*arounds?\b")
 LADDER_ORDER = ("bvoip", "qwest_process", "qwest_it", "csr")  # the first ladder named wins
 # Codes the sources do not list: an error code said as one ("error code XZ123"), a reject
 # code, a Qwest code. Said so, never routed by a lucky word (reading 12).
-CODE_WORD_RE = re.compile(
-    r"\b(error|err|code|codes|reject|rejects|rejected|rejection|rej|fatal|edit)\b"
-)
+REJECT_WORDS = r"reject|rejects|rejected|rejection|rej"
+CODE_WORD_RE = re.compile(rf"\b(error|err|code|codes|{REJECT_WORDS}|fatal|edit)\b")
 LSR_RE = re.compile(r"\b(lsr|lsrs|pon|order|orders|ordering|asr)\b")
-REJECT_WORD_RE = re.compile(r"\b(reject|rejects|rejected|rejection|rej)\b")
+REJECT_WORD_RE = re.compile(rf"\b({REJECT_WORDS})\b")
 # A number is a count, a level or an id, not a code, when a unit follows it or a
 # level/id word comes before it: "3 business days", "called 2 times", "level 3", "tier 2".
 UNIT_AFTER_RE = re.compile(
