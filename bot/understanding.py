@@ -15,29 +15,23 @@ from functools import cache
 
 from bot.knowledge import facts, routing
 from bot.knowledge.model import Carrier, Code, ErrorCode, Fact, Knowledge
-from bot.knowledge.words import correct_typo, deletions
+from bot.knowledge.words import SHORT_FORMS, correct_typo, deletions
 from bot.moments import Moment, read_moment
 
 SLANG = {
-    "rn": "right now", "whos": "who is", "who's": "who is", "whose": "who is", "wich": "which",
-    "whch": "which", "u": "you", "ur": "your", "r": "are", "opn": "open", "oepn": "open",
-    "hte": "the", "teh": "the", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow",
+    **SHORT_FORMS,
+    "whose": "who is", "wich": "which", "whch": "which", "r": "are", "opn": "open",
+    "oepn": "open", "hte": "the", "teh": "the", "tmr": "tomorrow", "tmrow": "tomorrow",
     "2moro": "tomorrow", "2morrow": "tomorrow", "tomoro": "tomorrow", "tonite": "tonight",
-    "pls": "please", "plz": "please", "thx": "thanks", "nite": "night", "wat": "what",
-    "wht": "what", "whats": "what is", "what's": "what is", "wats": "what is", "hw": "how",
-    "abt": "about", "b4": "before", "w/": "with", "w/o": "without", "wont": "will not",
-    "cant": "can not", "can't": "can not", "cannot": "can not", "dont": "do not",
-    "don't": "do not", "doesnt": "does not", "doesn't": "does not", "isnt": "is not",
-    "isn't": "is not", "havent": "have not", "haven't": "have not", "hasnt": "has not",
-    "hasn't": "has not", "im": "i am", "i'm": "i am", "ya": "you", "yall": "you",
-    "thru": "through", "shud": "should", "shld": "should", "wen": "when", "whn": "when",
-    "ppl": "people", "num": "number", "no.": "number", "ph": "phone", "fone": "phone",
-    "tel": "phone", "hrs": "hours", "hr": "hour", "mins": "minutes", "min": "minutes",
-    "sec": "seconds", "clsd": "closed", "cls": "close", "opne": "open", "esc": "escalate",
-    "escalte": "escalate", "esclate": "escalate", "xfer": "transfer", "appt": "appointment",
-    "yr": "year", "nyd": "new year's day", "tday": "today", "2day": "today", "2nite": "tonight",
+    "thx": "thanks", "nite": "night", "wat": "what", "wht": "what", "wats": "what is",
+    "hw": "how", "abt": "about", "w/": "with", "w/o": "without", "im": "i am", "i'm": "i am",
+    "ya": "you", "yall": "you", "shud": "should", "shld": "should", "wen": "when",
+    "whn": "when", "ppl": "people", "num": "number", "no.": "number", "ph": "phone",
+    "fone": "phone", "tel": "phone", "sec": "seconds", "clsd": "closed", "cls": "close",
+    "opne": "open", "xfer": "transfer", "appt": "appointment", "yr": "year",
+    "nyd": "new year's day", "tday": "today", "2day": "today", "2nite": "tonight",
     "lemme": "let me", "gimme": "give me", "gonna": "going to", "wanna": "want to",
-"asap": "as soon as possible", "msg": "message",
+    "asap": "as soon as possible", "msg": "message",
 }  # fmt: skip
 INTENT_WORDS = (
     "who", "handles", "handle", "handling", "call", "contact", "open", "opens", "opening", "close",

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Protocol
 
 from bot.knowledge.model import Fact, Knowledge
-from bot.knowledge.words import correct_typo, deletions
+from bot.knowledge.words import SHORT_FORMS, correct_typo, deletions
 
 # The usual ways of asking for each kind of fact. A fact's own `asks` add to its kind's.
 _TIME = (
@@ -87,18 +87,11 @@ _REPLACES = frozenset({"who_handles", "hours", "unknown", "severity", "code", "e
 _NAMES_CODE = re.compile(
     r"\b(code|codes|mean|means|meaning|stand for|stands for|definition)\b|\b\d{3}\b"
 )
-_CONTRACTIONS = {
-    "can't": "can not", "cant": "can not", "cannot": "can not", "won't": "will not",
-    "wont": "will not", "don't": "do not", "dont": "do not", "doesn't": "does not",
-    "doesnt": "does not", "didn't": "did not", "didnt": "did not", "isn't": "is not",
-    "isnt": "is not", "hasn't": "has not", "hasnt": "has not", "haven't": "have not",
-    "havent": "have not", "shouldn't": "should not", "shouldnt": "should not",
-    "what's": "what is", "whats": "what is", "who's": "who is", "whos": "who is",
-    "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth",
-    "lvl": "level", "lv": "level", "hrs": "hour", "hr": "hour", "mins": "minute", "min": "minute",
-    "biz": "business", "bus": "business", "u": "you", "ur": "your", "thru": "through",
-    "tmrw": "tomorrow", "b4": "before", "pls": "please", "plz": "please", "rn": "right now",
-    "esc": "escalate", "escalte": "escalate", "esclate": "escalate",
+_CONTRACTIONS = {  # "hrs" is "hours" here too: a plural's "s" is dropped after
+    **SHORT_FORMS,
+    "won't": "will not", "didn't": "did not", "didnt": "did not", "shouldn't": "should not",
+    "shouldnt": "should not", "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth",
+    "5th": "fifth", "lvl": "level", "lv": "level", "biz": "business", "bus": "business",
 }  # fmt: skip
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 

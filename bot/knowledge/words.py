@@ -15,6 +15,18 @@ from pathlib import Path
 
 WORDS_FILE = Path(__file__).parent / "data" / "english_words.txt"
 
+# Contractions and short forms both readers spell out (each adds its own to these)
+SHORT_FORMS = {
+    "rn": "right now", "whos": "who is", "who's": "who is", "u": "you", "ur": "your",
+    "tmrw": "tomorrow", "pls": "please", "plz": "please", "whats": "what is",
+    "what's": "what is", "b4": "before", "wont": "will not", "cant": "can not",
+    "can't": "can not", "cannot": "can not", "dont": "do not", "don't": "do not",
+    "doesnt": "does not", "doesn't": "does not", "isnt": "is not", "isn't": "is not",
+    "havent": "have not", "haven't": "have not", "hasnt": "has not", "hasn't": "has not",
+    "thru": "through", "hrs": "hours", "hr": "hour", "mins": "minutes", "min": "minutes",
+    "esc": "escalate", "escalte": "escalate", "esclate": "escalate",
+}  # fmt: skip
+
 
 @cache
 def english_words() -> tuple[str, ...]:
