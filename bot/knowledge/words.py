@@ -1,4 +1,6 @@
-"""English words the typo correctors never change (data/english_words.txt).
+"""How both readers (bot.understanding, bot.knowledge.facts) mend what was typed: the short
+forms they spell out, the one typo corrector, and the English words it never changes
+(data/english_words.txt).
 
 A token is corrected only when it is not a word: "hanldes" becomes "handles", but
 "created" stays "created" although "related" is one letter away and a word the bot
