@@ -571,10 +571,6 @@ def dm_of(db: sqlite_utils.Database, tracker_id: int) -> tuple[str, str] | None:
 UNSENT = (  # (a due instant in another shape is a bad row: the claim quarantines it)
     "steps.state IN ('pending', 'claimed', 'sending') AND length(steps.due_at) = 24"
 )
-DUE_TRACKER = (  # a tracker whose due steps should be going out (not held, not set aside)
-    "trackers.state = 'open' AND trackers.problem IS NULL"
-    " AND (trackers.snoozed_until IS NULL OR trackers.snoozed_until <= ?)"
-)
 
 
 @guarded
@@ -583,8 +579,8 @@ def due_unsent(db: sqlite_utils.Database, now: datetime) -> tuple[int, datetime 
     trackers not snoozed or set aside), and the oldest one's due instant."""
     count, oldest = db.execute(
         "SELECT COUNT(*), MIN(steps.due_at) FROM steps JOIN trackers ON trackers.id ="
-        f" steps.tracker_id WHERE steps.due_at <= ? AND {UNSENT} AND {DUE_TRACKER}",
-        (utc(now), utc(now)),
+        f" steps.tracker_id WHERE steps.due_at <= :now AND {UNSENT} AND {TRACKER_DUE}",
+        {"now": utc(now)},
     ).fetchone()
     try:
         return count, parse_utc(oldest)
@@ -599,15 +595,15 @@ def late_steps(
 ) -> tuple[list[tuple[int, int, str]], int]:  # fmt: skip
     """The due steps still unsent whose due instant is in (since, cutoff]: each step
     crosses the line once. Returns up to `limit` (step id, tracker id, due) and the count."""
-    after = " AND steps.due_at > ?" if since else ""
-    where = f"steps.due_at <= ?{after} AND {UNSENT} AND {DUE_TRACKER}"
-    params = (utc(cutoff), *((utc(since),) if since else ()), utc(now))
+    after = " AND steps.due_at > :since" if since else ""
+    where = f"steps.due_at <= :cutoff{after} AND {UNSENT} AND {TRACKER_DUE}"
+    params = {"cutoff": utc(cutoff), "since": utc(since) if since else None, "now": utc(now)}
     join = "FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
     (count,) = db.execute(f"SELECT COUNT(*) {join} WHERE {where}", params).fetchone()
     rows = db.execute(
         f"SELECT steps.id, steps.tracker_id, steps.due_at {join} WHERE {where}"
-        " ORDER BY steps.due_at, steps.id LIMIT ?",
-        (*params, limit),
+        " ORDER BY steps.due_at, steps.id LIMIT :limit",
+        {**params, "limit": limit},
     ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows], count
 
