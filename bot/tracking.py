@@ -88,7 +88,6 @@ NUMBER_RE = re.compile(r"\b(\d{3,})\b")
 CUSTOMER_RE = re.compile(
     r"\bcustomer(?: name)?\s*(?:is|:)?\s*([a-z0-9&.' -]{2,40}?)(?:,|$| btn| submitted)"
 )
-STATUS_NOTE = "Tier 1's 2-hourly status is due."
 
 
 @dataclass
@@ -204,13 +203,14 @@ def follow_up(k: Knowledge, tracker: Tracker, step: repo.Step) -> NewStep | None
 
 
 def csie_status_step(k: Knowledge, after: datetime) -> NewStep:
-    """Tier 1's next 2-hourly status, counted from `after` (reading 9)."""
+    """Tier 1's next status, counted from `after` at the ladder's interval (reading 9)."""
     ladder = k.ladders["qwest_process"]
-    every = timedelta(hours=float(ladder.rules["status_every_hours"]))
+    hours = float(ladder.rules["status_every_hours"])
     first = ladder.levels[0]
     contacts = [asdict(c) for c in first.contacts]
-    return NewStep(1, "update", after + every, first.title, contacts, list(ladder.have_ready),
-                   STATUS_NOTE)  # fmt: skip
+    note = f"Tier 1's {hours:g}-hourly status is due."
+    return NewStep(1, "update", after + timedelta(hours=hours), first.title, contacts,
+                   list(ladder.have_ready), note)  # fmt: skip
 
 
 # --- creating -----------------------------------------------------------------------------
