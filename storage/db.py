@@ -33,6 +33,7 @@ from storage.limits import FIRST_YEAR, LAST_YEAR
 DEFAULT_PATH = "./clecbot.db"
 BUSY_TIMEOUT_MS = 10_000  # CLEC_BOT_BUSY_MS overrides it
 STAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+YEARS = f"{FIRST_YEAR}-{LAST_YEAR}"  # as messages say them
 MIN_FREE_BYTES = 1 << 20  # `serve` refuses a disk with less free space than this
 
 migrations = Migrations("clecbot")
@@ -102,9 +103,9 @@ def utc(at: datetime) -> str:
     try:
         stamp = at.astimezone(pytz.utc)
     except (OverflowError, ValueError) as exc:
-        raise BadInstant(f"{at!r} cannot be stored: it is outside the years 1970-2100") from exc
+        raise BadInstant(f"{at!r} cannot be stored: it is outside the years {YEARS}") from exc
     if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
-        raise BadInstant(f"{stamp:%Y-%m-%d} cannot be stored: only years 1970-2100 are kept")
+        raise BadInstant(f"{stamp:%Y-%m-%d} cannot be stored: only years {YEARS} are kept")
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
@@ -119,7 +120,7 @@ def parse_utc(text: str | None) -> datetime | None:
     except ValueError as exc:
         raise BadInstant(f"stored instant {text!r} is not a real date") from exc
     if not FIRST_YEAR <= at.year <= LAST_YEAR:
-        raise BadInstant(f"stored instant {text!r} is outside the years 1970-2100")
+        raise BadInstant(f"stored instant {text!r} is outside the years {YEARS}")
     return at
 
 
