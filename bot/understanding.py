@@ -508,12 +508,19 @@ def _reject(k: Knowledge, text: str) -> tuple[Code | None, str | None]:
     return None, None
 
 
+@cache
+def _qwest_center_re(k: Knowledge) -> re.Pattern:
+    """The Qwest centers' ids ("wshd", "csie"): a code said with one is a Qwest code."""
+    ids = sorted(c.id.lower() for c in k.centers.values() if c.carrier == "Qwest")
+    return re.compile(rf"\b({'|'.join(map(re.escape, ids)) or '(?!)'})\b")  # none: never
+
+
 def _unlisted_code(k: Knowledge, text: str, carriers: list[Carrier]) -> str | None:
     """An error code with a prefix the Who-to-Call job aid does not list, or a Qwest code
     the Qwest source does not list, said as a code."""
     if not CODE_WORD_RE.search(text):
         return None
-    qwest = any(c.covers == "Qwest" for c in carriers) or re.search(r"\b(wshd|csie)\b", text)
+    qwest = any(c.covers == "Qwest" for c in carriers) or _qwest_center_re(k).search(text)
     said = re.search(r"\bcodes?\s+['\"]?([\w-]+)", text) if qwest else None
     if said and said.group(1) not in NOT_A_CODE:
         return f"Qwest code {said.group(1).upper()}"  # "qwest code X12": no error prefix
