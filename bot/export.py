@@ -45,7 +45,7 @@ def rows(k: Knowledge, tracker: Tracker, events: list[dict], zone: str) -> list[
             "actor": event.get("actor") or "clecbot",
             "note_or_contact": said,
             "source_contact": _contact(ladder, level),
-            "source": ladder.source.cite().rsplit(", revised", 1)[0] if ladder else "",
+            "source": f"{ladder.source.title}: {ladder.source.section}" if ladder else "",
             "source_revised": (ladder.source.revised or "") if ladder else "",
         })  # fmt: skip
     return found
