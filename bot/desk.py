@@ -46,7 +46,6 @@ DIGEST_RE = re.compile(r"^\s*(?:morning\s+)?digest\b(.*)$")
 SLACK_ID = r"[UW][A-Z0-9]+"  # a Slack user id (U...) or an Enterprise Grid one (W...)
 MENTION_RE = re.compile(rf"^<@({SLACK_ID})(?:\|[^>]*)?>$")
 NAME_RE = re.compile(r"^@?([A-Za-z0-9._-]{1,40})$")
-EXPORT_DAYS = 30
 
 
 def is_desk_command(low: str) -> bool:
@@ -350,7 +349,7 @@ def export_verb(s: Session, rest: str) -> Reply:
     rest = re.sub(r"\b(?:as\s+)?(?:csv|json)\b", " ", rest).strip()
     if m := re.fullmatch(N + r"\W*", rest):
         return _export_one(s, int(m.group(1)), fmt)
-    since = s.now - timedelta(days=EXPORT_DAYS)
+    since = s.now - timedelta(days=export.EXPORT_DAYS)
     if rest:
         moment = read_moment(rest, s.now, s.zone, s.k.zone_words)
         if refused := refusal(moment):

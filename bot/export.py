@@ -24,6 +24,7 @@ from storage.trackers import Tracker, parse_utc
 COLUMNS = ("tracker", "time_utc", "time_local", "event", "level", "actor", "note_or_contact",
            "source_contact", "source", "source_revised")  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_DAYS = 30  # an export without an id or a date covers the trackers made in these days
 
 
 def rows(k: Knowledge, tracker: Tracker, events: list[dict], zone: str) -> list[dict]:
@@ -151,7 +152,7 @@ def run_cli(tracker_id: int | None, since: str | None, fmt: str, zone: str, out=
             return 1
         found = [tracker]
     else:
-        start = now - timedelta(days=30)
+        start = now - timedelta(days=EXPORT_DAYS)
         if since:
             moment = read_moment(since, now, zone, k.zone_words)
             if (refused := refusal(moment)) or not moment.stated or moment.at > now:
