@@ -12,10 +12,13 @@ from datetime import datetime
 
 import pytz
 
+from bot import desk
 from bot.conversation import respond
+from bot.handlers.desk import Present
 from bot.knowledge.model import Knowledge
-from bot.reply import Reply
+from bot.reply import Reply, render_text
 from bot.scheduler import utc_now
+from bot.tracking import Session
 from storage.db import connect
 
 log = logging.getLogger(__name__)
@@ -84,9 +87,7 @@ def converse(
     def members(tracker_channel: str) -> set[str]:
         if not channel or tracker_channel != channel:
             return set()
-        from bot.handlers.desk import Present  # who else is here: for "assign 12 @dana"
-
-        return Present(client, channel, user)
+        return Present(client, channel, user)  # who else is here: for "assign 12 @dana"
 
     reply = respond(text, at=now, tz=zone, user=user, db=deps.db(), channel=channel,
                     thread=thread, members=members, k=deps.k)  # fmt: skip
@@ -98,10 +99,6 @@ def converse(
 def _in_their_zone(deps: Deps, client, notify: dict, user: str, now: datetime) -> None:
     """A new assignee's DM with its times in the assignee's own zone (their profile), not
     the tracker's; if that cannot be done, the DM goes as it was written."""
-    from bot import desk
-    from bot.reply import render_text
-    from bot.tracking import Session
-
     try:
         zone = deps.zone_of(client, notify["user"])
         session = Session(deps.k, deps.db(), user, now, zone)
