@@ -286,11 +286,13 @@ def writable_database() -> None:
 
 def cmd_run_scheduler(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load
-    from bot.scheduler import ConsoleNotifier, Scheduler, run_forever
+    from bot.scheduler import ConsoleNotifier, Scheduler, lease_setting, run_forever
 
+    lease = lease_setting(None if args.lease is None else {"CLEC_BOT_LEASE": args.lease})
     writable_database()
-    scheduler = Scheduler(load(), ConsoleNotifier(), tick=args.tick)
-    print(f"scheduler running on {scheduler.db_path or 'CLEC_BOT_DB'}; Ctrl-C stops it")
+    scheduler = Scheduler(load(), ConsoleNotifier(), tick=args.tick, lease=lease)
+    print(f"scheduler running on {scheduler.db_path or 'CLEC_BOT_DB'} (lease"
+          f" {lease.total_seconds():g} s); Ctrl-C stops it")  # fmt: skip
     return run_forever(scheduler)
 
 
@@ -392,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=cmd_export)
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
     sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")
+    sched.add_argument("--lease", help="seconds a claim holds (default CLEC_BOT_LEASE or 120)")
     sched.set_defaults(func=cmd_run_scheduler)
     serve = sub.add_parser("serve", help="serve Slack (Socket Mode or HTTP on PORT)")
     serve.set_defaults(func=cmd_serve)

@@ -78,6 +78,8 @@ from storage.trackers import Problem, Tracker
 log = logging.getLogger(__name__)
 DEFAULT_TICK_S = 15.0
 DEFAULT_LEASE = timedelta(seconds=120)
+LEASE_RANGE_S = (10, 3600)  # CLEC_BOT_LEASE: shorter leaves no room for a send, longer
+# leaves a dead replica's claims waiting over an hour for another to take them
 DEFAULT_CONCURRENCY = 16  # nudges in flight at once: DMs to different users are different channels
 QUARANTINE_AFTER = 3  # attempts a nudge may fail unexpectedly before it is set aside
 MARK_RETRY_S = (0.05, 0.25)  # quick retries of a failed mark, inside the delivery
@@ -204,6 +206,26 @@ def tick_seconds() -> float:
     return value
 
 
+def lease_setting(env: dict | None = None) -> timedelta:
+    """CLEC_BOT_LEASE, in seconds (default 120): how long a claim holds before another
+    scheduler (another replica) may take it over. The waits that must end inside it
+    (the Slack send's timeout and retries, the look in a DM's history, a resolve's wait
+    for a nudge in flight) are derived from it, so a short lease keeps them short."""
+    env = os.environ if env is None else env
+    raw = (env.get("CLEC_BOT_LEASE") or "").strip()
+    if not raw:
+        return DEFAULT_LEASE
+    low, high = LEASE_RANGE_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not low <= seconds <= high:  # also refuses nan and inf
+        raise ValueError(f"CLEC_BOT_LEASE must be a number of seconds from {low} to {high},"
+                         f" got {raw!r}")  # fmt: skip
+    return timedelta(seconds=seconds)
+
+
 def send_concurrency() -> int:
     """CLEC_BOT_SEND_CONCURRENCY: how many nudges are sent at once (default 16; 1 sends
     them one by one in the scheduler's thread)."""
@@ -229,7 +251,7 @@ class Scheduler:
         db_path: str | None = None,
         *,
         tick: float | None = None,
-        lease: timedelta = DEFAULT_LEASE,
+        lease: timedelta | None = None,
         batch: int = 500,
         clock: Callable[[], datetime] = utc_now,
         concurrency: int | None = None,
@@ -239,7 +261,7 @@ class Scheduler:
         self.notifier = notifier
         self.db_path = db_path
         self.tick_s = tick if tick is not None else tick_seconds()
-        self.lease = lease
+        self.lease = lease if lease is not None else lease_setting()
         self.batch = batch
         self.clock = clock
         self.concurrency = concurrency if concurrency is not None else send_concurrency()

@@ -100,15 +100,16 @@ class RetryAfterWithin(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def web_client(settings: Settings, lease: timedelta = DEFAULT_LEASE) -> WebClient:
+def web_client(settings: Settings, lease: timedelta | None = None) -> WebClient:
     """A Web API client that retries rate limits (honouring Retry-After), 5xx and drops,
-    each call ending within call_budget_s(lease): half of it for the attempts (the
-    timeout), half for the waits between them (Retry-After beyond that is not waited)."""
-    budget = call_budget_s(lease)
+    each call ending within call_budget_s(lease) (the settings' lease by default): half
+    of it for the attempts (the timeout, in fractions of a second under a short lease),
+    half for the waits between them (Retry-After beyond that is not waited)."""
+    budget = call_budget_s(settings.lease if lease is None else lease)
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=max(1, int(budget / 2 / (WEB_RETRIES + 1))),
+        timeout=budget / 2 / (WEB_RETRIES + 1),  # type: ignore[arg-type]  (urllib takes a float)
         retry_handlers=[
             RetryAfterWithin(WEB_RETRIES, max_wait_s=budget / 2 / WEB_RETRIES),
             ServerErrorRetryHandler(max_retry_count=WEB_RETRIES),
@@ -222,10 +223,10 @@ def serve(settings: Settings) -> int:
     app = build_app(settings, deps)
     warm(deps)
     notifier = SlackNotifier(app.client, zone_of=lambda user: deps.zone_of(app.client, user),
-                             lookup_budget_s=call_budget_s())  # fmt: skip
+                             lookup_budget_s=call_budget_s(settings.lease))  # fmt: skip
     metrics = Metrics()
     scheduler = Scheduler(deps.k, notifier, settings.db_path, tick=settings.tick,
-                          metrics=metrics)  # fmt: skip
+                          lease=settings.lease, metrics=metrics)  # fmt: skip
     health = Health(lambda: probe_database(settings.db_path), scheduler.last_tick_or_start,
                     scheduler.tick_s)  # fmt: skip
     ops = Ops(health, metrics)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytz
+
+from bot.scheduler import DEFAULT_LEASE, lease_setting
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -25,6 +28,7 @@ class Settings:
     db_path: str
     zone: str
     tick: float
+    lease: timedelta = DEFAULT_LEASE  # CLEC_BOT_LEASE: a claim's lease; Slack's waits fit in it
 
     @property
     def socket_mode(self) -> bool:
@@ -66,6 +70,10 @@ def from_env(env: dict | None = None) -> Settings:
         tick = -1.0
     if tick <= 0:
         raise SettingError(f"CLEC_BOT_TICK must be a number of seconds above 0, got {raw_tick!r}")
+    try:
+        lease = lease_setting(env)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from exc
     return Settings(
         bot_token=token,
         signing_secret=secret,
@@ -75,4 +83,5 @@ def from_env(env: dict | None = None) -> Settings:
         db_path=(env.get("CLEC_BOT_DB") or "./clecbot.db").strip(),
         zone=zone,
         tick=tick,
+        lease=lease,
     )
