@@ -1,4 +1,5 @@
-"""The SQLite database: connection settings, named migrations, transactions.
+"""The database: SQLite at CLEC_BOT_DB, or PostgreSQL when DATABASE_URL names one
+(storage.pg); connection settings, named migrations, transactions.
 
 WAL lets the scheduler read while a handler writes; synchronous=FULL makes a
 committed nudge or resolve survive power loss; every read-then-write runs in
@@ -85,7 +86,17 @@ class BadInstant(ValueError):
 
 
 def db_path() -> str:
-    return os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
+    """Where the bot's data lives: DATABASE_URL (a postgresql:// URL) when set, else
+    the SQLite file CLEC_BOT_DB (default ./clecbot.db)."""
+    return (
+        os.environ.get("DATABASE_URL", "").strip() or os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
+    )
+
+
+def is_postgres(db) -> bool:
+    """True for a PostgreSQL connection (storage.pg.PgDatabase), False for SQLite: the
+    few statements whose dialects differ ask this."""
+    return getattr(db, "backend", "sqlite") == "postgresql"
 
 
 def busy_timeout_ms() -> int:
@@ -200,12 +211,17 @@ def guarded(func: F) -> F:
 
 
 def connect(path: str | None = None) -> sqlite_utils.Database:
-    """Open (creating and migrating) the database at `path` (default CLEC_BOT_DB).
+    """Open (creating and migrating) the database at `path` (default: db_path()).
 
-    A `file:` URI is accepted (e.g. `file:/srv/clecbot.db?mode=ro` for a
-    read-only look). Every fault comes out as a one-line StorageError.
+    A `postgresql://` URL (any libpq URI) opens PostgreSQL through storage.pg, used
+    by the same calls. A `file:` URI is accepted (e.g. `file:/srv/clecbot.db?mode=ro`
+    for a read-only look). Every fault comes out as a one-line StorageError.
     """
     path = path or db_path()
+    if path.startswith(("postgresql://", "postgres://")):
+        from storage import pg
+
+        return pg.connect(path, [m.name for m in migrations._migrations])  # type: ignore[return-value]
     where = _where(path)
     if path != ":memory:":
         folder = os.path.dirname(os.path.abspath(where))
@@ -287,6 +303,10 @@ def _refuse_newer(db: sqlite_utils.Database) -> None:
 def check_writable(db: sqlite_utils.Database) -> None:
     """Prove the database can take a write now (for `serve`, before it accepts work):
     a rolled-back write, and room to grow on the disk and under max_page_count."""
+    if is_postgres(db):
+        from storage import pg
+
+        return pg.check_writable(db)
     where = _where(path_of(db))
     table = Migrations.migrations_table
     try:
@@ -309,8 +329,11 @@ def check_writable(db: sqlite_utils.Database) -> None:
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction taken at its start (BEGIN IMMEDIATE), not at its first write.
 
-    A failed BEGIN or COMMIT (locked, full, read-only) raises a StorageError and
-    leaves no transaction open on the connection.
+    On PostgreSQL it is a plain BEGIN: what it changes, each storage function locks
+    first (a tracker's row, `FOR UPDATE`; the claim's trackers, `SKIP LOCKED`), so a
+    read-then-write still never interleaves with another writer of the same rows.
+    A failed BEGIN or COMMIT (locked, full, read-only, unreachable) raises a
+    StorageError and leaves no transaction open on the connection.
     """
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -323,6 +346,9 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     try:
         db.execute("COMMIT")
+    except StorageError:
+        _rollback(db)
+        raise
     except sqlite3.Error as exc:
         _rollback(db)
         raise storage_error(exc, path_of(db)) from exc
@@ -330,7 +356,7 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 def _rollback(db: sqlite_utils.Database) -> None:
     if db.conn.in_transaction:
-        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself
+        with contextlib.suppress(sqlite3.Error, StorageError):  # it may have rolled back
             db.execute("ROLLBACK")
 
 
@@ -403,13 +429,17 @@ def _m0003(db: sqlite_utils.Database) -> None:
 
 
 @guarded
-def first_sighting(db: sqlite_utils.Database, event_id: str, now: datetime) -> bool:
-    """True the first time `event_id` is seen (kept a day); False for a retry or replay."""
+def first_sighting(
+    db: sqlite_utils.Database, event_id: str, now: datetime, *, team: str = ""
+) -> bool:
+    """True the first time workspace `team` sends `event_id` (kept a day); False for a
+    retry or replay (another workspace's event of the same id is not one)."""
     with immediate(db):
         db.execute("DELETE FROM slack_events WHERE seen_at < ?", (utc(now - timedelta(days=1)),))
         cursor = db.execute(
-            "INSERT OR IGNORE INTO slack_events (event_id, seen_at) VALUES (?, ?)",
-            (event_id, utc(now)),
+            "INSERT INTO slack_events (team_id, event_id, seen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (team, event_id, utc(now)),
         )
     return cursor.rowcount == 1
 
@@ -593,5 +623,109 @@ def _m0009(db: sqlite_utils.Database) -> None:
         "CREATE TRIGGER steps_sending_at_check BEFORE UPDATE OF sending_at ON steps"
         f" WHEN NEW.sending_at IS NOT NULL AND NOT {stamp_ok('NEW.sending_at')}"
         " BEGIN SELECT RAISE(ABORT, 'instant not in the stored format (1970-2100)'); END",
+    ):
+        db.execute(statement)
+
+
+@migrations(name="0010_workspaces")
+def _m0010(db: sqlite_utils.Database) -> None:
+    """Every row belongs to one Slack workspace (issue 11): `trackers.team_id` (events and
+    steps belong to a tracker, so they are scoped through it); digests keyed by (team_id,
+    channel) and their runs by (team_id, channel, day), since a Slack Connect channel has
+    the same id in both workspaces; dedupe keyed by (team_id, event_id). Rows from before
+    get '' (single-workspace mode and the console) and keep working as they did. SQLite
+    cannot change a primary key: those three tables are recreated and copied."""
+    for statement in (
+        "ALTER TABLE trackers ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
+        "DROP INDEX trackers_owner",
+        "DROP INDEX trackers_channel",
+        "DROP INDEX trackers_assignee",
+        "DROP INDEX trackers_channel_created",
+        "CREATE INDEX trackers_owner ON trackers(team_id, owner, state)",
+        "CREATE INDEX trackers_channel ON trackers(team_id, channel, state)",
+        "CREATE INDEX trackers_assignee ON trackers(team_id, assignee, state)",
+        "CREATE INDEX trackers_channel_created ON trackers(team_id, channel, created_at)",
+        "CREATE INDEX trackers_team_created ON trackers(team_id, created_at)",
+        """CREATE TABLE digests_0010 (
+            team_id TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (team_id, channel)
+        )""",
+        "INSERT INTO digests_0010 (team_id, channel, clock, zone, set_by, set_at, enabled)"
+        " SELECT '', channel, clock, zone, set_by, set_at, enabled FROM digests",
+        "DROP TABLE digests",
+        "ALTER TABLE digests_0010 RENAME TO digests",
+        """CREATE TABLE digest_runs_0010 (
+            team_id TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            claim_token TEXT,
+            lease_until TEXT,
+            sent_at TEXT,
+            PRIMARY KEY (team_id, channel, day)
+        )""",
+        "INSERT INTO digest_runs_0010 (team_id, channel, day, due_at, state, claim_token,"
+        " lease_until, sent_at) SELECT '', channel, day, due_at, state, claim_token,"
+        " lease_until, sent_at FROM digest_runs",
+        "DROP TABLE digest_runs",
+        "ALTER TABLE digest_runs_0010 RENAME TO digest_runs",
+        "CREATE INDEX digest_runs_lease ON digest_runs(state, lease_until)",
+        """CREATE TABLE slack_events_0010 (
+            team_id TEXT NOT NULL DEFAULT '',
+            event_id TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, event_id)
+        )""",
+        "INSERT INTO slack_events_0010 (team_id, event_id, seen_at)"
+        " SELECT '', event_id, seen_at FROM slack_events",
+        "DROP TABLE slack_events",  # (its index and instant triggers go with it)
+        "ALTER TABLE slack_events_0010 RENAME TO slack_events",
+        "CREATE INDEX slack_events_seen ON slack_events(seen_at)",
+    ):
+        db.execute(statement)
+    for trigger, statement in instant_checks().items():
+        if trigger.startswith("slack_events_"):
+            db.execute(f"CREATE TRIGGER {trigger} {statement}")
+
+
+@migrations(name="0011_installations")
+def _m0011(db: sqlite_utils.Database) -> None:
+    """Installing in many workspaces (issue 11): each workspace's installation (its bot
+    token) keyed by the app's client id and the workspace key (`team`: the team id, or
+    the enterprise id of an org-wide Enterprise Grid install), and the OAuth states
+    handed to installers' browsers (each used once, before it expires)."""
+    for statement in (
+        """CREATE TABLE slack_installations (
+            client_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            team_id TEXT NOT NULL DEFAULT '',
+            is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+            app_id TEXT,
+            enterprise_name TEXT,
+            enterprise_url TEXT,
+            team_name TEXT,
+            bot_token TEXT NOT NULL,
+            bot_id TEXT,
+            bot_user_id TEXT,
+            bot_scopes TEXT NOT NULL DEFAULT '',
+            bot_refresh_token TEXT,
+            bot_token_expires_at INTEGER,
+            installer TEXT NOT NULL DEFAULT '',
+            installed_at TEXT NOT NULL,
+            PRIMARY KEY (client_id, team)
+        )""",
+        """CREATE TABLE slack_oauth_states (
+            state TEXT PRIMARY KEY,
+            expires_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX slack_oauth_states_expiry ON slack_oauth_states(expires_at)",
     ):
         db.execute(statement)

@@ -43,13 +43,16 @@ RUN_TAKEABLE = "(state = 'due' OR (state = 'claimed' AND lease_until <= ?))"
 
 
 @guarded
-def assign(db, tracker_id: int, assignee: str | None, actor: str, now: datetime) -> bool:
-    """Give the tracker to `assignee` (None: back to the board). False when it already
-    is (so a repeated take or assign changes nothing and notifies no one again)."""
+def assign(
+    db, tracker_id: int, assignee: str | None, actor: str, now: datetime, *, team: str = ""
+) -> bool:
+    """Give workspace `team`'s tracker to `assignee` (None: back to the board). False when
+    it already is (so a repeated take or assign changes nothing and notifies no one again)."""
     if tracker_id not in INT64:
         return False
     with immediate(db):
-        rows = _rows(db, "SELECT state, assignee FROM trackers WHERE id = ?", (tracker_id,))
+        rows = _rows(db, "SELECT state, assignee FROM trackers WHERE id = ? AND team_id = ?",
+                     (tracker_id, team))  # fmt: skip
         if not rows or rows[0]["state"] != OPEN or rows[0]["assignee"] == assignee:
             return False
         db.execute("UPDATE trackers SET assignee = ?, updated_at = ? WHERE id = ?",
@@ -62,12 +65,14 @@ def assign(db, tracker_id: int, assignee: str | None, actor: str, now: datetime)
 
 
 @guarded
-def add_note(db, tracker_id: int, actor: str, now: datetime, text: str, progress: bool) -> bool:
+def add_note(
+    db, tracker_id: int, actor: str, now: datetime, text: str, progress: bool, *, team: str = ""
+) -> bool:
     """A note kept verbatim; `progress` also records when forward progress was logged."""
     if tracker_id not in INT64:
         return False
     with immediate(db):
-        if not _rows(db, "SELECT 1 FROM trackers WHERE id = ?", (tracker_id,)):
+        if not _rows(db, "SELECT 1 FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team)):
             return False
         if progress:
             db.execute("UPDATE trackers SET progress_at = ?, updated_at = ? WHERE id = ?",
@@ -79,17 +84,18 @@ def add_note(db, tracker_id: int, actor: str, now: datetime, text: str, progress
 # --- lists, one query each --------------------------------------------------------------
 
 
-def _trackers(db, where: str, params: tuple, waiting_only: bool = True) -> list[Tracker]:
-    """Trackers matching `where` with their steps, in one query; unreadable ones left out."""
+def _trackers(db, team: str, where: str, params: tuple, waiting_only: bool = True) -> list[Tracker]:
+    """Workspace `team`'s trackers matching `where` with their steps, in one query;
+    unreadable ones left out."""
     cols = ", ".join(f"steps.{c} AS step_{c}" for c in STEP_COLUMNS)
     waiting = f" AND steps.state IN {WAITING}" if waiting_only else ""
     rows = _rows(
         db,
-        f"SELECT trackers.*, {cols} FROM (SELECT * FROM trackers WHERE {where}"
+        f"SELECT trackers.*, {cols} FROM (SELECT * FROM trackers WHERE team_id = ? AND {where}"
         f" ORDER BY id DESC LIMIT {LIST_LIMIT}) AS trackers"
         f" LEFT JOIN steps ON steps.tracker_id = trackers.id{waiting}"
         " ORDER BY trackers.id DESC, steps.due_at, steps.id",
-        params,
+        (team, *params),
     )
     found: dict[int, Tracker | None] = {}
     for row in rows:
@@ -111,46 +117,58 @@ def _trackers(db, where: str, params: tuple, waiting_only: bool = True) -> list[
 
 
 @guarded
-def open_in_channel(db: sqlite_utils.Database, channel: str) -> list[Tracker]:
-    """The channel's open trackers (its board), with their waiting steps."""
-    return _trackers(db, "channel = ? AND state = 'open'", (channel,))
+def open_in_channel(db: sqlite_utils.Database, channel: str, *, team: str = "") -> list[Tracker]:
+    """The channel's open trackers (its board in workspace `team`: a Slack Connect channel
+    has one board per workspace), with their waiting steps."""
+    return _trackers(db, team, "channel = ? AND state = 'open'", (channel,))
 
 
 @guarded
-def assigned_to(db: sqlite_utils.Database, user: str) -> list[Tracker]:
-    """Open trackers `user` has on the desk."""
-    return _trackers(db, "assignee = ? AND state = 'open'", (user,))
+def assigned_to(db: sqlite_utils.Database, user: str, *, team: str = "") -> list[Tracker]:
+    """Open trackers `user` has on the desk of workspace `team`."""
+    return _trackers(db, team, "assignee = ? AND state = 'open'", (user,))
 
 
 @guarded
-def started_by(db: sqlite_utils.Database, user: str) -> list[Tracker]:
-    """Open trackers `user` started."""
-    return _trackers(db, "owner = ? AND state = 'open'", (user,))
+def started_by(db: sqlite_utils.Database, user: str, *, team: str = "") -> list[Tracker]:
+    """Open trackers `user` started in workspace `team`."""
+    return _trackers(db, team, "owner = ? AND state = 'open'", (user,))
 
 
 @guarded
-def mine(db: sqlite_utils.Database, user: str) -> list[Tracker]:
-    """Open trackers `user` started or has."""
-    return _trackers(db, "(owner = ? OR assignee = ?) AND state = 'open'", (user, user))
+def mine(db: sqlite_utils.Database, user: str, *, team: str = "") -> list[Tracker]:
+    """Open trackers `user` started or has in workspace `team`."""
+    return _trackers(db, team, "(owner = ? OR assignee = ?) AND state = 'open'", (user, user))
 
 
 @guarded
-def made_since(db: sqlite_utils.Database, channel: str | None, since: datetime) -> list[Tracker]:
-    """Trackers made since `since` (any state), in `channel` or (None) anywhere."""
+def made_since(
+    db: sqlite_utils.Database, channel: str | None, since: datetime, *, team: str = ""
+) -> list[Tracker]:
+    """Workspace `team`'s trackers made since `since` (any state), in `channel` or (None)
+    anywhere."""
     if channel is None:
-        return _trackers(db, "created_at >= ?", (utc(since),), waiting_only=False)
-    return _trackers(db, "channel = ? AND created_at >= ?", (channel, utc(since)), False)
+        return _trackers(db, team, "created_at >= ?", (utc(since),), waiting_only=False)
+    return _trackers(db, team, "channel = ? AND created_at >= ?", (channel, utc(since)), False)
 
 
 @guarded
-def timelines(db: sqlite_utils.Database, tracker_ids: list[int]) -> dict[int, list[dict]]:
-    """The events of several trackers in one query, oldest first per tracker."""
+def timelines(
+    db: sqlite_utils.Database, tracker_ids: list[int], *, team: str = ""
+) -> dict[int, list[dict]]:
+    """The events of several of workspace `team`'s trackers in one query, oldest first per
+    tracker (another workspace's tracker has none)."""
     ids = [i for i in tracker_ids if i in INT64]
     history: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
         return history
     marks = ",".join("?" * len(ids))
-    for row in _rows(db, f"SELECT * FROM events WHERE tracker_id IN ({marks}) ORDER BY id", ids):
+    for row in _rows(
+        db,
+        f"SELECT * FROM events WHERE tracker_id IN ({marks}) AND tracker_id IN"
+        " (SELECT id FROM trackers WHERE team_id = ?) ORDER BY id",
+        (*ids, team),
+    ):
         try:
             row["at"] = _column(row, "at", _instant)
             row["detail"] = _column(row, "detail", _json(dict))
@@ -173,122 +191,139 @@ class Digest:
     set_by: str
     set_at: datetime
     enabled: bool
+    team_id: str = ""  # the workspace whose channel it is (its client posts it)
 
 
 def _digest(row: dict) -> Digest:
     return Digest(row["channel"], row["clock"], row["zone"], row["set_by"],
-                  parse_utc(row["set_at"]), bool(row["enabled"]))  # fmt: skip
+                  parse_utc(row["set_at"]), bool(row["enabled"]),
+                  row.get("team_id") or "")  # fmt: skip
 
 
 @guarded
-def set_digest(db, channel: str, clock: str, zone: str, user: str, now: datetime) -> bool:
-    """Set (or change) the channel's digest; False when it was already exactly this."""
+def set_digest(
+    db, channel: str, clock: str, zone: str, user: str, now: datetime, *, team: str = ""
+) -> bool:
+    """Set (or change) the channel's digest in workspace `team`; False when it was already
+    exactly this."""
     with immediate(db):
-        rows = _rows(db, "SELECT * FROM digests WHERE channel = ?", (channel,))
+        rows = _rows(db, "SELECT * FROM digests WHERE team_id = ? AND channel = ?", (team, channel))
         if rows and rows[0]["enabled"] and (rows[0]["clock"], rows[0]["zone"]) == (clock, zone):
             return False
         db.execute(
-            "INSERT INTO digests (channel, clock, zone, set_by, set_at, enabled)"
-            " VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(channel) DO UPDATE SET"
+            "INSERT INTO digests (team_id, channel, clock, zone, set_by, set_at, enabled)"
+            " VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(team_id, channel) DO UPDATE SET"
             " clock = excluded.clock, zone = excluded.zone, set_by = excluded.set_by,"
             " set_at = excluded.set_at, enabled = 1",
-            (channel, clock, zone, user, utc(now)),
+            (team, channel, clock, zone, user, utc(now)),
         )
     return True
 
 
 @guarded
-def digest_off(db, channel: str, user: str, now: datetime) -> bool:
-    """Stop the channel's digest; False when there was none running."""
+def digest_off(db, channel: str, user: str, now: datetime, *, team: str = "") -> bool:
+    """Stop the channel's digest in workspace `team`; False when there was none running."""
     with immediate(db):
         cursor = db.execute(
-            "UPDATE digests SET enabled = 0, set_by = ?, set_at = ? WHERE channel = ? AND enabled",
-            (user, utc(now), channel),
+            "UPDATE digests SET enabled = 0, set_by = ?, set_at = ?"
+            " WHERE team_id = ? AND channel = ? AND enabled = 1",
+            (user, utc(now), team, channel),
         )
     return cursor.rowcount == 1
 
 
 @guarded
-def digest_of(db, channel: str) -> Digest | None:
-    rows = _rows(db, "SELECT * FROM digests WHERE channel = ?", (channel,))
+def digest_of(db, channel: str, *, team: str = "") -> Digest | None:
+    rows = _rows(db, "SELECT * FROM digests WHERE team_id = ? AND channel = ?", (team, channel))
     return _digest(rows[0]) if rows else None
 
 
 @guarded
 def digests(db) -> list[Digest]:
-    """Every digest that is on."""
-    return [_digest(r) for r in _rows(db, "SELECT * FROM digests WHERE enabled ORDER BY channel")]
+    """Every digest that is on, of every workspace (each carries its `team_id`)."""
+    rows = _rows(db, "SELECT * FROM digests WHERE enabled = 1 ORDER BY team_id, channel")
+    return [_digest(r) for r in rows]
 
 
 @guarded
 def claim_run(db, channel: str, day: str, due_at: datetime, now: datetime, token: str,
-              lease: timedelta) -> bool:  # fmt: skip
-    """Claim the channel's digest for `day` (its local date): the first claim wins, a
-    claim whose lease ran out (its scheduler died before marking it sent) is taken over,
-    a run sent or skipped is never claimed again."""
+              lease: timedelta, *, team: str = "") -> bool:  # fmt: skip
+    """Claim the channel's digest (of workspace `team`) for `day` (its local date): the
+    first claim wins, a claim whose lease ran out (its scheduler died before marking it
+    sent) is taken over, a run sent or skipped is never claimed again."""
     with immediate(db):
         db.execute(
-            "INSERT OR IGNORE INTO digest_runs (channel, day, due_at, state)"
-            " VALUES (?, ?, ?, 'due')",
-            (channel, day, utc(due_at)),
+            "INSERT INTO digest_runs (team_id, channel, day, due_at, state)"
+            " VALUES (?, ?, ?, ?, 'due') ON CONFLICT DO NOTHING",
+            (team, channel, day, utc(due_at)),
         )
         cursor = db.execute(
             "UPDATE digest_runs SET state = 'claimed', claim_token = ?, lease_until = ?"
-            f" WHERE channel = ? AND day = ? AND {RUN_TAKEABLE}",
-            (token, utc(now + lease), channel, day, utc(now)),
+            f" WHERE team_id = ? AND channel = ? AND day = ? AND {RUN_TAKEABLE}",
+            (token, utc(now + lease), team, channel, day, utc(now)),
         )
     return cursor.rowcount == 1
 
 
 @guarded
-def finish_run(db, channel: str, day: str, token: str, now: datetime) -> bool:
+def finish_run(db, channel: str, day: str, token: str, now: datetime, *, team: str = "") -> bool:
     """The claimed digest went out."""
     with immediate(db):
         cursor = db.execute(
-            "UPDATE digest_runs SET state = 'sent', sent_at = ?, claim_token = NULL"
-            " WHERE channel = ? AND day = ? AND claim_token = ? AND state = 'claimed'",
-            (utc(now), channel, day, token),
+            "UPDATE digest_runs SET state = 'sent', sent_at = ?, claim_token = NULL WHERE"
+            " team_id = ? AND channel = ? AND day = ? AND claim_token = ? AND state = 'claimed'",
+            (utc(now), team, channel, day, token),
         )
     return cursor.rowcount == 1
 
 
 @guarded
-def release_run(db, channel: str, day: str, token: str) -> None:
+def release_run(db, channel: str, day: str, token: str, *, team: str = "") -> None:
     """The claimed digest could not be posted: due again next tick."""
     with immediate(db):
         db.execute(
             "UPDATE digest_runs SET state = 'due', claim_token = NULL, lease_until = NULL"
-            " WHERE channel = ? AND day = ? AND claim_token = ?",
-            (channel, day, token),
+            " WHERE team_id = ? AND channel = ? AND day = ? AND claim_token = ?",
+            (team, channel, day, token),
         )
 
 
 @guarded
-def skip_run(db, channel: str, day: str, due_at: datetime, now: datetime) -> bool:
+def skip_run(
+    db, channel: str, day: str, due_at: datetime, now: datetime, *, team: str = ""
+) -> bool:
     """Record a digest too late to post; True only the first time (so it is logged once)."""
     with immediate(db):
         cursor = db.execute(
-            "INSERT OR IGNORE INTO digest_runs (channel, day, due_at, state, sent_at)"
-            " VALUES (?, ?, ?, 'skipped', ?)",
-            (channel, day, utc(due_at), utc(now)),
+            "INSERT INTO digest_runs (team_id, channel, day, due_at, state, sent_at)"
+            " VALUES (?, ?, ?, ?, 'skipped', ?) ON CONFLICT DO NOTHING",
+            (team, channel, day, utc(due_at), utc(now)),
         )
         if cursor.rowcount == 0:
             cursor = db.execute(
                 "UPDATE digest_runs SET state = 'skipped', sent_at = ?, claim_token = NULL"
-                f" WHERE channel = ? AND day = ? AND {RUN_TAKEABLE}",
-                (utc(now), channel, day, utc(now)),
+                f" WHERE team_id = ? AND channel = ? AND day = ? AND {RUN_TAKEABLE}",
+                (utc(now), team, channel, day, utc(now)),
             )
     return cursor.rowcount == 1
 
 
 @guarded
-def run_state(db, channel: str, day: str) -> str | None:
+def run_state(db, channel: str, day: str, *, team: str = "") -> str | None:
     """The state of the channel's run for `day` (None: not yet due or claimed)."""
-    rows = _rows(db, "SELECT state FROM digest_runs WHERE channel = ? AND day = ?", (channel, day))
+    rows = _rows(
+        db,
+        "SELECT state FROM digest_runs WHERE team_id = ? AND channel = ? AND day = ?",
+        (team, channel, day),
+    )
     return rows[0]["state"] if rows else None
 
 
 @guarded
-def runs(db, channel: str) -> list[dict]:
-    """The channel's digest runs, oldest first (for tests and operators)."""
-    return _rows(db, "SELECT * FROM digest_runs WHERE channel = ? ORDER BY day", (channel,))
+def runs(db, channel: str, *, team: str = "") -> list[dict]:
+    """The channel's digest runs in workspace `team`, oldest first (for tests and operators)."""
+    return _rows(
+        db,
+        "SELECT * FROM digest_runs WHERE team_id = ? AND channel = ? ORDER BY day",
+        (team, channel),
+    )

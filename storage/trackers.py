@@ -59,6 +59,7 @@ class Problem:
     thread: str | None
     level: int | None
     what: str
+    team_id: str = ""  # the workspace whose client tells its owner
 
 
 IN_FLIGHT_WAIT_S = 30.0  # how long a resolve waits for its tracker's nudge in flight  # fmt: skip
@@ -116,6 +117,7 @@ class Tracker:
     problem: str | None = None  # why a step of it could not be read, if one could not
     assignee: str | None = None  # who has it on the desk now (None: on the board)
     progress_at: datetime | None = None  # when forward progress was last logged (BVoIP)
+    team_id: str = ""  # the Slack workspace it belongs to ("": single-workspace, console)
 
     def next_step(self) -> Step | None:
         """The first step still to come (pending or being sent)."""
@@ -222,6 +224,7 @@ def _tracker(row: dict, steps: list[Step]) -> Tracker:
         problem=row.get("problem"),
         assignee=_column(row, "assignee", _opt_text) if "assignee" in row else None,
         progress_at=_column(row, "progress_at", parse_utc) if "progress_at" in row else None,
+        team_id=row.get("team_id") or "",
     )
 
 
@@ -268,16 +271,18 @@ def create(
     refs: dict | None = None,
     severity: int | None = None,
     workaround: bool | None = None,
+    team: str = "",
 ) -> int:
-    """Store a new tracker with its steps and a 'created' event; returns its id."""
+    """Store a new tracker of workspace `team` with its steps and a 'created' event;
+    returns its id."""
     with immediate(db):
         cursor = db.execute(
             "INSERT INTO trackers (owner, channel, thread, kind, refs, severity, workaround,"
-            " title, zone, started_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " title, zone, started_at, created_at, updated_at, team_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (owner, channel, thread, kind, json.dumps(refs or {}), severity,
              None if workaround is None else int(workaround), title, zone, utc(started_at),
-             utc(now), utc(now)),
+             utc(now), utc(now), team),
         )  # fmt: skip
         tracker_id = cursor.lastrowid
         insert_steps(db, tracker_id, steps)
@@ -286,15 +291,16 @@ def create(
 
 
 @guarded
-def get(db: sqlite_utils.Database, tracker_id: int) -> Tracker | None:
-    """The tracker with its steps; None when there is none (any id, however large).
+def get(db: sqlite_utils.Database, tracker_id: int, *, team: str = "") -> Tracker | None:
+    """The tracker of workspace `team` with its steps; None when there is none (any id,
+    however large, or the id of another workspace's tracker: never revealed).
 
     A tracker row that cannot be read raises Unreadable; a step that cannot be
     read is left out and named in the tracker's `problem`.
     """
     if tracker_id not in INT64:
         return None
-    rows = _rows(db, "SELECT * FROM trackers WHERE id = ?", (tracker_id,))
+    rows = _rows(db, "SELECT * FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team))
     if not rows:
         return None
     steps, unread = [], []
@@ -324,10 +330,11 @@ LIST_LIMIT = 200  # trackers in one list, newest first (a board, a home tab, an 
 
 
 def listed(
-    db: sqlite_utils.Database, where: str, params=(), limit: int = LIST_LIMIT
+    db: sqlite_utils.Database, where: str, params=(), limit: int = LIST_LIMIT, *, team: str = ""
 ) -> list[Tracker]:
-    """The trackers matching `where` (SQL on `trackers`), newest first, each with its steps,
-    in ONE query: the page of trackers by its index, joined to their steps by theirs.
+    """The trackers of workspace `team` matching `where` (SQL on `trackers`), newest first,
+    each with its steps, in ONE query: the page of trackers by its index, joined to their
+    steps by theirs.
 
     Read as get() reads: an unreadable tracker is set aside and left out, an unreadable
     step is left out and named in its tracker's `problem`.
@@ -335,10 +342,10 @@ def listed(
     steps = ", ".join(f'steps.{c} AS "step.{c}"' for c in STEP_COLUMNS)
     rows = _rows(
         db,
-        f"SELECT t.*, {steps} FROM (SELECT * FROM trackers WHERE {where}"
+        f"SELECT t.*, {steps} FROM (SELECT * FROM trackers WHERE team_id = ? AND ({where})"
         f" ORDER BY id DESC LIMIT ?) AS t LEFT JOIN steps ON steps.tracker_id = t.id"
         f" ORDER BY t.id DESC, steps.due_at, steps.id",
-        (*params, limit),
+        (team, *params, limit),
     )
     grouped: dict[int, tuple[dict, list[Step], list[str]]] = {}
     for row in rows:
@@ -365,37 +372,45 @@ def listed(
 
 @guarded
 def for_owner(
-    db: sqlite_utils.Database, owner: str | None, open_only: bool = True
+    db: sqlite_utils.Database, owner: str | None, open_only: bool = True, *, team: str = ""
 ) -> list[Tracker]:
-    """A user's trackers (every user's when `owner` is None), newest first, at most 200:
-    one query, by the (owner, state) index."""
+    """A user's trackers in workspace `team` (every user's when `owner` is None), newest
+    first, at most 200: one query, by the (team_id, owner, state) index."""
     where, params = ["1"], []
     if owner is not None:
         where.append("owner = ?")
         params.append(owner)
     if open_only:
         where.append("state = 'open'")
-    return listed(db, " AND ".join(where), params)
+    return listed(db, " AND ".join(where), params, team=team)
 
 
 @guarded
-def find_by_ref(db: sqlite_utils.Database, value: str) -> list[Tracker]:
-    """Open trackers whose references (BTN, AOTS, ticket, PON) hold `value`, newest first:
+def find_by_ref(db: sqlite_utils.Database, value: str, *, team: str = "") -> list[Tracker]:
+    """Open trackers of workspace `team` whose references (BTN, AOTS, ticket, PON) hold
+    `value`, newest first:
     a point lookup in tracker_refs (kept from `refs` by triggers; a tracker whose stored
     references are not a JSON object has none there, and is not fatal)."""
     return listed(
         db,
         "state = 'open' AND id IN (SELECT tracker_id FROM tracker_refs WHERE value = ?)",
         (value,),
+        team=team,
     )
 
 
 @guarded
-def events(db: sqlite_utils.Database, tracker_id: int) -> list[dict]:
-    """The tracker's history, oldest first (an event that cannot be read is left out)."""
+def events(db: sqlite_utils.Database, tracker_id: int, *, team: str = "") -> list[dict]:
+    """The history of workspace `team`'s tracker, oldest first (an event that cannot be
+    read is left out; another workspace's tracker has none)."""
     if tracker_id not in INT64:
         return []
-    rows = _rows(db, "SELECT * FROM events WHERE tracker_id = ? ORDER BY id", (tracker_id,))
+    rows = _rows(
+        db,
+        "SELECT * FROM events WHERE tracker_id = ? AND tracker_id IN"
+        " (SELECT id FROM trackers WHERE id = ? AND team_id = ?) ORDER BY id",
+        (tracker_id, tracker_id, team),
+    )
     history = []
     for row in rows:
         try:
@@ -659,11 +674,11 @@ def set_aside_once(db, tracker_id: int, problem: str) -> None:
 
 PROBLEMS = (
     "SELECT trackers.id AS tracker_id, NULL AS step_id, trackers.owner, trackers.channel,"
-    " trackers.thread, NULL AS level, trackers.problem AS what, trackers.problem_told AS told"
-    " FROM trackers WHERE trackers.problem IS NOT NULL"
+    " trackers.thread, NULL AS level, trackers.problem AS what, trackers.problem_told AS told,"
+    " trackers.team_id FROM trackers WHERE trackers.problem IS NOT NULL"
     " UNION ALL"
     " SELECT steps.tracker_id, steps.id, trackers.owner, trackers.channel, trackers.thread,"
-    " steps.level, steps.problem, steps.problem_told"
+    " steps.level, steps.problem, steps.problem_told, trackers.team_id"
     " FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
     " WHERE steps.problem IS NOT NULL AND steps.state = 'quarantined'"
 )
@@ -675,14 +690,20 @@ def _problem(row: dict) -> Problem:
         v if isinstance(v, str) else None for v in (row["owner"], row["channel"], row["thread"])
     )
     return Problem(row["tracker_id"], row["step_id"], owner or "", channel, thread, level,
-                   str(row["what"]))  # fmt: skip
+                   str(row["what"]), row.get("team_id") or "")  # fmt: skip
 
 
 @guarded
-def problems(db: sqlite_utils.Database, owner: str | None = None) -> list[Problem]:
-    """Trackers and steps set aside (every owner's when `owner` is None), oldest first."""
-    sql = f"SELECT * FROM ({PROBLEMS})" + (" WHERE owner = ?" if owner is not None else "")
-    rows = _rows(db, sql + " ORDER BY tracker_id, step_id", (owner,) if owner else ())
+def problems(
+    db: sqlite_utils.Database, owner: str | None = None, *, team: str = ""
+) -> list[Problem]:
+    """Workspace `team`'s trackers and steps set aside (every owner's when `owner` is
+    None), oldest first."""
+    sql = f"SELECT * FROM ({PROBLEMS}) WHERE team_id = ?" + (
+        " AND owner = ?" if owner is not None else ""
+    )
+    params = (team, owner) if owner is not None else (team,)
+    rows = _rows(db, sql + " ORDER BY tracker_id, step_id", params)
     return [_problem(r) for r in rows]
 
 
@@ -704,12 +725,15 @@ def told(db: sqlite_utils.Database, problem: Problem) -> None:
 
 
 @guarded
-def retry_problems(db: sqlite_utils.Database, tracker_id: int) -> int:
-    """After an operator repaired the rows: the tracker and its quarantined steps wait
-    again (a late step is caught up by the next tick). Returns how many were set aside."""
+def retry_problems(db: sqlite_utils.Database, tracker_id: int, *, team: str = "") -> int:
+    """After an operator repaired the rows: workspace `team`'s tracker and its quarantined
+    steps wait again (a late step is caught up by the next tick). Returns how many were
+    set aside."""
     if tracker_id not in INT64:
         return 0
     with immediate(db):
+        if not _rows(db, "SELECT 1 FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team)):
+            return 0
         tracker = db.execute(
             "UPDATE trackers SET problem = NULL, problem_told = 0"
             " WHERE id = ? AND problem IS NOT NULL",
@@ -732,7 +756,13 @@ class InFlight(RuntimeError):
 
 @guarded
 def resolve(
-    db, tracker_id: int, actor: str, now: datetime, wait_s: float = IN_FLIGHT_WAIT_S
+    db,
+    tracker_id: int,
+    actor: str,
+    now: datetime,
+    wait_s: float = IN_FLIGHT_WAIT_S,
+    *,
+    team: str = "",
 ) -> bool:
     """Resolve: no nudge goes out once this commits (waiting steps are cancelled).
 
@@ -742,7 +772,7 @@ def resolve(
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            return _resolve(db, tracker_id, actor, now)
+            return _resolve(db, tracker_id, actor, now, team)
         except InFlight:
             if time.monotonic() > deadline:
                 raise
@@ -750,9 +780,9 @@ def resolve(
 
 
 @guarded
-def _resolve(db, tracker_id: int, actor: str, now: datetime) -> bool:
+def _resolve(db, tracker_id: int, actor: str, now: datetime, team: str) -> bool:
     with immediate(db):
-        if _state(db, tracker_id) != OPEN:
+        if _state(db, tracker_id, team) != OPEN:
             return False
         sending = _rows(
             db,
@@ -773,10 +803,10 @@ def _resolve(db, tracker_id: int, actor: str, now: datetime) -> bool:
 
 
 @guarded
-def reopen(db, tracker_id: int, actor: str, now: datetime) -> bool:
+def reopen(db, tracker_id: int, actor: str, now: datetime, *, team: str = "") -> bool:
     """Reopen: the steps the resolve cancelled wait again (a late one is caught up)."""
     with immediate(db):
-        if _state(db, tracker_id) != RESOLVED:
+        if _state(db, tracker_id, team) != RESOLVED:
             return False
         db.execute("UPDATE trackers SET state = 'open', snoozed_until = NULL, updated_at = ?"
                    " WHERE id = ?", (utc(now), tracker_id))  # fmt: skip
@@ -790,13 +820,21 @@ def reopen(db, tracker_id: int, actor: str, now: datetime) -> bool:
 
 @guarded
 def snooze(
-    db, tracker_id: int, actor: str, now: datetime, until: datetime, again: NewStep | None
+    db,
+    tracker_id: int,
+    actor: str,
+    now: datetime,
+    until: datetime,
+    again: NewStep | None,
+    *,
+    team: str = "",
 ) -> bool:
     """Hold nudges until `until`; `again` re-nudges the level just nudged at that time."""
     if tracker_id not in INT64:
         return False
     with immediate(db):
-        row = _rows(db, "SELECT state, snoozed_until FROM trackers WHERE id = ?", (tracker_id,))
+        row = _rows(db, "SELECT state, snoozed_until FROM trackers WHERE id = ? AND team_id = ?",
+                    (tracker_id, team))  # fmt: skip
         if not row or row[0]["state"] != OPEN or row[0]["snoozed_until"] == utc(until):
             return False
         db.execute("UPDATE trackers SET snoozed_until = ?, updated_at = ? WHERE id = ?",
@@ -810,10 +848,12 @@ def snooze(
 
 
 @guarded
-def escalated(db, tracker_id: int, actor: str, now: datetime, level: int) -> bool:
+def escalated(
+    db, tracker_id: int, actor: str, now: datetime, level: int, *, team: str = ""
+) -> bool:
     """The owner escalated to `level`: that level and those below it are done."""
     with immediate(db):
-        if _state(db, tracker_id) != OPEN:
+        if _state(db, tracker_id, team) != OPEN:
             return False
         if _escalated_to(db, tracker_id) >= level and not _waiting_at_or_below(
             db, tracker_id, level
@@ -854,11 +894,12 @@ def _waiting_at_or_below(db, tracker_id: int, level: int) -> int:
 
 @guarded
 def replace_waiting(db, tracker_id: int, actor: str, now: datetime, kinds: tuple[str, ...],
-                    steps: list[NewStep], event: str, **detail) -> bool:  # fmt: skip
+                    steps: list[NewStep], event: str, *, team: str = "",
+                    **detail) -> bool:  # fmt: skip
     """Cancel the waiting steps of `kinds` and schedule `steps` instead (an update logged
     restarts the Qwest clock; a workaround stops it; a closure proposal adds a nudge)."""
     with immediate(db):
-        if _state(db, tracker_id) != OPEN:
+        if _state(db, tracker_id, team) != OPEN:
             return False
         marks = ",".join("?" * len(kinds))
         db.execute(
@@ -875,8 +916,9 @@ def replace_waiting(db, tracker_id: int, actor: str, now: datetime, kinds: tuple
     return True
 
 
-def _state(db, tracker_id: int) -> str | None:
+def _state(db, tracker_id: int, team: str) -> str | None:
+    """The tracker's state, None when workspace `team` has no tracker of that id."""
     if tracker_id not in INT64:
         return None
-    rows = _rows(db, "SELECT state FROM trackers WHERE id = ?", (tracker_id,))
+    rows = _rows(db, "SELECT state FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team))
     return rows[0]["state"] if rows else None

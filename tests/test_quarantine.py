@@ -200,9 +200,23 @@ def test_a_database_from_before_the_checks_is_swept_when_migrated(tmp_path, k):
     path = str(tmp_path / "old.db")
     old = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
     storage_db.migrations.apply(old, stop_before="0005_instant_checks_and_quarantine")
-    old.db = old  # what repo.create needs: a database with execute and conn
-    fine = reminder(old, "fine", S)
-    odd = reminder(old, "odd", S)
+    stamp = storage_db.utc(S)
+
+    def old_reminder(title: str) -> int:  # a tracker and its step as written before 0005
+        tracker_id = old.execute(
+            "INSERT INTO trackers (owner, kind, title, zone, started_at, created_at, updated_at)"
+            " VALUES ('U_OK', 'custom', ?, ?, ?, ?, ?)",
+            (title, ZONE, stamp, stamp, stamp),
+        ).lastrowid
+        old.execute(
+            "INSERT INTO steps (tracker_id, level, kind, due_at, title)"
+            " VALUES (?, 1, 'reminder', ?, ?)",
+            (tracker_id, stamp, f"Reminder: {title}"),
+        )
+        return tracker_id
+
+    fine = old_reminder("fine")
+    odd = old_reminder("odd")
     old.execute("UPDATE trackers SET snoozed_until = 'soon' WHERE id = ?", (odd,))
     old.execute("UPDATE steps SET due_at = 'later' WHERE tracker_id = ?", (odd,))
     old.conn.close()
