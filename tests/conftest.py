@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import pytest
@@ -50,3 +51,47 @@ def at(text: str) -> datetime:
 def own_database(tmp_path, monkeypatch):
     """Every test gets its own CLEC_BOT_DB: none writes ./clecbot.db in the checkout."""
     monkeypatch.setenv("CLEC_BOT_DB", str(tmp_path / "clecbot.db"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # an operator's server is never used
+
+
+# --- the two backends -----------------------------------------------------------------
+#
+# `database` (parametrized sqlite / postgresql) is what a test passes to
+# storage.db.connect() and to Scheduler(...) as the path: a SQLite file in the test's
+# folder, or the URL of a fresh PostgreSQL database. `pg_url` is a fresh PostgreSQL
+# database's URL alone (a `DATABASE_URL` a subprocess can use, e.g. replicas). The
+# server is started once per session by tests/pg_server.py; when it cannot be started
+# the PostgreSQL half skips with the reason, except under CI=true, where it fails.
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests.pg_server import Server, Unavailable
+
+    server = Server()
+    try:
+        server.start()
+    except Unavailable as exc:
+        server.stop()
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL test server could not start: {exc}")
+        pytest.skip(f"PostgreSQL test server could not start: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A DATABASE_URL naming a fresh, migrated PostgreSQL database (dropped afterwards)."""
+    url = pg_server.fresh()
+    yield url
+    pg_server.drop(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """The database a test runs on, once per backend: a SQLite file path or a
+    PostgreSQL URL, either accepted by storage.db.connect() and Scheduler."""
+    if request.param == "sqlite":
+        return str(tmp_path / "clecbot.db")
+    return request.getfixturevalue("pg_url")
