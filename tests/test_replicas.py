@@ -1,0 +1,312 @@
+"""Several replicas on one database (issue 11 item 2): two real `clecbot serve` processes
+in HTTP mode, each on its own port, one database, one fake Slack.
+
+They share the work: every request is answered once (Slack's retry of an event, sent to
+the other replica, is recognised by the dedupe key in the shared database), every due step
+is nudged once, and when one replica is killed (SIGKILL) in the middle of a batch the other
+takes over its claims once their lease (CLEC_BOT_LEASE) has run out. The fake Slack is slow
+on purpose, so the kill finds claims unsent and nudges in flight, and the lease is short
+(20 s), so the Slack client's timeout and retries must fit in it.
+
+Also here: CLEC_BOT_LEASE itself (read once, refused with one line when it is nonsense).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytz
+
+from bot.handlers.notifier import NUDGE_EVENT
+from bot.handlers.settings import SettingError, from_env
+from bot.scheduler import DEFAULT_LEASE, lease_setting
+from storage import db as storage_db
+from storage import trackers as repo
+from storage.trackers import NewStep
+from tests.fake_slack import FakeSlack, dm_message, event_callback, post
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "replica-signing-secret"
+LEASE_S = 20  # the shortest lease the issue asks to work; Slack's waits are derived from it
+TICK_S = 0.3
+STEPS = 60
+DUE_SPREAD_S = 3.0  # the steps fall due over this long, so both replicas claim some
+POST_DELAY_S = 0.3  # the fake Slack's chat.postMessage: slower than the steps fall due
+SENDERS = 2  # CLEC_BOT_SEND_CONCURRENCY per replica
+KILL_AFTER = 8  # the victim is killed once it has posted this many nudges
+EVENTS = 6  # DM questions, each delivered to one replica and retried to the other
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# --- CLEC_BOT_LEASE ---------------------------------------------------------------------------
+
+LEASES = [
+    ("", DEFAULT_LEASE),
+    ("120", timedelta(seconds=120)),
+    ("20", timedelta(seconds=20)),
+    (" 10 ", timedelta(seconds=10)),
+    ("45.5", timedelta(seconds=45.5)),
+    ("3600", timedelta(hours=1)),
+]
+REFUSED = ["abc", "9", "0", "-30", "3601", "1e9", "nan", "inf", "20s", "2 minutes"]
+
+
+@pytest.mark.parametrize("raw, lease", LEASES)
+def test_the_lease_setting_in_seconds(raw, lease):
+    assert lease_setting({"CLEC_BOT_LEASE": raw}) == lease
+
+
+@pytest.mark.parametrize("raw", REFUSED)
+def test_a_nonsense_lease_is_refused_in_one_line_naming_it(raw):
+    with pytest.raises(ValueError) as refused:
+        lease_setting({"CLEC_BOT_LEASE": raw})
+    assert str(refused.value).startswith("CLEC_BOT_LEASE must be a number of seconds from 10")
+    assert repr(raw) in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_serve_reads_the_lease_with_its_other_settings():
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    assert from_env(env).lease == DEFAULT_LEASE
+    assert from_env({**env, "CLEC_BOT_LEASE": "30"}).lease == timedelta(seconds=30)
+    with pytest.raises(SettingError, match="CLEC_BOT_LEASE"):
+        from_env({**env, "CLEC_BOT_LEASE": "5"})
+
+
+@pytest.mark.parametrize("command", [["serve"], ["run-scheduler"], ["console"]])
+def test_every_command_that_builds_a_scheduler_refuses_a_bad_lease_at_start(command, tmp_path):
+    env = {**os.environ, "CLEC_BOT_LEASE": "5", "SLACK_BOT_TOKEN": "xoxb-1",
+           "SLACK_SIGNING_SECRET": "s", "CLEC_BOT_DB": str(tmp_path / "lease.db")}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "bot", *command], env=env, cwd=REPO,
+                          input="", capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        ("clecbot: cannot start: " if command == ["serve"] else "clecbot: ")
+        + "CLEC_BOT_LEASE must be a number of seconds from 10 to 3600, got '5'"
+    ]
+
+
+def test_run_scheduler_takes_the_lease_as_a_flag_too(tmp_path):
+    env = {**os.environ, "CLEC_BOT_DB": str(tmp_path / "flag.db")}
+    command = [sys.executable, "-m", "bot", "run-scheduler", "--lease", "x"]
+    done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "CLEC_BOT_LEASE must be" in done.stderr
+
+
+# --- two replicas -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Replica:
+    name: str
+    port: int
+    proc: subprocess.Popen
+    log: Path
+
+    @property
+    def token(self) -> str:
+        return f"xoxb-replica-{self.name}"
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def healthy(self) -> bool:
+        try:
+            with OPENER.open(f"http://127.0.0.1:{self.port}/health", timeout=1) as answer:
+                return json.loads(answer.read())["status"] == "ok"
+        except (OSError, ValueError, KeyError):
+            return False
+
+    def tail(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+
+
+def start_replica(name: str, database: dict[str, str], fake: FakeSlack, tmp_path) -> Replica:
+    """`clecbot serve` in HTTP mode on a port of its own, its own bot token (so the fake
+    can tell whose posts are whose), the shared database, and the short lease and tick."""
+    port, log = free_port(), tmp_path / f"replica-{name}.log"
+    env = {**os.environ, **database, "SLACK_BOT_TOKEN": f"xoxb-replica-{name}",
+           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, "PORT": str(port),
+           "CLEC_BOT_LEASE": str(LEASE_S), "CLEC_BOT_TICK": str(TICK_S),
+           "CLEC_BOT_SEND_CONCURRENCY": str(SENDERS), "PYTHONPATH": str(REPO),
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=REPO,
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    return Replica(name, port, proc, log)
+
+
+def wait_healthy(replicas: list[Replica], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    for replica in replicas:
+        while not replica.healthy():
+            assert replica.proc.poll() is None, f"{replica.name} exited:\n{replica.tail()}"
+            assert time.monotonic() < deadline, f"{replica.name} not healthy:\n{replica.tail()}"
+            time.sleep(0.1)
+
+
+def stop(replica: Replica) -> None:
+    if replica.proc.poll() is None:
+        replica.proc.send_signal(signal.SIGTERM)
+        try:
+            replica.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            replica.proc.kill()
+            replica.proc.wait(5)
+
+
+def add_due_steps(db, now: datetime) -> list[int]:
+    """STEPS one-step trackers, each its own owner (its own DM), falling due over the next
+    DUE_SPREAD_S seconds; their step ids."""
+    for i in range(STEPS):
+        due = now + timedelta(seconds=DUE_SPREAD_S * i / STEPS)
+        repo.create(db, owner=f"U{i:04d}", kind="custom", title=f"replica reminder {i}",
+                    zone="America/Chicago", started_at=now,
+                    steps=[NewStep(1, "reminder", due, f"Reminder: call back {i}")],
+                    now=now)  # fmt: skip
+    return [r[0] for r in db.execute("SELECT id FROM steps ORDER BY id").fetchall()]
+
+
+def posts_at(fake: FakeSlack) -> list[tuple[str, int, float]]:
+    """(replica token, step id, arrival) of every nudge DM that reached the fake, read from
+    its metadata, in arrival order (a post whose sender died on the way is counted too)."""
+    posts = []
+    for call in fake.calls_to("chat.postMessage"):
+        meta = call.json_param("metadata") or {}
+        if meta.get("event_type") == NUDGE_EVENT:
+            token = (call.headers.get("authorization") or "").removeprefix("Bearer ")
+            posts.append((token, meta["event_payload"]["step_id"], call.at))
+    return posts
+
+
+def nudge_posts(fake: FakeSlack) -> list[tuple[str, int]]:
+    return [(token, step) for token, step, _ in posts_at(fake)]
+
+
+def step_states(db) -> Counter:
+    return Counter(state for (state,) in db.execute("SELECT state FROM steps").fetchall())
+
+
+def deliver_twice(first: Replica, second: Replica, number: int) -> None:
+    """A DM question delivered to `first` and, at the same moment, Slack's retry of the same
+    event (same event_id, its own signature) to `second`."""
+    event = dm_message("lnpc phone", user=f"UASK{number}", channel=f"DASK{number}")
+    body, _ = event_callback(event, event_id=f"EvReplica{number}")
+    retry, headers = event_callback(event, event_id=f"EvReplica{number}", retry_num=1)
+    answers: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(post(first.events_url, body, SECRET)[0])),
+        threading.Thread(target=lambda: answers.append(
+            post(second.events_url, retry, SECRET, extra_headers=headers)[0])),
+    ]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert answers == [200, 200], answers
+
+
+def answers_in(fake: FakeSlack, channel: str) -> int:
+    return sum(1 for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == channel)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with FakeSlack() as slack:
+        yield slack
+
+
+def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(tmp_path, fake):
+    """Two replicas, 60 steps falling due, a slow Slack; one replica is SIGKILLed once it has
+    posted a few nudges (it still holds claims and has nudges in flight). After the lease:
+    every step sent, none twice, and each event and its retry acted on once."""
+    path = str(tmp_path / "replicas.db")
+    database = {"CLEC_BOT_DB": path}
+    db = storage_db.connect(path)
+    fake.slow("chat.postMessage", POST_DELAY_S)
+    replicas = [start_replica(name, database, fake, tmp_path) for name in ("a", "b")]
+    victim, survivor = replicas
+    began = time.monotonic()
+    try:
+        wait_healthy(replicas)
+        for number in range(EVENTS):  # round-robin: each replica gets firsts and retries
+            deliver_twice(replicas[number % 2], replicas[1 - number % 2], number)
+        steps = add_due_steps(db, datetime.now(pytz.utc))
+        deadline = time.monotonic() + 30
+        while sum(1 for t, _ in nudge_posts(fake) if t == victim.token) < KILL_AFTER:
+            assert time.monotonic() < deadline, f"the victim sent too little:\n{victim.tail()}"
+            assert victim.proc.poll() is None, victim.tail()
+            time.sleep(0.02)
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait(10)
+        killed = time.monotonic()
+        at_kill = step_states(db)
+        # the survivor takes the victim's claims over once their lease has run out
+        deadline = killed + LEASE_S + 30
+        while step_states(db)[repo.SENT] < STEPS:
+            assert survivor.proc.poll() is None, survivor.tail()
+            assert time.monotonic() < deadline, (
+                f"not all sent {LEASE_S + 30} s after the kill: {step_states(db)}\n"
+                f"{survivor.tail()}"
+            )
+            time.sleep(0.1)
+        all_sent = time.monotonic()
+        time.sleep(POST_DELAY_S * 2)  # a late duplicate would have arrived by now
+        posts = nudge_posts(fake)
+        answered = [answers_in(fake, f"DASK{number}") for number in range(EVENTS)]
+    finally:
+        for replica in replicas:
+            stop(replica)
+    assert survivor.proc.returncode == 0, survivor.tail()
+
+    per_step = Counter(step for _, step in posts)
+    in_history = Counter(
+        m["metadata"]["event_payload"]["step_id"]
+        for channel in {f"DU{i:04d}" for i in range(STEPS)}
+        for m in fake.history(channel)
+        if (m.get("metadata") or {}).get("event_type") == NUDGE_EVENT
+    )
+    lost = [step for step in steps if not in_history[step]]
+    twice = {step: n for step, n in per_step.items() if n > 1}
+    by_replica = Counter(token.rsplit("-", 1)[-1] for token, _ in posts)
+    nudged = Counter(r[0] for r in db.execute(
+        "SELECT tracker_id FROM events WHERE kind = 'nudged'").fetchall())  # fmt: skip
+    duplicates = sum(n - 1 for n in twice.values())
+    taken_over = [step for token, step, at in posts_at(fake)
+                  if token == survivor.token and at > killed + LEASE_S / 2]  # fmt: skip
+    found = survivor.log.read_text(errors="replace").count("found in its DM, marked sent")
+    print(f"\n[replicas] steps={STEPS} kills=1 sent={len(in_history)} duplicates={duplicates}"
+          f" lost={len(lost)}; at the kill {dict(at_kill)}; posts by replica"
+          f" {dict(by_replica)}; taken over after the lease: {len(taken_over)} posted,"
+          f" {found} found in Slack; all sent {all_sent - killed:.1f} s after the kill (lease"
+          f" {LEASE_S} s); events answered {answered}; {time.monotonic() - began:.0f} s"
+          )  # fmt: skip
+    assert not lost, f"steps never posted: {lost}"
+    assert not twice, f"steps posted more than once: {twice}"
+    assert set(in_history.values()) == {1} and set(per_step) == set(steps)
+    assert step_states(db) == {repo.SENT: STEPS}
+    assert set(nudged.values()) == {1} and len(nudged) == STEPS  # one mark per tracker
+    assert by_replica["a"] >= KILL_AFTER and by_replica["b"] > 0, by_replica  # both worked
+    assert taken_over or found, "the survivor took nothing over: the kill was not mid-batch"
+    assert answered == [1] * EVENTS, answered  # every event and its retry: one answer
