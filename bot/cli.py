@@ -239,7 +239,7 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     zone = parse_zone(args.tz)
     db = connect()
     if args.retry is not None:
-        count = repo.retry_problems(db, args.retry)
+        count = repo.retry_problems(db, args.retry, team=args.team)
         if not count:
             print(f"#{args.retry}: nothing of it is set aside, so nothing to retry "
                   "(see 'clecbot trackers --problems').")  # fmt: skip
@@ -247,8 +247,8 @@ def cmd_trackers(args: argparse.Namespace) -> int:
         print(f"#{args.retry}: {count} set-aside row(s) will be tried again on the next tick.")
         return 0
     if args.problems:
-        return print_problems(repo.problems(db, args.user), args.json)
-    found = repo.for_owner(db, args.user, open_only=not args.all)
+        return print_problems(repo.problems(db, args.user, team=args.team), args.json)
+    found = repo.for_owner(db, args.user, open_only=not args.all, team=args.team)
     if args.json:
         print(json.dumps([{"title": t.title, **tracker_json(t, zone)} for t in found], indent=2))
         return 0
@@ -350,7 +350,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import run_cli  # the desk's record for disputes (issue 10)
 
-    return run_cli(args.id, args.since, args.format, parse_zone(args.tz))
+    return run_cli(args.id, args.since, args.format, parse_zone(args.tz), team=args.team)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--user", help="only this owner's")
     listing.add_argument("--all", action="store_true", help="resolved ones too")
     listing.add_argument("--tz", help="zone to show times in")
+    listing.add_argument("--team", default="", help="the Slack workspace (team id); default ''")
     listing.add_argument(
         "--problems", action="store_true", help="trackers and steps set aside as unreadable"
     )
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--since", help="trackers made since this date, e.g. 2026-11-01")
     exp.add_argument("--format", choices=("csv", "json"), default="csv")
     exp.add_argument("--tz", help="zone for the local times (default CLEC_BOT_TZ)")
+    exp.add_argument("--team", default="", help="the Slack workspace (team id); default ''")
     exp.set_defaults(func=cmd_export)
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
     sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")

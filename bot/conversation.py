@@ -48,10 +48,11 @@ def respond(
     members=None,
     k: Knowledge | None = None,
     tracker: bool = False,
+    team: str = "",
 ) -> Reply:
     """The one conversation every surface calls: tracker commands go to the trackers
-    (when a database is given; `tracker` says the line is one), the rest are questions.
-    The line is read once, whichever way it goes."""
+    (when a database is given; `tracker` says the line is one) of workspace `team`, the
+    rest are questions. The line is read once, whichever way it goes."""
     k = k or load()
     text = (text or "").strip()[:2000]
     if not text:
@@ -61,7 +62,7 @@ def respond(
         from bot import tracking  # the trackers, and storage, load only with a database
 
         if tracker or tracking.is_tracker_command(text, q):
-            session = tracking.Session(k, db, user, at, tz, channel, thread, members)
+            session = tracking.Session(k, db, user, at, tz, channel, thread, members, team)
             return tracking.handle(session, text, q)
     return compose(k, q, at, tz)
 

@@ -130,7 +130,11 @@ def read_target(word: str) -> str | None:
 def board(s: Session) -> Reply:
     """The channel's open trackers by next due (in a DM: the asker's own)."""
     dm = in_dm(s)
-    found = store.mine(s.db, s.user) if dm else store.open_in_channel(s.db, s.channel)
+    found = (
+        store.mine(s.db, s.user, team=s.team)
+        if dm
+        else store.open_in_channel(s.db, s.channel, team=s.team)
+    )
     where = "Your open trackers" if dm else "Open trackers on this channel's desk"
     if not found:
         return Reply("board", f"{where}: none. Start one with "
@@ -209,7 +213,7 @@ def take(s: Session, tracker_id: int) -> Reply:
     found = _open(s, tracker_id)
     if isinstance(found, Reply):
         return found
-    changed = store.assign(s.db, found.id, s.user, s.user, s.now)
+    changed = store.assign(s.db, found.id, s.user, s.user, s.now, team=s.team)
     say = "You have it: its nudges come to you now." if changed else "You already have it."
     return _said(s, found.id, say)
 
@@ -226,7 +230,7 @@ def assign(s: Session, tracker_id: int, word: str) -> Reply:
         return _refusal(f"{person(target)} is not a member of the channel tracker #{tracker_id} "
                         "was made in, so I cannot give it to them. Nothing changed.",
                         people=people(target))  # fmt: skip
-    changed = store.assign(s.db, found.id, target, s.user, s.now)
+    changed = store.assign(s.db, found.id, target, s.user, s.now, team=s.team)
     mine = target == s.user
     if not changed:
         say = "You already have it." if mine else f"{person(target)} already has it."
@@ -242,7 +246,7 @@ def assign(s: Session, tracker_id: int, word: str) -> Reply:
 def handed(s: Session, tracker_id: int, zone: str | None = None) -> Reply:
     """What a new assignee is told once, in a DM: the tracker and what is due, in `zone`
     (the assignee's, where the surface knows it; else the tracker's)."""
-    tracker = repo.get(s.db, tracker_id)
+    tracker = repo.get(s.db, tracker_id, team=s.team)
     return tracking.tracker_reply(s.k, tracker, s.now, zone or tracker.zone,
                                   headline_prefix=f"{person(s.user)} gave you")  # fmt: skip
 
@@ -252,7 +256,7 @@ def release(s: Session, tracker_id: int) -> Reply:
     if isinstance(found, Reply):
         return found
     was = found.assignee
-    changed = store.assign(s.db, found.id, None, s.user, s.now)
+    changed = store.assign(s.db, found.id, None, s.user, s.now, team=s.team)
     say = ("Back on the board: nudges go to its owner again." if changed
            else "Nobody has it; it is on the board.")  # fmt: skip
     return _said(s, found.id, say, people(was))
@@ -268,7 +272,7 @@ def note(s: Session, tracker_id: int, text: str, progress: bool) -> Reply:
     if progress and found.kind != "bvoip":
         return _refusal("Forward progress is what the BVoIP ladder asks about; for this "
                         f"tracker say 'note {tracker_id} ...'. Nothing changed.")  # fmt: skip
-    store.add_note(s.db, found.id, s.user, s.now, text, progress)
+    store.add_note(s.db, found.id, s.user, s.now, text, progress, team=s.team)
     say = "Progress logged; the next nudge says so." if progress else "Noted."
     reply = _said(s, found.id, say)
     reply.facts.insert(0, ("Progress" if progress else "Note", text))
@@ -359,7 +363,7 @@ def export_verb(s: Session, rest: str) -> Reply:
                             "'export since 2026-11-01' or 'export 12'.")  # fmt: skip
         since = moment.at
     dm = in_dm(s)
-    found = store.made_since(s.db, None if dm else s.channel, since)
+    found = store.made_since(s.db, None if dm else s.channel, since, team=s.team)
     if dm:
         found = [t for t in found if s.user in (t.owner, t.assignee)]
     if not found:
@@ -380,7 +384,7 @@ def _export_one(s: Session, tracker_id: int, fmt: str) -> Reply:
 
 
 def _exported(s: Session, found: list[Tracker], fmt: str, what: str) -> Reply:
-    events = store.timelines(s.db, [t.id for t in found])
+    events = store.timelines(s.db, [t.id for t in found], team=s.team)
     content = export.render(s.k, found, events, s.zone, fmt)
     rows = sum(len(v) for v in events.values())
     stamp = s.now.strftime("%Y%m%d-%H%M")

@@ -66,18 +66,18 @@ def verb(s: Session, rest: str) -> Reply:
     if not rest:
         return setting(s)
     if rest in ("off", "stop", "none", "cancel"):
-        changed = store.digest_off(s.db, s.channel, s.user, s.now)
+        changed = store.digest_off(s.db, s.channel, s.user, s.now, team=s.team)
         return Reply("digest", "Digest off for this channel." if changed
                      else "This channel has no digest running.")  # fmt: skip
     if rest in ("now", "please", "today"):
-        reply = compose(s.k, s.db, s.channel, s.now, s.zone)
+        reply = compose(s.k, s.db, s.channel, s.now, s.zone, team=s.team)
         reply.data["in_channel"] = True
         return reply
     return set_time(s, rest)
 
 
 def setting(s: Session) -> Reply:
-    d = store.digest_of(s.db, s.channel)
+    d = store.digest_of(s.db, s.channel, team=s.team)
     if d is None or not d.enabled:
         return Reply("digest", "No digest for this channel. Say 'digest 8:30am' to get one "
                      "every business day.")  # fmt: skip
@@ -106,8 +106,8 @@ def set_time(s: Session, rest: str) -> Reply:
         return _refusal(
             f"{hm} in the morning or the evening? Say 'digest {hm}am' or 'digest {hm}pm'."
         )
-    store.set_digest(s.db, s.channel, clock, zone, s.user, s.now)
-    d = store.digest_of(s.db, s.channel)
+    store.set_digest(s.db, s.channel, clock, zone, s.user, s.now, team=s.team)
+    d = store.digest_of(s.db, s.channel, team=s.team)
     return Reply("digest", f"Digest set: every business day at {_clock_words(d)}; next "
                  f"{fmt_time(next_due(s.k, d, s.now), s.zone)}.")  # fmt: skip
 
@@ -163,11 +163,13 @@ def next_due(k: Knowledge, d: Digest, now: datetime) -> datetime:
 # --- what it says ----------------------------------------------------------------------------
 
 
-def compose(k: Knowledge, db, channel: str, now: datetime, zone: str, late: str = "") -> Reply:
-    """The channel's digest at `now`, times in `zone`."""
+def compose(
+    k: Knowledge, db, channel: str, now: datetime, zone: str, late: str = "", *, team: str = ""
+) -> Reply:
+    """The channel's digest at `now` (its board in workspace `team`), times in `zone`."""
     from bot.desk import board_label, board_line, people
 
-    trackers = store.open_in_channel(db, channel)
+    trackers = store.open_in_channel(db, channel, team=team)
     end_of_day = localize(
         pytz.timezone(zone),
         datetime.combine(
@@ -194,7 +196,7 @@ def compose(k: Knowledge, db, channel: str, now: datetime, zone: str, late: str 
         reply.facts.append(("", "Nothing open on this desk."))
     reply.data["people"] = people(*(t.assignee or t.owner for t in trackers))  # live in Slack
     reply.data["digest"] = {"channel": channel, "open": len(trackers), "overdue": len(overdue),
-                            "due_today": len(today)}  # fmt: skip
+                            "due_today": len(today), "team_id": team}  # fmt: skip
     return reply
 
 
@@ -240,27 +242,27 @@ def tick(k: Knowledge, db, now: datetime, notifier, lease: timedelta = LEASE) ->
 def run(k, db, d: Digest, day: date, at: datetime, now: datetime, post: Post,
         lease: timedelta = LEASE) -> int:  # fmt: skip
     """One channel's digest for one day: skipped when too late, else claimed and posted once."""
-    if store.run_state(db, d.channel, day.isoformat()) in ("sent", "skipped"):
+    if store.run_state(db, d.channel, day.isoformat(), team=d.team_id) in ("sent", "skipped"):
         return 0
     if now - at > SKIP_AFTER:
-        if store.skip_run(db, d.channel, day.isoformat(), at, now):
+        if store.skip_run(db, d.channel, day.isoformat(), at, now, team=d.team_id):
             log.warning("digest for %s on %s skipped: %s late (more than %s)", d.channel, day,
                         fmt_span(now - at), fmt_span(SKIP_AFTER))  # fmt: skip
         return 0
     token = uuid.uuid4().hex
-    if not store.claim_run(db, d.channel, day.isoformat(), at, now, token, lease):
+    if not store.claim_run(db, d.channel, day.isoformat(), at, now, token, lease, team=d.team_id):
         return 0
     late = ""
     if now - at > LATE_AFTER:
         late = (f"This digest is late: it was due {fmt_time(at, d.zone)} and is posted "
                 f"{fmt_span(now - at)} later, after the bot was down.")  # fmt: skip
     try:
-        post(d.channel, compose(k, db, d.channel, now, d.zone, late))
+        post(d.channel, compose(k, db, d.channel, now, d.zone, late, team=d.team_id))
     except Exception as exc:
         log.warning("digest for %s not posted, will retry: %s", d.channel, type(exc).__name__)
-        store.release_run(db, d.channel, day.isoformat(), token)
+        store.release_run(db, d.channel, day.isoformat(), token, team=d.team_id)
         return 0
-    store.finish_run(db, d.channel, day.isoformat(), token, now)
+    store.finish_run(db, d.channel, day.isoformat(), token, now, team=d.team_id)
     return 1
 
 

@@ -130,9 +130,12 @@ def render(
     return to_csv(table)
 
 
-def run_cli(tracker_id: int | None, since: str | None, fmt: str, zone: str, out=None) -> int:
-    """`clecbot export [ID] [--since DATE] [--format csv|json]`: every channel's trackers
-    (an operator's view), to stdout; a date that cannot be read is said back (exit 2)."""
+def run_cli(
+    tracker_id: int | None, since: str | None, fmt: str, zone: str, out=None, team: str = ""
+) -> int:
+    """`clecbot export [ID] [--since DATE] [--format csv|json] [--team T]`: every channel's
+    trackers of one workspace (an operator's view; "" is single-workspace mode's), to
+    stdout; a date that cannot be read is said back (exit 2)."""
     import sys
     from datetime import timedelta
 
@@ -146,7 +149,7 @@ def run_cli(tracker_id: int | None, since: str | None, fmt: str, zone: str, out=
     k, db = load(), connect()
     now = datetime.now(pytz.utc).astimezone(pytz.timezone(zone))
     if tracker_id is not None:
-        tracker = repo.get(db, tracker_id)
+        tracker = repo.get(db, tracker_id, team=team)
         if tracker is None:
             print(f"clecbot: no tracker #{tracker_id}", file=sys.stderr)
             return 1
@@ -160,6 +163,7 @@ def run_cli(tracker_id: int | None, since: str | None, fmt: str, zone: str, out=
                 print(f"clecbot: --since: {said}", file=sys.stderr)
                 return 2
             start = moment.at
-        found = store.made_since(db, None, start)
-    out.write(render(k, found, store.timelines(db, [t.id for t in found]), zone, fmt))
+        found = store.made_since(db, None, start, team=team)
+    events = store.timelines(db, [t.id for t in found], team=team)
+    out.write(render(k, found, events, zone, fmt))
     return 0

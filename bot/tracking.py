@@ -102,6 +102,7 @@ class Session:
     channel: str | None = None
     thread: str | None = None
     members: Members | None = None
+    team: str = ""  # the Slack workspace: every tracker looked up or made is this one's
 
 
 def is_tracker_command(text: str, q: Question) -> bool:
@@ -279,8 +280,9 @@ def create(s: Session, q: Question) -> Reply:
         refs=refs,
         severity=severity,
         workaround=q.workaround,
+        team=s.team,
     )
-    tracker = repo.get(s.db, tracker_id)
+    tracker = repo.get(s.db, tracker_id, team=s.team)
     reply = tracker_reply(s.k, tracker, s.now, s.zone, headline_prefix="Tracking")
     if kind in ("qwest_it",) and not steps:
         reply.facts.append(
@@ -388,6 +390,7 @@ def _create_reminder(s: Session, q: Question) -> Reply:
         channel=s.channel,
         thread=s.thread,
         refs=refs,
+        team=s.team,
     )
     return _said(s, tracker_id, "Okay")
 
@@ -404,7 +407,7 @@ def may_act(tracker: Tracker, user: str, members: Members | None) -> bool:
 
 
 def _load(s: Session, tracker_id: int) -> Tracker | Reply:
-    tracker = repo.get(s.db, tracker_id)
+    tracker = repo.get(s.db, tracker_id, team=s.team)
     if tracker is None:
         return _refusal(f"I have no tracker #{tracker_id}." + _by_reference(s, str(tracker_id)))
     if not may_act(tracker, s.user, s.members):
@@ -418,7 +421,7 @@ def _load(s: Session, tracker_id: int) -> Tracker | Reply:
 def _by_reference(s: Session, number: str) -> str:
     """'resolved 1234567' names a ticket, not a tracker: which tracker holds it, if one the
     asker may see does (tracker numbers and ticket numbers are kept apart, never guessed)."""
-    held = [t for t in repo.find_by_ref(s.db, number) if may_act(t, s.user, s.members)]
+    held = [t for t in repo.find_by_ref(s.db, number, team=s.team) if may_act(t, s.user, s.members)]
     if not held:
         return " Say 'my trackers' to list yours."
     t = held[0]
@@ -431,7 +434,7 @@ REF_LABELS = {"aots": "AOTS", "ticket": "ticket"}
 
 def by_reference(s: Session, verb: str, kind: str, number: str, rest: str) -> Reply:
     """A verb on the one open tracker (that the asker may act on) holding the reference."""
-    held = [t for t in repo.find_by_ref(s.db, number) if may_act(t, s.user, s.members)]
+    held = [t for t in repo.find_by_ref(s.db, number, team=s.team) if may_act(t, s.user, s.members)]
     said = f"{kind.upper() if kind in ('aots', 'pon') else 'ticket'} {number}"
     if not held:
         return _refusal(f"No open tracker of yours or this desk's holds {said}. Say 'my "
@@ -450,7 +453,7 @@ def _already_tracked(s: Session, kind: str, refs: dict) -> Reply | None:
     for key, label in REF_LABELS.items():
         if not (value := refs.get(key)):
             continue
-        for t in repo.find_by_ref(s.db, str(value)):
+        for t in repo.find_by_ref(s.db, str(value), team=s.team):
             if t.kind == kind and t.channel == s.channel and may_act(t, s.user, s.members):
                 return _refusal(f"#{t.id} already tracks {label} {value} (open): say 'show "
                                 f"{t.id}', or 'resolved {t.id}' and track it again to restart "
@@ -465,10 +468,10 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
         return found
     tracker = found
     if verb.startswith(("resolve", "close", "done", "fixed")):
-        changed = repo.resolve(s.db, tracker.id, s.user, s.now)
+        changed = repo.resolve(s.db, tracker.id, s.user, s.now, team=s.team)
         say = "Resolved: no more nudges." if changed else "It was already resolved."
     elif verb.startswith("reopen"):
-        changed = repo.reopen(s.db, tracker.id, s.user, s.now)
+        changed = repo.reopen(s.db, tracker.id, s.user, s.now, team=s.team)
         say = "Reopened: nudges resume." if changed else "It is already open."
     elif verb.startswith(("snooze", "mute")):
         return snooze(s, tracker, rest)
@@ -480,7 +483,7 @@ def act(s: Session, tracker_id: int, verb: str, rest: str) -> Reply:
             return _refusal(level)
         if level is None:
             return _refusal("This tracker has no escalation levels; say 'resolved' when done.")
-        changed = repo.escalated(s.db, tracker.id, s.user, s.now, level)
+        changed = repo.escalated(s.db, tracker.id, s.user, s.now, level, team=s.team)
         say = f"Escalated to level {level}." if changed else f"Already at level {level}."
     return _said(s, tracker.id, say)
 
@@ -541,7 +544,7 @@ def snooze(s: Session, tracker: Tracker, rest: str) -> Reply:
         again = NewStep(
             st.level, "snoozed", until, st.title, st.contacts, st.have_ready, "Snoozed nudge."
         )
-    changed = repo.snooze(s.db, tracker.id, s.user, s.now, until, again)
+    changed = repo.snooze(s.db, tracker.id, s.user, s.now, until, again, team=s.team)
     when = fmt_time(until, s.zone)
     say = f"Snoozed until {when}." if changed else f"Already snoozed until {when}."
     return _said(s, tracker.id, say)
@@ -563,9 +566,9 @@ def _snooze_refusal(s: Session, rest: str) -> Reply:
 def _news_target(s: Session, low: str) -> Tracker | None:
     """The open tracker a piece of ticket news names, by reference or by tracker number."""
     for number in NUMBER_RE.findall(low) + re.findall(r"#(\d+)", low):
-        if matches := repo.find_by_ref(s.db, number):
+        if matches := repo.find_by_ref(s.db, number, team=s.team):
             return matches[0]
-        tracker = repo.get(s.db, int(number))
+        tracker = repo.get(s.db, int(number), team=s.team)
         if tracker and tracker.state == repo.OPEN:
             return tracker
     return None
@@ -601,7 +604,7 @@ def _update_logged(s: Session, tracker: Tracker) -> Reply:
             "'escalated' or 'resolved'."
         )
     repo.replace_waiting(
-        s.db, tracker.id, s.user, s.now, ("update", "response"), steps, "update_logged"
+        s.db, tracker.id, s.user, s.now, ("update", "response"), steps, "update_logged", team=s.team
     )
     return _said(s, tracker.id, "Update logged; the clock restarts.")
 
@@ -619,6 +622,7 @@ def _workaround(s: Session, tracker: Tracker) -> Reply:
         _new_steps(sched),
         "update_logged",
         workaround=True,
+        team=s.team,
     )
     stops = not sched.steps
     say = (
@@ -634,7 +638,9 @@ def _closure(s: Session, tracker: Tracker) -> Reply:
         return _refusal("The 24-hour closure window is for Qwest process (CSIE) tickets.")
     sched = ladders.qwest_process_schedule(s.k, tracker.started_at, s.now)
     closing = [st for st in _new_steps(sched) if st.kind == "closure"]
-    repo.replace_waiting(s.db, tracker.id, s.user, s.now, ("closure",), closing, "closure_proposed")
+    repo.replace_waiting(
+        s.db, tracker.id, s.user, s.now, ("closure",), closing, "closure_proposed", team=s.team
+    )
     return _said(s, tracker.id, "Noted: escalate within 24 hours or Qwest may close it.")
 
 
@@ -669,8 +675,8 @@ def list_trackers(s: Session) -> Reply:
     from bot.desk import person
     from storage import desk as desk_store
 
-    mine = desk_store.mine(s.db, s.user)
-    set_aside = repo.problems(s.db, s.user)
+    mine = desk_store.mine(s.db, s.user, team=s.team)
+    set_aside = repo.problems(s.db, s.user, team=s.team)
     if not mine and not set_aside:
         return Reply(
             "trackers",
@@ -703,13 +709,13 @@ def show(s: Session, tracker_id: int) -> Reply:
     """The tracker and its whole timeline, each event a sentence, notes included."""
     from bot.desk import people, timeline
 
-    tracker = repo.get(s.db, tracker_id)
+    tracker = repo.get(s.db, tracker_id, team=s.team)
     if tracker is None:
         return _refusal(f"I have no tracker #{tracker_id}.")
     if not may_act(tracker, s.user, s.members):
         return _refusal(f"Tracker #{tracker_id} is not yours to see.")
     reply = tracker_reply(s.k, tracker, s.now, s.zone)
-    events = repo.events(s.db, tracker_id)
+    events = repo.events(s.db, tracker_id, team=s.team)
     reply.facts.append(("Timeline", f"times in {fmt_time(s.now, s.zone).rsplit(' ', 1)[-1]}"))
     reply.facts += [tuple(line.split(": ", 1)) for line in timeline(tracker, events, s.zone, s.now)]
     actors = [e.get("actor") for e in events] + [e["detail"].get("to") for e in events]
@@ -893,7 +899,9 @@ def _contact_line(c: dict) -> str:
 
 def _said(s: Session, tracker_id: int, say: str) -> Reply:
     """The tracker as it is now, headed by what just happened to it."""
-    reply = tracker_reply(s.k, repo.get(s.db, tracker_id), s.now, s.zone, headline_prefix=say)
+    reply = tracker_reply(
+        s.k, repo.get(s.db, tracker_id, team=s.team), s.now, s.zone, headline_prefix=say
+    )
     reply.data["said"] = say  # what happened, apart from the tracker (a button's message)
     return reply
 

@@ -22,6 +22,7 @@ from bot.handlers.edge import (
     reported,
     said_text,
     slack_id,
+    team_of,
 )
 
 SNOOZE = re.compile(rf"^{ids.ACTION_SNOOZE}_(30m|1h|2h)$")
@@ -80,7 +81,7 @@ def register(app, deps: Deps) -> None:
                 (body.get("channel") or {}).get("id") or container.get("channel_id"), "channel"
             )
             verb = verb_for(action.get("action_id"), action.get("value"))
-            said = converse(deps, client, verb, user, channel=channel)
+            said = converse(deps, client, verb, user, channel=channel, team=team_of(deps, context))
             progress.done()
             if said.reply.intent == "tracker_error":  # not theirs, or stale: tell only them
                 tell(fallback(said.reply))
@@ -105,7 +106,8 @@ def register(app, deps: Deps) -> None:
             if asked.get("desk") == "board":  # the board as it is now, where it is shared
                 user = slack_id((body.get("user") or {}).get("id"))
                 channel = slack_id((body.get("channel") or {}).get("id"), "channel")
-                reply = converse(deps, client, "board", user, channel=channel).reply
+                team = team_of(deps, context)
+                reply = converse(deps, client, "board", user, channel=channel, team=team).reply
             else:
                 at = parse_at(asked["at"], asked["tz"])
                 reply = answer(asked["q"], at=at, tz=asked["tz"], k=deps.k)

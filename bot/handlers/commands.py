@@ -16,6 +16,7 @@ from bot.handlers.edge import (
     reported,
     said_text,
     slack_id,
+    team_of,
 )
 
 ALIASES = ((re.compile(r"^\s*(list|ls|trackers)\s*$", re.I), "my trackers"),)
@@ -48,6 +49,7 @@ def register(app, deps: Deps) -> None:
                 command_text(text),
                 slack_id(body.get("user_id")),
                 channel=channel,
+                team=team_of(deps, context),
             )
             progress.done()
             if said.reply.data.get("in_channel"):  # "digest now": for the whole channel

@@ -20,7 +20,7 @@ from bot.reply import Reply
 log = logging.getLogger(__name__)
 ROSTER_TTL_S = 60.0
 ROSTER_PAGES = 10  # 1,000 members per page: a desk channel is far smaller
-_rosters: dict[tuple[int, str], tuple[set[str], float]] = {}
+_rosters: dict[tuple[str, int, str], tuple[set[str], float]] = {}
 _lock = threading.Lock()
 
 
@@ -30,10 +30,11 @@ def unescaped(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def roster(client, channel: str) -> set[str]:
-    """The channel's members (conversations.members, cached a minute); empty when Slack
-    will not say (no scope, not in the channel): then only the asker counts as a member."""
-    key = (id(client), channel)
+def roster(client, channel: str, team: str = "") -> set[str]:
+    """The channel's members (conversations.members, cached a minute, per workspace: a
+    Slack Connect channel has one id in both); empty when Slack will not say (no scope,
+    not in the channel): then only the asker counts as a member."""
+    key = (team, id(client), channel)
     with _lock:
         cached = _rosters.get(key)
     if cached and time.monotonic() - cached[1] < ROSTER_TTL_S:
@@ -60,15 +61,15 @@ class Present:
     at once (Slack let them speak there), anyone else by asking Slack (in a channel;
     a DM has no one else)."""
 
-    def __init__(self, client, channel: str, asker: str):
-        self.client, self.channel, self.asker = client, channel, asker
+    def __init__(self, client, channel: str, asker: str, team: str = ""):
+        self.client, self.channel, self.asker, self.team = client, channel, asker, team
 
     def __contains__(self, user: object) -> bool:
         if user == self.asker:
             return True
         if self.channel.startswith("D"):
             return False
-        return user in roster(self.client, self.channel)
+        return user in roster(self.client, self.channel, self.team)
 
 
 def after(client, reply: Reply, channel: str | None, tell: Callable[[str], None],

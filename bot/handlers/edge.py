@@ -63,6 +63,25 @@ def optional_id(value: object, what: str = "channel") -> str | None:
     return None if value in (None, "") else slack_id(value, what)
 
 
+def _workspace(deps, context) -> str | None:
+    """The workspace a request is of, None when it names none that can be read."""
+    if not getattr(deps, "workspaces", False):
+        return ""  # one workspace (SLACK_BOT_TOKEN): its rows are kept under ""
+    team = context.get("team_id") or context.get("enterprise_id")  # org-wide Grid install
+    return team if isinstance(team, str) and SLACK_ID.match(team) else None
+
+
+def team_of(deps, context) -> str:
+    """The workspace whose trackers, digests and dedupe keys a request may see and
+    change: bolt's `context.team_id` (else `enterprise_id`, for an org-wide Enterprise
+    Grid install) when installed in many workspaces; "" with one SLACK_BOT_TOKEN. A
+    request naming no workspace is Unreadable, never served from another's data."""
+    team = _workspace(deps, context)
+    if team is None:
+        raise Unreadable("I could not read the workspace this came from.")
+    return team
+
+
 def request_id(body: object) -> str:
     """What names a request in the log: the event id, else the trigger id."""
     if not isinstance(body, dict):
@@ -134,13 +153,18 @@ def delivery_keys(body: object, signature: str, timestamp: str) -> list[str]:
 
 
 def first_delivery(deps, context) -> bool:
-    """True unless this request was already acted on. Checked after the ack, so the ack
-    never waits for the database; a database that cannot answer lets the work go on
-    (it will meet the same fault and say "try again")."""
+    """True unless this request was already acted on (by its workspace: another
+    workspace's event of the same id is not a repeat). Checked after the ack, so the ack
+    never waits for the database; a database that cannot answer lets the work go on (it
+    will meet the same fault and say "try again"), as does a request naming no workspace
+    (its work refuses it, in words)."""
     keys = context.get("delivery_keys") or []
+    team = _workspace(deps, context)
+    if team is None:
+        return True
     try:
         db, now = deps.db(), deps.clock()
-        fresh = all([first_sighting(db, key, now) for key in keys])  # record every key
+        fresh = all([first_sighting(db, key, now, team=team) for key in keys])  # every key
     except (StorageError, sqlite3.Error) as exc:
         log.warning("could not check a delivery for repeats: %s", type(exc).__name__)
         return True

@@ -1,12 +1,12 @@
-"""App Home: "Assigned to me" and "Started by me", each with its next due, and sample
-questions."""
+"""App Home: "Assigned to me" and "Started by me" (in the workspace whose Home it is),
+each with its next due, and sample questions."""
 
 from __future__ import annotations
 
 from bot.conversation import EXAMPLES
 from bot.handlers.blocks import home_view
 from bot.handlers.context import Deps
-from bot.handlers.edge import ack_at_once, first_delivery, reported, slack_id
+from bot.handlers.edge import ack_at_once, first_delivery, reported, slack_id, team_of
 from bot.tracking import next_due
 from storage import desk as store
 
@@ -19,7 +19,8 @@ def register(app, deps: Deps) -> None:
         with reported("app_home", body, lambda text: None):
             event = body.get("event") or {}
             user = slack_id(event.get("user"))
-            zone = deps.zone_of(client, user)
+            team = team_of(deps, context)
+            zone = deps.zone_of(client, user, team)
             db = deps.db()
             now = deps.clock()
 
@@ -27,8 +28,8 @@ def register(app, deps: Deps) -> None:
                 return [(f"#{t.id} {t.title}", next_due(t, zone, now)) for t in trackers]
 
             sections = [
-                ("Assigned to me", rows(store.assigned_to(db, user))),
-                ("Started by me", rows(store.started_by(db, user))),
+                ("Assigned to me", rows(store.assigned_to(db, user, team=team))),
+                ("Started by me", rows(store.started_by(db, user, team=team))),
             ]
             client.views_publish(user_id=user, view=home_view(sections, list(EXAMPLES[:5])))
 

@@ -15,6 +15,7 @@ from bot.handlers.edge import (
     reported,
     said_text,
     slack_id,
+    team_of,
 )
 
 # mentions in front of what was said; a mention of someone else later on is what was
@@ -64,7 +65,8 @@ def register(app, deps: Deps) -> None:
         with reported("message", body, _teller(client, event.get("channel"))) as progress:
             channel = slack_id(event.get("channel"), "channel")
             said = converse(deps, client, unescaped(said_text(event.get("text"))),
-                            slack_id(event.get("user")), channel=channel)  # fmt: skip
+                            slack_id(event.get("user")), channel=channel,
+                            team=team_of(deps, context))  # fmt: skip
             progress.done()
             client.chat_postMessage(
                 channel=channel, text=fallback(said.reply), blocks=reply_blocks(said.reply)
@@ -81,7 +83,7 @@ def register(app, deps: Deps) -> None:
             text = unescaped(without_mentions(said_text(event.get("text")),
                                               context.get("bot_user_id")))  # fmt: skip
             said = converse(deps, client, text, slack_id(event.get("user")), channel=channel,
-                            thread=thread)  # fmt: skip
+                            thread=thread, team=team_of(deps, context))  # fmt: skip
             progress.done()
             client.chat_postMessage(
                 channel=channel,
