@@ -17,7 +17,12 @@ marks it sent. So:
   nudge follows a committed resolve, and no writer waits for a batch of sends.
 
 A notifier that fails (Slack down, rate limited) releases its claim: the step
-stays due and is tried again next tick, never lost.
+stays due and is tried again next tick, never lost. One whose send timed out after
+it went out (SendUncertain: Slack may have posted it) leaves the step in flight, to
+be looked for in Slack when its lease runs out, as if its sender had died.
+
+The lease is CLEC_BOT_LEASE (default 120 s): the Slack client's timeout and retries
+and the look in a DM's history are derived from it, so they end inside it.
 
 One bad row never stops the others: a step that cannot be read or rendered is
 quarantined (set aside with its problem), a tracker that cannot be read is set
@@ -90,6 +95,13 @@ LATE_LOG_LIMIT = 100  # late steps named one by one per tick; the rest are count
 
 class NotifyError(RuntimeError):
     """The nudge could not be delivered now; the step stays due."""
+
+
+class SendUncertain(NotifyError):
+    """The nudge went to Slack but no answer came back in time (a timeout): it may have
+    been posted. The step stays in flight, so once its lease has run out it is looked for
+    in the DM's history and marked, or sent again: a slow Slack under a short lease costs
+    a late nudge, never a second one (a release would send it again at the next tick)."""
 
 
 @dataclass(frozen=True)
@@ -374,7 +386,7 @@ class Scheduler:
             if not repo.begin_send(self.db, claim, self.clock(), self.lease):
                 return False  # resolved or snoozed meanwhile, or another scheduler took it
             try:
-                tracker = repo.get(self.db, claim.step.tracker_id)
+                tracker = repo.get(self.db, claim.step.tracker_id, team=None)  # any workspace
             except repo.Unreadable as exc:
                 self._set_aside(claim, str(exc))
                 return False
@@ -395,6 +407,12 @@ class Scheduler:
         nudge.data["attempt"] = claim.step.attempts
         try:
             delivery = self.notifier.send(tracker, nudge)
+        except SendUncertain as exc:
+            self.metrics.failed.inc()
+            log.warning("nudge for step %s may not have been delivered (%s): left in flight, to"
+                        " be looked for in Slack when its lease runs out", claim.step.id,
+                        exc)  # fmt: skip
+            return False
         except NotifyError as exc:
             self.metrics.failed.inc()
             log.warning("nudge for step %s not delivered, will retry: %s", claim.step.id, exc)

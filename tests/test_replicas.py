@@ -30,9 +30,11 @@ from pathlib import Path
 import pytest
 import pytz
 
-from bot.handlers.notifier import NUDGE_EVENT
-from bot.handlers.settings import SettingError, from_env
-from bot.scheduler import DEFAULT_LEASE, lease_setting
+from bot.handlers.app import call_budget_s, web_client
+from bot.handlers.notifier import NUDGE_EVENT, SlackNotifier
+from bot.handlers.settings import SettingError, Settings, from_env
+from bot.knowledge.loader import load
+from bot.scheduler import DEFAULT_LEASE, Scheduler, lease_setting
 from storage import db as storage_db
 from storage import trackers as repo
 from storage.trackers import NewStep
@@ -103,6 +105,59 @@ def test_run_scheduler_takes_the_lease_as_a_flag_too(tmp_path):
     command = [sys.executable, "-m", "bot", "run-scheduler", "--lease", "x"]
     done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "CLEC_BOT_LEASE must be" in done.stderr
+
+
+# --- a Slack slower than the timeout a 20 s lease allows ---------------------------------------
+
+
+class Clock:
+    """The real instant at the start (Slack's ts are real), then moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(pytz.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def slow_world(tmp_path, fake: FakeSlack):
+    """A scheduler with a 20 s lease sending through the Slack client that lease gets
+    (attempts of 0.83 s), and one reminder due now."""
+    clock, path = Clock(), str(tmp_path / "slow.db")
+    settings = Settings("xoxb-slow", "secret", None, fake.api_url, 0, path, "UTC", 1,
+                        lease=timedelta(seconds=LEASE_S))  # fmt: skip
+    notifier = SlackNotifier(web_client(settings), lookup_budget_s=call_budget_s(settings.lease))
+    scheduler = Scheduler(load(), notifier, path, tick=1, lease=settings.lease, clock=clock,
+                          concurrency=1)  # fmt: skip
+    db = storage_db.connect(path)
+    repo.create(db, owner="USLOW", kind="custom", title="slow", zone="America/Chicago",
+                started_at=clock.now, steps=[NewStep(1, "reminder", clock.now, "Reminder")],
+                now=clock.now)  # fmt: skip
+    return db, scheduler, clock
+
+
+def dm_nudges(fake: FakeSlack) -> int:
+    return sum(1 for m in fake.history("DUSLOW") if m.get("metadata"))
+
+
+@pytest.mark.parametrize("posted", [True, False], ids=["slack-posted-it", "slack-did-not"])
+def test_a_post_that_times_out_is_looked_for_after_the_lease_not_sent_again(tmp_path, fake, posted):
+    """Slack answers after the timeout (posted or not): the step stays in flight rather than
+    be released and sent again next tick; after the lease it is found in the DM and marked,
+    or, when Slack never posted it, sent once."""
+    db, scheduler, clock = slow_world(tmp_path, fake)
+    fake.slow("chat.postMessage", 2.0)
+    if not posted:
+        fake.fail_next("chat.postMessage", status=500)  # slow, then an error: nothing posted
+    assert scheduler.tick() == 0
+    time.sleep(2.2)  # Slack has finished with it
+    fake.slow("chat.postMessage", 0)
+    assert scheduler.tick() == 0 and step_states(db) == {repo.SENDING: 1}  # its lease holds
+    assert dm_nudges(fake) == (1 if posted else 0)
+    clock.now += timedelta(seconds=LEASE_S + 1)
+    assert scheduler.tick() == 1
+    assert step_states(db) == {repo.SENT: 1} and dm_nudges(fake) == 1
+    assert len(fake.calls_to("chat.postMessage")) == (1 if posted else 2)
 
 
 # --- two replicas -----------------------------------------------------------------------------
