@@ -30,6 +30,7 @@ from storage.trackers import (
     _step,
     _tracker,
     add_event,
+    lock_tracker,
 )
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def assign(
     if tracker_id not in INT64:
         return False
     with immediate(db):
+        lock_tracker(db, tracker_id)
         rows = _rows(db, "SELECT state, assignee FROM trackers WHERE id = ? AND team_id = ?",
                      (tracker_id, team))  # fmt: skip
         if not rows or rows[0]["state"] != OPEN or rows[0]["assignee"] == assignee:
@@ -72,6 +74,7 @@ def add_note(
     if tracker_id not in INT64:
         return False
     with immediate(db):
+        lock_tracker(db, tracker_id)
         if not _rows(db, "SELECT 1 FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team)):
             return False
         if progress:

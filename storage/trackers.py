@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.db import StorageError, guarded, immediate, parse_utc, utc
+from storage.db import StorageError, guarded, immediate, is_postgres, parse_utc, utc
 
 OPEN, RESOLVED = "open", "resolved"
 PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE, QUARANTINED = (
@@ -279,28 +279,32 @@ def create(
         cursor = db.execute(
             "INSERT INTO trackers (owner, channel, thread, kind, refs, severity, workaround,"
             " title, zone, started_at, created_at, updated_at, team_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (owner, channel, thread, kind, json.dumps(refs or {}), severity,
              None if workaround is None else int(workaround), title, zone, utc(started_at),
              utc(now), utc(now), team),
         )  # fmt: skip
-        tracker_id = cursor.lastrowid
+        tracker_id = cursor.fetchall()[0][0]
         insert_steps(db, tracker_id, steps)
         add_event(db, tracker_id, now, "created", owner, kind=kind, steps=len(steps))
     return tracker_id
 
 
 @guarded
-def get(db: sqlite_utils.Database, tracker_id: int, *, team: str = "") -> Tracker | None:
+def get(db: sqlite_utils.Database, tracker_id: int, *, team: str | None = "") -> Tracker | None:
     """The tracker of workspace `team` with its steps; None when there is none (any id,
-    however large, or the id of another workspace's tracker: never revealed).
+    however large, or the id of another workspace's tracker: never revealed). `team=None`
+    reads any workspace's: only for the scheduler, whose claim serves them all.
 
     A tracker row that cannot be read raises Unreadable; a step that cannot be
     read is left out and named in the tracker's `problem`.
     """
     if tracker_id not in INT64:
         return None
-    rows = _rows(db, "SELECT * FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team))
+    if team is None:
+        rows = _rows(db, "SELECT * FROM trackers WHERE id = ?", (tracker_id,))
+    else:
+        rows = _rows(db, "SELECT * FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team))
     if not rows:
         return None
     steps, unread = [], []
@@ -376,7 +380,7 @@ def for_owner(
 ) -> list[Tracker]:
     """A user's trackers in workspace `team` (every user's when `owner` is None), newest
     first, at most 200: one query, by the (team_id, owner, state) index."""
-    where, params = ["1"], []
+    where, params = ["TRUE"], []
     if owner is not None:
         where.append("owner = ?")
         params.append(owner)
@@ -439,6 +443,44 @@ CLAIMABLE = (  # the trackers served this tick: the longest-waiting first, `limi
     " JOIN trackers INDEXED BY trackers_claimable ON trackers.id = steps.tracker_id"
     f" WHERE {DUE} GROUP BY steps.tracker_id ORDER BY MIN(steps.due_at) LIMIT :limit"
 )
+# PostgreSQL: the same trackers, each locked (SKIP LOCKED: one another replica is claiming
+# is left to it), then their due steps read by a second statement, whose snapshot is taken
+# after the locks, so it sees every claim committed before them
+CLAIMABLE_LOCKED = (
+    "SELECT trackers.id FROM trackers WHERE trackers.id IN ("
+    + CLAIMABLE.replace(" INDEXED BY trackers_claimable", "")
+    + ") FOR UPDATE SKIP LOCKED"
+)
+
+
+def _due_steps(db, params: dict) -> list[dict]:
+    """The due steps of the trackers this claim serves (inside its transaction)."""
+    order = " ORDER BY steps.due_at, steps.id"
+    if not is_postgres(db):  # BEGIN IMMEDIATE holds the whole file: one query
+        return _rows(
+            db,
+            f"SELECT steps.* FROM ({CLAIMABLE}) AS chosen JOIN steps ON steps.tracker_id ="
+            f" chosen.id WHERE {STEP_DUE}{order}",
+            params,
+        )
+    ids = [r[0] for r in db.execute(CLAIMABLE_LOCKED, params).fetchall()]
+    if not ids:
+        return []
+    marks = ", ".join(f":t{i}" for i in range(len(ids)))
+    return _rows(
+        db,
+        f"SELECT steps.* FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
+        f" WHERE steps.tracker_id IN ({marks}) AND {DUE}{order}",
+        {"now": params["now"], **{f"t{i}": tracker_id for i, tracker_id in enumerate(ids)}},
+    )
+
+
+def lock_tracker(db, tracker_id: int) -> None:
+    """On PostgreSQL, take the tracker's row lock for this transaction (call inside
+    `immediate`), so changes to one tracker and its steps never interleave; SQLite's
+    BEGIN IMMEDIATE already holds the whole file."""
+    if is_postgres(db):
+        db.execute("SELECT id FROM trackers WHERE id = ? FOR UPDATE", (tracker_id,))
 
 
 @guarded
@@ -465,12 +507,7 @@ def claim_due(
     """
     params = {"now": utc(now), "limit": limit}
     with immediate(db):
-        due = _rows(  # their due steps (the trackers were checked under this same lock)
-            db,
-            f"SELECT steps.* FROM ({CLAIMABLE}) AS chosen JOIN steps ON steps.tracker_id ="
-            f" chosen.id WHERE {STEP_DUE} ORDER BY steps.due_at, steps.id",
-            params,
-        )
+        due = _due_steps(db, params)  # (their trackers checked under this same lock)
         latest: dict[int, Step] = {}
         folded: dict[int, list[Step]] = {}
         for row in due:
@@ -522,6 +559,7 @@ def begin_send(db: sqlite_utils.Database, claim: Claim, now: datetime, lease: ti
     nudge follows a committed resolve. The lease must outlast the longest send
     (the notifier's timeout): a send still going when it ends may be repeated.
     """
+    lock_tracker(db, claim.step.tracker_id)
     cursor = db.execute(
         "UPDATE steps SET state = 'sending', lease_until = ?, sending_at = COALESCE(sending_at, ?)"
         " WHERE id = ? AND claim_token = ? AND state = 'claimed'"
@@ -548,6 +586,7 @@ def mark_sent(
     crashed send can be looked for in that DM. `found_in_slack`: the nudge of a dead
     sender was found in the DM's history, so it is marked, not sent again.
     """
+    lock_tracker(db, claim.step.tracker_id)
     cursor = db.execute(
         "UPDATE steps SET state = 'sent', sent_at = ?, claim_token = NULL"
         " WHERE id = ? AND claim_token = ? AND state = 'sending'",
@@ -557,13 +596,14 @@ def mark_sent(
         return False
     step = claim.step
     db.execute(
-        "UPDATE trackers SET level = MAX(level, ?), updated_at = ? WHERE id = ?",
-        (step.level, utc(now), step.tracker_id),
+        "UPDATE trackers SET level = CASE WHEN level > ? THEN level ELSE ? END, updated_at = ?"
+        " WHERE id = ?",
+        (step.level, step.level, utc(now), step.tracker_id),
     )
     if dm is not None:
         db.execute(
             "UPDATE trackers SET dm_user = ?, dm_channel = ? WHERE id = ?"
-            " AND (dm_user IS NOT ? OR dm_channel IS NOT ?)",
+            " AND (dm_user IS DISTINCT FROM ? OR dm_channel IS DISTINCT FROM ?)",
             (dm[0], dm[1], step.tracker_id, dm[0], dm[1]),
         )
     extra = {"found_in_slack": True} if found_in_slack else {}
@@ -699,18 +739,18 @@ def problems(
 ) -> list[Problem]:
     """Workspace `team`'s trackers and steps set aside (every owner's when `owner` is
     None), oldest first."""
-    sql = f"SELECT * FROM ({PROBLEMS}) WHERE team_id = ?" + (
+    sql = f"SELECT * FROM ({PROBLEMS}) AS problem WHERE team_id = ?" + (
         " AND owner = ?" if owner is not None else ""
     )
     params = (team, owner) if owner is not None else (team,)
-    rows = _rows(db, sql + " ORDER BY tracker_id, step_id", params)
+    rows = _rows(db, sql + " ORDER BY tracker_id, step_id NULLS FIRST", params)
     return [_problem(r) for r in rows]
 
 
 @guarded
 def untold(db: sqlite_utils.Database, limit: int = 20) -> list[Problem]:
     """Problems whose owner has not been told yet."""
-    rows = _rows(db, f"SELECT * FROM ({PROBLEMS}) WHERE told = 0 LIMIT ?", (limit,))
+    rows = _rows(db, f"SELECT * FROM ({PROBLEMS}) AS problem WHERE told = 0 LIMIT ?", (limit,))
     return [_problem(r) for r in rows]
 
 
@@ -833,6 +873,7 @@ def snooze(
     if tracker_id not in INT64:
         return False
     with immediate(db):
+        lock_tracker(db, tracker_id)
         row = _rows(db, "SELECT state, snoozed_until FROM trackers WHERE id = ? AND team_id = ?",
                     (tracker_id, team))  # fmt: skip
         if not row or row[0]["state"] != OPEN or row[0]["snoozed_until"] == utc(until):
@@ -859,8 +900,9 @@ def escalated(
             db, tracker_id, level
         ):
             return False  # the owner already said so: nothing to change
-        db.execute("UPDATE trackers SET level = MAX(level, ?), snoozed_until = NULL, updated_at = ?"
-                   " WHERE id = ?", (level, utc(now), tracker_id))  # fmt: skip
+        db.execute("UPDATE trackers SET level = CASE WHEN level > ? THEN level ELSE ? END,"
+                   " snoozed_until = NULL, updated_at = ? WHERE id = ?",
+                   (level, level, utc(now), tracker_id))  # fmt: skip
         db.execute(
             "UPDATE steps SET state = 'done', claim_token = NULL"
             " WHERE tracker_id = ? AND level <= ? AND kind IN ('escalate', 'snoozed')"
@@ -873,13 +915,19 @@ def escalated(
 
 def _escalated_to(db, tracker_id: int) -> int:
     """The highest level the owner said they escalated to (a nudge is not an escalation)."""
-    rows = _rows(
-        db,
-        "SELECT MAX(json_extract(detail, '$.level')) AS level FROM events"
-        " WHERE tracker_id = ? AND kind = 'escalated'",
-        (tracker_id,),
-    )
-    return rows[0]["level"] or 0
+    said = db.execute(  # (read here, not with a JSON function: the dialects name them apart)
+        "SELECT detail FROM events WHERE tracker_id = ? AND kind = 'escalated'", (tracker_id,)
+    ).fetchall()
+    levels = [_escalated_level(row[0]) for row in said]
+    return max(levels, default=0)
+
+
+def _escalated_level(detail) -> int:
+    try:
+        level = json.loads(detail).get("level")
+    except (ValueError, TypeError, AttributeError):
+        return 0
+    return level if type(level) is int else 0
 
 
 def _waiting_at_or_below(db, tracker_id: int, level: int) -> int:
@@ -920,5 +968,6 @@ def _state(db, tracker_id: int, team: str) -> str | None:
     """The tracker's state, None when workspace `team` has no tracker of that id."""
     if tracker_id not in INT64:
         return None
+    lock_tracker(db, tracker_id)  # (every caller goes on to change it)
     rows = _rows(db, "SELECT state FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team))
     return rows[0]["state"] if rows else None

@@ -58,8 +58,11 @@ def own_database(tmp_path, monkeypatch):
 #
 # `database` (parametrized sqlite / postgresql) is what a test passes to
 # storage.db.connect() and to Scheduler(...) as the path: a SQLite file in the test's
-# folder, or the URL of a fresh PostgreSQL database. `pg_url` is a fresh PostgreSQL
-# database's URL alone (a `DATABASE_URL` a subprocess can use, e.g. replicas). The
+# folder, or the URL of an emptied PostgreSQL database (one reused database, TRUNCATEd
+# before each test: ids start at 1 again). `pg_url` is the URL of a database of the
+# test's own, copied from the migrated template and dropped afterwards: the
+# `DATABASE_URL` a subprocess can use (e.g. replicas), or for a test that changes the
+# schema or the migrations table. The
 # server is started once per session by tests/pg_server.py; when it cannot be started
 # the PostgreSQL half skips with the reason, except under CI=true, where it fails.
 
@@ -94,4 +97,4 @@ def database(request, tmp_path):
     PostgreSQL URL, either accepted by storage.db.connect() and Scheduler."""
     if request.param == "sqlite":
         return str(tmp_path / "clecbot.db")
-    return request.getfixturevalue("pg_url")
+    return request.getfixturevalue("pg_server").scratch()

@@ -7,8 +7,11 @@ collide with), with fsync off (a test server's data need not survive power loss)
 PostgreSQL refuses to run as root: as root the server runs as the `postgres` user
 (or `nobody`), which owns the temporary directory.
 
-A migrated template database is made once; each test gets its own database copied
-from it (CREATE DATABASE ... TEMPLATE), dropped after the test.
+A migrated template database is made once. `fresh()` copies it (CREATE DATABASE ...
+TEMPLATE, ~0.1-0.2 s): a database of one's own, e.g. for subprocesses or for a test
+that changes the schema. `scratch()` hands out one reused database emptied first
+(TRUNCATE ... RESTART IDENTITY, ~0.03 s: ids start at 1 again), for the many tests
+that only read and write rows.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ class Server:
         self.bin = ""
         self.prefix: list[str] = []
         self._names = itertools.count(1)
+        self._scratch = ""
+        self._tables: list[str] = []
 
     def _call(self, *argv: str) -> None:
         command = [os.path.join(self.bin, argv[0]), *argv[1:]]
@@ -131,6 +136,41 @@ class Server:
         with self._admin() as admin:
             admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
+
+    def scratch(self) -> str:
+        """The URL of the session's reused database, emptied: no rows, ids from 1.
+
+        Connections a previous test left inside a transaction are ended first; if
+        the tables still cannot be emptied, a fresh copy takes its place."""
+        import psycopg
+
+        if not self._scratch:
+            self._scratch = self.fresh()
+            with psycopg.connect(self._scratch, autocommit=True) as conn:
+                conn.execute("ALTER TABLE events DISABLE TRIGGER events_no_truncate")
+                self._tables = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                        " AND tablename <> 'clecbot_migrations'"
+                    )
+                ]
+            return self._scratch
+        name = self._scratch.split("/", 3)[3].split("?", 1)[0]
+        try:
+            with psycopg.connect(self._scratch, autocommit=True) as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s"
+                    " AND pid <> pg_backend_pid() AND state <> 'idle'",
+                    (name,),
+                )
+                conn.execute("SET lock_timeout = 5000")
+                conn.execute(f"TRUNCATE {', '.join(self._tables)} RESTART IDENTITY CASCADE")
+        except psycopg.Error:
+            self.drop(self._scratch)
+            self._scratch = ""
+            return self.scratch()
+        return self._scratch
 
     def drop(self, url: str) -> None:
         """Drop a database made by fresh() (its connections are closed first)."""

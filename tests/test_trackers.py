@@ -14,8 +14,8 @@ from storage.db import connect
 
 
 @pytest.fixture
-def db(tmp_path):
-    return connect(str(tmp_path / "trackers.db"))
+def db(database):  # every test here runs on SQLite and on PostgreSQL
+    return connect(database)
 
 
 @pytest.fixture
