@@ -26,8 +26,8 @@ CSR = "track csr BTN 312-555-0100 submitted 2026-11-30 11am ET"
 
 
 @pytest.fixture
-def path(tmp_path):
-    return str(tmp_path / "desk.db")
+def path(database):  # every test here runs on SQLite and on PostgreSQL
+    return database
 
 
 @pytest.fixture

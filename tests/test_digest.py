@@ -40,8 +40,8 @@ class Posts:
 
 
 @pytest.fixture
-def path(tmp_path):
-    return str(tmp_path / "digest.db")
+def path(database):  # every test here runs on SQLite and on PostgreSQL
+    return database
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ class Clock:
 
 
 @pytest.fixture
-def world(tmp_path, k):
-    path = str(tmp_path / "nudges.db")
+def world(database, k):  # every test here runs on SQLite and on PostgreSQL
+    path = database
     db = connect(path)
     clock = Clock(at("2026-12-01 08:05 CT"))
     notifier = RecordingNotifier()

@@ -31,8 +31,8 @@ def rows(db) -> list[tuple]:
 
 
 @pytest.fixture
-def db(tmp_path):
-    return storage_db.connect(str(tmp_path / "refs.db"))
+def db(database):  # on SQLite and on PostgreSQL (the migration's fill is SQLite's alone)
+    return storage_db.connect(database)
 
 
 # (the references a tracker is made with, a value said later, found?)
@@ -121,7 +121,8 @@ def statements(db, call) -> list[str]:
     return seen
 
 
-def test_a_reference_lookup_is_one_indexed_query_with_no_scan(db):
+def test_a_reference_lookup_is_one_indexed_query_with_no_scan(tmp_path):  # SQLite's query plan
+    db = storage_db.connect(str(tmp_path / "plan.db"))
     for i in range(30):
         track(db, {"ticket": str(40000 + i)}, owner=f"U{i % 3}")
     (sql,) = statements(db, lambda: repo.find_by_ref(db, "40007"))
@@ -129,7 +130,8 @@ def test_a_reference_lookup_is_one_indexed_query_with_no_scan(db):
     assert "tracker_refs_value" in shown and not scans_a_table(shown), shown
 
 
-def test_a_users_list_is_one_indexed_query_with_its_steps(db):
+def test_a_users_list_is_one_indexed_query_with_its_steps(tmp_path):  # SQLite's query plan
+    db = storage_db.connect(str(tmp_path / "plan.db"))
     ids = [track(db, {"ticket": str(i)}, owner=f"U{i % 3}") for i in range(30)]
     repo.resolve(db, ids[0], "U0", S)
     ran = statements(db, lambda: repo.for_owner(db, "U0"))
