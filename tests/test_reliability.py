@@ -11,6 +11,7 @@ Each test proves one promise of the scheduler's docstring:
 - a failing notifier delays nudges but never loses or doubles them;
 - the database passes PRAGMA integrity_check after each of these.
 
+Every test runs on SQLite and on PostgreSQL (the `database` fixture).
 Subprocesses run tests/scheduler_child.py with this interpreter; nothing uses
 the network. Timing numbers are printed (see them with `pytest -s`).
 """
@@ -103,6 +104,10 @@ def nudged_events(db) -> Counter:
 
 
 def assert_integrity(db) -> None:
+    if storage_db.is_postgres(db):  # its foreign keys hold by themselves; check they did
+        orphans = "SELECT COUNT(*) FROM {} WHERE tracker_id NOT IN (SELECT id FROM trackers)"
+        assert [db.execute(orphans.format(t)).fetchone()[0] for t in ("steps", "events")] == [0, 0]
+        return
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
@@ -187,7 +192,7 @@ class Round:
         return "before the first nudge"
 
 
-def test_sigkill_rounds_lose_nothing_and_resend_at_most_one_nudge_per_sender(tmp_path):
+def test_sigkill_rounds_lose_nothing_and_resend_at_most_one_nudge_per_sender(database, tmp_path):
     """SIGKILL a scheduler process again and again at random points; then let one finish.
 
     Proves: every step ends 'sent' and was handed to the notifier at least once
@@ -196,7 +201,7 @@ def test_sigkill_rounds_lose_nothing_and_resend_at_most_one_nudge_per_sender(tmp
     window), so total duplicates <= kills x senders; exactly one 'nudged' event
     per tracker.
     """
-    path, log = tmp_path / "kill.db", tmp_path / "sent.log"
+    path, log = database, tmp_path / "sent.log"
     db = storage_db.connect(str(path))
     steps = add_reminders(db, KILL_STEPS, now_utc())
     seed = time.time_ns()
@@ -266,13 +271,13 @@ def test_sigkill_rounds_lose_nothing_and_resend_at_most_one_nudge_per_sender(tmp
 TWO_STEPS = 500
 
 
-def test_two_scheduler_processes_never_send_a_step_twice(tmp_path):
+def test_two_scheduler_processes_never_send_a_step_twice(database, tmp_path):
     """Two scheduler processes tick the same database at once (small batches, short leases).
 
     Proves: claims under BEGIN IMMEDIATE and the token check under the send's lock
     keep them apart: no step is sent by both, or twice by one; every step is sent.
     """
-    path = tmp_path / "two.db"
+    path = database
     db = storage_db.connect(str(path))
     steps = add_reminders(db, TWO_STEPS, now_utc())
     logs = {marker: tmp_path / f"{marker}.log" for marker in ("A", "B")}
@@ -336,14 +341,14 @@ def start_ticking(scheduler: Scheduler) -> tuple[threading.Thread, threading.Eve
     return thread, stop, errors
 
 
-def test_no_nudge_is_handed_over_after_a_resolve_commits(tmp_path, k):
+def test_no_nudge_is_handed_over_after_a_resolve_commits(database, k):
     """A scheduler thread delivers 200 due nudges while another thread resolves them all.
 
     Proves: for every tracker, a nudge (if any) was handed over before its resolve
     returned; a tracker resolved first is never nudged (its step is cancelled);
     afterwards no resolved tracker has a pending, claimed or in-flight step.
     """
-    path = tmp_path / "race.db"
+    path = database
     db = storage_db.connect(str(path))
     add_reminders(db, RACE_TRACKERS, now_utc(), spread_s=5)
     tracker_ids = [r[0] for r in db.execute("SELECT id FROM trackers").fetchall()]
@@ -390,13 +395,13 @@ def test_no_nudge_is_handed_over_after_a_resolve_commits(tmp_path, k):
     assert 0 < nudged < RACE_TRACKERS, "the race did not go both ways"
 
 
-def test_a_resolve_between_claim_and_send_cancels_the_claimed_nudge(tmp_path, k):
+def test_a_resolve_between_claim_and_send_cancels_the_claimed_nudge(database, k):
     """The narrow interleaving, made deterministic: claim, then resolve, then deliver.
 
     Proves: delivery re-checks the claim before sending, so a step claimed
     before the resolve committed is not handed over; it ends 'cancelled'.
     """
-    path = tmp_path / "claimed.db"
+    path = database
     db = storage_db.connect(str(path))
     add_reminders(db, 2, S)
     notifier = RecordingNotifier()
@@ -438,14 +443,14 @@ AFTER_OUTAGE = [
 ]
 
 
-def test_one_nudge_per_tracker_names_the_latest_level_after_an_outage(tmp_path, k):
+def test_one_nudge_per_tracker_names_the_latest_level_after_an_outage(database, k):
     """No tick from S to S+2h30 (the outage), then one tick, then ticks as levels fall due.
 
     Proves: exactly one nudge per open tracker, naming the latest due level and how
     late it is; the earlier due levels are 'skipped'; nothing for a tracker resolved
     during the outage; afterwards each level goes out when due, and only then.
     """
-    db = storage_db.connect(str(tmp_path / "outage.db"))
+    db = storage_db.connect(database)
     ids = {name: add_bvoip(db, k, f"BVoIP sev 1 {name}", start) for name, start, *_ in OUTAGE}
     names = {tracker_id: name for name, tracker_id in ids.items()}
     for name, _, resolved_at, *_ in OUTAGE:
@@ -454,7 +459,7 @@ def test_one_nudge_per_tracker_names_the_latest_level_after_an_outage(tmp_path, 
 
     clock = FakeClock(OUTAGE_END)
     notifier = RecordingNotifier()
-    scheduler = Scheduler(k, notifier, str(tmp_path / "outage.db"), tick=1, clock=clock)
+    scheduler = Scheduler(k, notifier, database, tick=1, clock=clock)
     assert scheduler.tick() == 3
 
     sent = {names[t]: level for t, _, level, _ in notifier.sent}
@@ -497,13 +502,13 @@ def test_one_nudge_per_tracker_names_the_latest_level_after_an_outage(tmp_path, 
         (1, 0),  # the baseline
     ],
 )
-def test_failed_sends_are_retried_and_never_lost_or_doubled(tmp_path, k, trackers, failures):
+def test_failed_sends_are_retried_and_never_lost_or_doubled(database, k, trackers, failures):
     """RecordingNotifier(failures=N): the next N sends raise NotifyError.
 
     Proves: a failed send releases its step, which the next tick retries; in the
     end each step was sent exactly once, and attempts count every try.
     """
-    path = tmp_path / "fail.db"
+    path = database
     db = storage_db.connect(str(path))
     steps = add_reminders(db, trackers, S)
     notifier = RecordingNotifier(failures=failures)
@@ -525,7 +530,7 @@ def test_failed_sends_are_retried_and_never_lost_or_doubled(tmp_path, k, tracker
 # --- regressions: bugs this suite found, now fixed ----------------------------------------
 
 
-def test_catch_up_is_one_nudge_per_tracker_even_beyond_one_batch(tmp_path, k):
+def test_catch_up_is_one_nudge_per_tracker_even_beyond_one_batch(database, k):
     """More due steps than `batch` after an outage still give one nudge per tracker.
 
     (Was a bug: claim_due limited steps, not trackers.)
@@ -537,7 +542,7 @@ def test_catch_up_is_one_nudge_per_tracker_even_beyond_one_batch(tmp_path, k):
     for level 3 on the next tick. Production batch is 500: more than 500 due steps
     (e.g. ~170 open severity-1 BVoIP trackers after the same outage) hits it.
     """
-    path = tmp_path / "batch.db"
+    path = database
     db = storage_db.connect(str(path))
     ids = [add_bvoip(db, k, f"BVoIP {n}", S) for n in range(2)]
     notifier = RecordingNotifier()
@@ -548,7 +553,7 @@ def test_catch_up_is_one_nudge_per_tracker_even_beyond_one_batch(tmp_path, k):
     assert nudged == {t: [3] for t in ids}
 
 
-def test_a_resolve_during_a_burst_of_nudges_waits_only_for_the_nudge_in_hand(tmp_path, k):
+def test_a_resolve_during_a_burst_of_nudges_waits_only_for_the_nudge_in_hand(database, k):
     """A resolve issued while a batch of nudges goes out waits only for its own nudge.
 
     (Was a bug: the write lock was held across each send.)
@@ -561,7 +566,7 @@ def test_a_resolve_during_a_burst_of_nudges_waits_only_for_the_nudge_in_hand(tmp
     At 200 ms per send and 60 due nudges the resolve raises OperationalError
     ('database is locked') after 10 s; any other write (create, snooze) likewise.
     """
-    path = tmp_path / "burst.db"
+    path = database
     db = storage_db.connect(str(path))
     add_reminders(db, 40, now_utc(), spread_s=5)
     last = db.execute("SELECT MAX(id) FROM trackers").fetchone()[0]
@@ -581,11 +586,11 @@ def test_a_resolve_during_a_burst_of_nudges_waits_only_for_the_nudge_in_hand(tmp
     assert waited < 0.5, f"the resolve waited {waited:.2f}s for the whole batch"
 
 
-def test_a_retried_catch_up_nudge_still_says_what_it_folded(tmp_path, k):
+def test_a_retried_catch_up_nudge_still_says_what_it_folded(database, k):
     """A catch-up nudge that fails and is retried still says what it folded.
 
     (Was a bug: the count lived only in the claim.)"""
-    path = tmp_path / "refold.db"
+    path = database
     db = storage_db.connect(str(path))
     tracker_id = add_bvoip(db, k, "BVoIP refold", S)
     notifier = RecordingNotifier(failures=1)
