@@ -34,6 +34,8 @@ HEALTH_TICKS = 3
 PROBE_BUSY_MS = 2000  # a probe waits this long for a lock, not the bot's 10 s
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 TICK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+TEAM_LABELS = 200  # workspaces labelled by their own key in /metrics; the rest share one
+OTHER_TEAMS = "other"
 ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 
@@ -71,7 +73,41 @@ class Metrics:
             registry=r,
             buckets=ACK_BUCKETS,
         )
+        self.workspace_sent = Counter(
+            "clecbot_workspace_nudges_sent",
+            "Nudges posted, by workspace (team: the workspace key; '' for the single token)",
+            ["team"],
+            registry=r,
+        )
+        self.workspace_failed = Counter(
+            "clecbot_workspace_nudges_failed",
+            "Nudge posts that failed or found no token, by workspace",
+            ["team"],
+            registry=r,
+        )
+        self._teams: set[str] = set()  # the workspaces with a label of their own
+        self._teams_lock = threading.Lock()
         self.due: Callable[[], tuple[int, float]] | None = None  # (count, oldest lateness s)
+
+    def team_label(self, team: str) -> str:
+        """The workspace's label: its key for the first TEAM_LABELS workspaces seen, then
+        OTHER_TEAMS, so a provider with thousands of workspaces keeps a bounded series."""
+        with self._teams_lock:
+            if team in self._teams:
+                return team
+            if len(self._teams) < TEAM_LABELS:
+                self._teams.add(team)
+                return team
+        return OTHER_TEAMS
+
+    def workspace_nudge(self, team: str, sent: bool) -> None:
+        """Count one nudge post of workspace `team` (sent, or failed)."""
+        counter = self.workspace_sent if sent else self.workspace_failed
+        counter.labels(team=self.team_label(team)).inc()
+
+    def watch_installs(self, count: Callable[[], int]) -> None:
+        """clecbot_workspaces_installed, read from the installation store at each scrape."""
+        self.registry.register(_InstallsCollector(count))
 
     def watch_due(self, due: Callable[[], tuple[int, float]]) -> None:
         """Read the due-but-unsent steps from `due` at each scrape."""
@@ -80,6 +116,26 @@ class Metrics:
 
     def text(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _InstallsCollector:
+    """How many workspaces have an installation (OAuth mode), read when scraped."""
+
+    def __init__(self, count: Callable[[], int]):
+        self.count = count
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        try:
+            value = self.count()
+        except StorageError as exc:
+            log.warning("metrics: installations unreadable: %s", type(exc).__name__)
+            return
+        yield GaugeMetricFamily("clecbot_workspaces_installed",
+                                "Workspaces clecbot is installed in (OAuth mode)",
+                                value=value)  # fmt: skip
 
 
 class _DueCollector:

@@ -19,6 +19,7 @@ the app sent to Slack with `fake.wait_for(method)`, which polls.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -75,6 +76,15 @@ class Call:
     at: float  # time.monotonic() on arrival, before any slow() delay
     status: int = 200  # what the fake answered (a fault's status if one was served)
 
+    @property
+    def token(self) -> str | None:
+        """The token the call was made with (Bearer header, else a `token` param)."""
+        bearer = self.headers.get("authorization") or ""
+        if bearer.startswith("Bearer "):
+            return bearer.removeprefix("Bearer ")
+        value = self.params.get("token")
+        return str(value) if value else None
+
     def json_param(self, name: str) -> Any:
         """A param that may be a JSON string (form-encoded `blocks`) or already parsed (JSON)."""
         value = self.params.get(name)
@@ -99,6 +109,30 @@ class _State:
     delays: dict[str, float] = field(default_factory=dict)
     faults_served: Counter = field(default_factory=Counter)
     history: dict[str, list[dict]] = field(default_factory=dict)  # channel id -> messages
+    codes: dict[str, Workspace] = field(default_factory=dict)  # OAuth code -> its workspace
+    tokens: dict[str, Workspace] = field(default_factory=dict)  # bot token issued -> workspace
+    revoked: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace the fake can install the app in (several per fake: OAuth tests)."""
+
+    team_id: str
+    name: str = "Fake"
+    enterprise_id: str | None = None
+    is_enterprise_install: bool = False
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+
+    def answer(self, token: str, client_id: str, scopes: str) -> dict[str, Any]:
+        """oauth.v2.access's answer for this workspace (bot token, no user token)."""
+        enterprise = {"id": self.enterprise_id, "name": "Fake Org"} if self.enterprise_id else None
+        team = None if self.is_enterprise_install else {"id": self.team_id, "name": self.name}
+        return {"ok": True, "access_token": token, "token_type": "bot", "scope": scopes,
+                "bot_user_id": self.bot_user_id, "app_id": APP_ID, "team": team,
+                "enterprise": enterprise, "is_enterprise_install": self.is_enterprise_install,
+                "authed_user": {"id": "UINSTALLER"}, "client_id": client_id}  # fmt: skip
 
 
 class FakeSlack:
@@ -116,7 +150,13 @@ class FakeSlack:
         self.user_zones: dict[str, str] = {}  # user id -> IANA zone; others get DEFAULT_ZONE
         self.channel_members: dict[str, list[str]] = {}  # channel id -> member user ids
         self.socket_url: str | None = None  # apps.connections.open's answer (FakeSocketMode)
+        # OAuth: the app's credentials oauth.v2.access checks (None: any), and the scopes
+        # it grants (the ones the authorize URL asked for are the test's to check)
+        self.client_id: str | None = None
+        self.client_secret: str | None = None
+        self.granted_scopes = "commands,chat:write"
         self._state = _State()
+        self._pending_tokens: dict[str, str] = {}  # code -> the token it gives (under the lock)
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -198,6 +238,79 @@ class FakeSlack:
             self._state.delays.clear()
             self._state.faults_served.clear()
 
+    # -- workspaces and tokens (OAuth) -------------------------------------------------------------
+
+    def install_code(self, workspace: Workspace) -> tuple[str, str]:
+        """A one-use OAuth code that oauth.v2.access exchanges for a new bot token of
+        `workspace`; returns (code, the token it will give)."""
+        n = next(_ts_counter)
+        code, token = f"code-{workspace.team_id}-{n}", f"xoxb-{workspace.team_id}-{n}"
+        with self._state.lock:
+            self._state.codes[code] = workspace
+            self._pending_tokens[code] = token
+        return code, token
+
+    def revoke(self, token: str) -> None:
+        """Slack forgets the token: every call with it is `invalid_auth` from now on."""
+        with self._state.lock:
+            self._state.revoked.add(token)
+
+    def workspace_of(self, token: str | None) -> Workspace | None:
+        """The workspace a live issued token belongs to (None: unknown or revoked)."""
+        with self._state.lock:
+            if token in self._state.revoked:
+                return None
+            return self._state.tokens.get(token or "")
+
+    def calls_with(self, token: str) -> list[Call]:
+        """Every call made with `token`."""
+        return [c for c in self.calls if c.token == token]
+
+    def _refused_token(self, call: Call) -> str | None:
+        """The error a call's token gets: revoked -> invalid_auth; once the fake has issued
+        tokens (OAuth tests), any token it did not issue -> invalid_auth too. Single-token
+        tests, where it issued none, may use any token."""
+        if call.method == "oauth.v2.access":
+            return None
+        token = call.token
+        with self._state.lock:
+            if token in self._state.revoked:
+                return "invalid_auth"
+            if self._state.tokens and token not in self._state.tokens:
+                return "invalid_auth" if token else "not_authed"
+        return None
+
+    def _oauth_access(self, call: Call) -> dict[str, Any]:
+        """oauth.v2.access: the code (once) for its token; the client's id and secret
+        (HTTP Basic, or form fields) checked when the test set them."""
+        p = call.params
+        client_id, secret = p.get("client_id"), p.get("client_secret")
+        basic = call.headers.get("authorization") or ""
+        if basic.startswith("Basic "):
+            pair = base64.b64decode(basic.removeprefix("Basic ")).decode()
+            client_id, _, secret = pair.partition(":")
+        if self.client_id is not None and client_id != self.client_id:
+            return {"ok": False, "error": "invalid_client_id"}
+        if self.client_secret is not None and secret != self.client_secret:
+            return {"ok": False, "error": "bad_client_secret"}
+        code = str(p.get("code") or "")
+        with self._state.lock:
+            workspace = self._state.codes.pop(code, None)
+            token = self._pending_tokens.pop(code, None)
+            if workspace is None or token is None:
+                return {"ok": False, "error": "invalid_code"}
+            self._state.tokens[token] = workspace
+        return workspace.answer(token, str(client_id), self.granted_scopes)
+
+    def _auth_test(self, call: Call) -> dict[str, Any]:
+        """auth.test: the token's own workspace and bot (the default one for a token the
+        fake did not issue, in single-token tests)."""
+        w = self.workspace_of(call.token) or Workspace(TEAM_ID)
+        return {"ok": True, "url": "https://fake.slack.com/", "team": w.name, "user": "clecbot",
+                "team_id": w.team_id, "user_id": w.bot_user_id, "bot_id": w.bot_id,
+                "enterprise_id": w.enterprise_id,
+                "is_enterprise_install": w.is_enterprise_install}  # fmt: skip
+
     # -- faults ----------------------------------------------------------------------------------
 
     def fail_next(
@@ -250,17 +363,6 @@ class FakeSlack:
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         """Slack's success reply for a Web API method."""
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://fake.slack.com/",
-                "team": "Fake",
-                "user": "clecbot",
-                "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID,
-                "bot_id": BOT_ID,
-                "is_enterprise_install": False,
-            }
         if method == "apps.connections.open":  # Socket Mode: where to open the WebSocket
             if not self.socket_url:
                 return {"ok": False, "error": "socket_mode_not_started"}
@@ -413,8 +515,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(fault.status, "application/json; charset=utf-8", payload, extra)
         elif method.startswith(("response_url:", "upload:")):
             self._send(200, "text/plain", "OK - 0" if method.startswith("upload:") else "ok")
+        elif refused := self.fake._refused_token(call):
+            payload = json.dumps({"ok": False, "error": refused})
+            self._send(200, "application/json; charset=utf-8", payload)
         else:
-            payload = json.dumps(self.fake._answer(method, params))
+            if method == "oauth.v2.access":
+                answer = self.fake._oauth_access(call)
+            elif method == "auth.test":
+                answer = self.fake._auth_test(call)
+            else:
+                answer = self.fake._answer(method, params)
+            payload = json.dumps(answer)
             self._send(200, "application/json; charset=utf-8", payload)
 
     def _send(
@@ -454,12 +565,13 @@ def slash_command(
     command: str = "/clec",
     response_url: str = NOWHERE,
     trigger_id: str = "1001.2002.trigger",
+    team: str = TEAM_ID,
 ) -> str:
-    """A slash command body, form-encoded as Slack sends it."""
+    """A slash command body, form-encoded as Slack sends it (from workspace `team`)."""
     return urlencode(
         {
             "token": "fake-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "fake",
             "channel_id": channel,
             "channel_name": "directmessage" if channel.startswith("D") else "general",
@@ -476,13 +588,20 @@ def slash_command(
 
 
 def event_callback(
-    event: dict[str, Any], event_id: str = "Ev0001", retry_num: int | None = None
+    event: dict[str, Any],
+    event_id: str = "Ev0001",
+    retry_num: int | None = None,
+    team: str = TEAM_ID,
+    enterprise: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> tuple[str, dict[str, str]]:
-    """An Events API envelope around `event`, and the retry headers Slack adds on redelivery."""
+    """An Events API envelope around `event` (for workspace `team`, of org `enterprise`),
+    and the retry headers Slack adds on redelivery."""
     body = json.dumps(
         {
             "token": "fake-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
+            "enterprise_id": enterprise,
             "api_app_id": APP_ID,
             "event": event,
             "type": "event_callback",
@@ -490,11 +609,11 @@ def event_callback(
             "event_time": int(time.time()),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": TEAM_ID,
+                    "enterprise_id": enterprise,
+                    "team_id": None if is_enterprise_install else team,
                     "user_id": BOT_USER_ID,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": is_enterprise_install,
                 }
             ],
             "is_ext_shared_channel": False,
@@ -552,6 +671,17 @@ def app_home_opened(user: str = "U1") -> dict:
     }
 
 
+def app_uninstalled() -> dict:
+    """Slack's `app_uninstalled` event (the envelope names the workspace)."""
+    return {"type": "app_uninstalled", "event_ts": new_ts()}
+
+
+def tokens_revoked(bot: list[str] | None = None, oauth: list[str] | None = None) -> dict:
+    """Slack's `tokens_revoked` event: the bot users and the users whose tokens went."""
+    return {"type": "tokens_revoked", "event_ts": new_ts(),
+            "tokens": {"bot": list(bot or []), "oauth": list(oauth or [])}}  # fmt: skip
+
+
 def bot_message(text: str, bot_id: str = "BOTHER", channel: str = "C1") -> dict:
     """A message from another bot. With bot_id=BOT_ID bolt drops it as the app's own message
     (IgnoringSelfEvents) before any listener sees it."""
@@ -577,11 +707,12 @@ def block_actions(
     response_url: str = NOWHERE,
     blocks: list[dict] | None = None,
     block_id: str = "b1",
+    team: str = TEAM_ID,
 ) -> str:
     """A button click, form-encoded as payload=<json> as Slack sends interactivity."""
     payload = {
         "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
         "api_app_id": APP_ID,
         "token": "fake-verification-token",
         "container": {
@@ -591,7 +722,7 @@ def block_actions(
             "is_ephemeral": False,
         },
         "trigger_id": "1001.2002.trigger",
-        "team": {"id": TEAM_ID, "domain": "fake"},
+        "team": {"id": team, "domain": "fake"},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "general"},

@@ -29,11 +29,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.handlers import actions, commands, home, messages
+from bot.handlers import actions, commands, home, messages, oauth
 from bot.handlers.context import Deps
 from bot.handlers.edge import delivery_keys, request_id
 from bot.handlers.http import EVENTS_PATH, Limits, Ops, Server, http_server, serve_in_thread
 from bot.handlers.notifier import CALLS_PER_NUDGE, SlackNotifier
+from bot.handlers.oauth import Install, team_of
 from bot.handlers.settings import Settings
 from bot.knowledge.loader import load
 from bot.ops import Health, Metrics, probe_database
@@ -100,14 +101,16 @@ class RetryAfterWithin(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def web_client(settings: Settings, lease: timedelta | None = None) -> WebClient:
+def web_client(
+    settings: Settings, lease: timedelta | None = None, token: str | None = None
+) -> WebClient:
     """A Web API client that retries rate limits (honouring Retry-After), 5xx and drops,
     each call ending within call_budget_s(lease) (the settings' lease by default): half
     of it for the attempts (the timeout, in fractions of a second under a short lease),
     half for the waits between them (Retry-After beyond that is not waited)."""
     budget = call_budget_s(settings.lease if lease is None else lease)
     return WebClient(
-        token=settings.bot_token,
+        token=token or settings.bot_token or None,  # (none: OAuth mode's app-wide client)
         base_url=settings.api_url,
         timeout=budget / 2 / (WEB_RETRIES + 1),  # type: ignore[arg-type]  (urllib takes a float)
         retry_handlers=[
@@ -123,15 +126,35 @@ def _header(req, name: str) -> str:
     return values[0] if isinstance(values, list) else str(values)
 
 
-def build_app(settings: Settings, deps: Deps) -> App:
+def install_parts(settings: Settings, deps: Deps) -> Install | None:
+    """OAuth mode's stores and per-workspace clients (None with a single token)."""
+    if not settings.oauth:
+        return None
+    return Install.create(settings, deps, lambda token: web_client(settings, token=token))
+
+
+def build_app(settings: Settings, deps: Deps, install: Install | None = None) -> App:
+    """The bolt app: with one token (SLACK_BOT_TOKEN) every request is workspace "";
+    in OAuth mode each is answered with its own workspace's token and carries that
+    workspace's key in `context["team"]` (oauth.team_of)."""
     quiet_logs()
+    deps.workspaces = settings.oauth  # the handlers scope by workspace in OAuth mode only
+    if settings.oauth and install is None:
+        install = install_parts(settings, deps)
     app = App(
         client=web_client(settings),
         listener_executor=ThreadPoolExecutor(LISTENER_WORKERS, thread_name_prefix="listener"),
         signing_secret=settings.signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,  # ack functions run in the request thread; work is lazy
+        oauth_settings=install.oauth_settings() if install else None,
     )
+
+    @app.middleware
+    def name_the_workspace(context, next):  # noqa: A002 - bolt's name for the chain
+        """The workspace key every handler scopes its data by ("" with a single token)."""
+        context["team"] = team_of(context) if install else ""
+        return next()
 
     @app.middleware
     def name_the_delivery(req, body, context, next):  # noqa: A002 - bolt's name for the chain
@@ -147,6 +170,8 @@ def build_app(settings: Settings, deps: Deps) -> App:
 
     for module in (commands, messages, actions, home):
         module.register(app, deps)
+    if install is not None:
+        oauth.register(app, install.installs, install.workspaces)
     return app
 
 
@@ -219,12 +244,17 @@ def warm(deps: Deps) -> None:
 def serve(settings: Settings) -> int:
     """Run the bot: the scheduler in a thread, Slack in the foreground, until SIGTERM/^C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    deps = Deps(load(), settings.db_path, settings.zone)
-    app = build_app(settings, deps)
+    deps = Deps(load(), settings.db_path, settings.zone, workspaces=settings.oauth)
+    install = install_parts(settings, deps)
+    app = build_app(settings, deps, install)
     warm(deps)
-    notifier = SlackNotifier(app.client, zone_of=lambda user: deps.zone_of(app.client, user),
-                             lookup_budget_s=call_budget_s(settings.lease))  # fmt: skip
     metrics = Metrics()
+    notifier = SlackNotifier(install.clients if install else app.client,
+                             lookup_budget_s=call_budget_s(settings.lease), zone_in=deps.zone_of,
+                             on_gone=install.workspaces.gone if install else None,
+                             metrics=metrics)  # fmt: skip
+    if install is not None:
+        metrics.watch_installs(lambda: len(install.installs.teams()))
     scheduler = Scheduler(deps.k, notifier, settings.db_path, tick=settings.tick,
                           lease=settings.lease, metrics=metrics)  # fmt: skip
     health = Health(lambda: probe_database(settings.db_path), scheduler.last_tick_or_start,

@@ -9,7 +9,8 @@ the body is parsed, a body that is not UTF-8 JSON or form data is a 400, and a
 refused request logs one short line (never its body). Beside Slack's endpoint it
 serves the operator's: `GET /health` (200, or 503 when the database is unreachable
 or the scheduler has stalled; JSON that never names the file) and `GET /metrics`
-(Prometheus text), and it times each Slack request's ack.
+(Prometheus text), and it times each Slack request's ack. In OAuth mode it also serves
+bolt's install page and redirect (`GET /slack/install`, `GET /slack/oauth_redirect`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ HEALTH_PATH = "/health"
 METRICS_PATH = "/metrics"
 TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
            405: "Method Not Allowed", 500: "Internal Server Error",
            503: "Service Unavailable"}  # fmt: skip
 
@@ -130,6 +131,21 @@ class SlackEndpoint:
         response = self.app.dispatch(request)
         return Answer(response.status, response.headers, response.body)
 
+    def oauth_paths(self) -> tuple[str, ...]:
+        """The install page's and the redirect's paths (none with a single token)."""
+        flow = self.app.oauth_flow
+        return (flow.install_path, flow.redirect_uri_path) if flow is not None else ()
+
+    def install(self, path: str, query: str, headers: dict[str, str]) -> Answer:
+        """GET on an OAuth path: bolt's flow (the page, or the state check and exchange)."""
+        flow = self.app.oauth_flow
+        request = BoltRequest(body="", query=query, headers=headers)
+        if path == flow.install_path:
+            response = flow.handle_installation(request)
+        else:
+            response = flow.handle_callback(request)
+        return Answer(response.status, response.headers, response.body)
+
     @staticmethod
     def _refuse(status: int, why: str, raw: bytes, peer: str) -> Answer:
         log.info("refused a Slack request from %s: %s (%d bytes)", peer, why, len(raw))
@@ -167,6 +183,8 @@ def wsgi(endpoint: SlackEndpoint | None, ops: Ops = Ops()) -> Callable:
             answer = _operator(path, ops)
         elif path in (HEALTH_PATH, METRICS_PATH):
             answer = _plain(405, "use GET", allow="GET, HEAD")
+        elif endpoint is not None and path in endpoint.oauth_paths():
+            answer = _installing(endpoint, method, path, environ)
         elif path != EVENTS_PATH or endpoint is None:
             answer = _plain(404, "not found")
         elif method != "POST":
@@ -186,6 +204,17 @@ def wsgi(endpoint: SlackEndpoint | None, ops: Ops = Ops()) -> Callable:
         return _respond(answer, start_response, head=method == "HEAD")
 
     return application
+
+
+def _installing(endpoint: SlackEndpoint, method: str, path: str, environ: dict) -> Answer:
+    """The OAuth pages (GET): a fault of ours is one line and a 500, never a traceback."""
+    if method not in ("GET", "HEAD"):
+        return _plain(405, "use GET", allow="GET, HEAD")
+    try:
+        return endpoint.install(path, environ.get("QUERY_STRING", ""), slack_headers(environ))
+    except Exception as exc:
+        log.error("OAuth request on %s failed: %s", path, type(exc).__name__)
+        return _plain(500, "internal error")
 
 
 def _respond(answer: Answer, start_response: Callable, head: bool = False) -> list[bytes]:

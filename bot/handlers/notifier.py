@@ -17,6 +17,7 @@ NotifyError: the nudge is sent again (never lose a nudge to save a duplicate).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,12 +26,17 @@ import pytz
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.handlers.blocks import fallback, nudge_blocks, reply_blocks
+from bot.ops import Metrics
 from bot.reply import Reply
-from bot.scheduler import Delivery, NotifyError
+from bot.scheduler import Delivery, NotifyError, SendUncertain
 from storage.trackers import Claim, Tracker
 
 log = logging.getLogger(__name__)
 CALLS_PER_NUDGE = 2  # the DM and the thread copy: what a send's time budget is split by
+# Slack's answers that mean the workspace's token is gone for good (uninstalled, revoked,
+# the workspace closed): its nudges are paused, not tried again each tick
+TOKEN_GONE = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
+                        "team_access_revoked", "team_not_found"})  # fmt: skip
 NUDGE_EVENT = "clecbot_nudge"  # the metadata event_type every nudge DM carries
 HISTORY_PAGE = 200  # messages per conversations.history call
 HISTORY_PAGES = 5  # more than this many since the send began: give up and send again
@@ -59,38 +65,141 @@ def ts_instant(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), pytz.utc)
 
 
+class NotInstalled(NotifyError):
+    """The workspace has no token here (never installed, uninstalled, revoked)."""
+
+
+class SingleClient:
+    """One token for one workspace (SLACK_BOT_TOKEN): the workspace "". A tracker of any
+    other workspace is refused, never sent with this token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def for_team(self, team: str):
+        if team:
+            raise NotInstalled(f"workspace {team} is not the one this bot's token serves")
+        return self.client
+
+    def forget(self, team: str) -> None:
+        """One token, nothing cached per workspace."""
+
+
+class TeamClients:
+    """A Web API client per workspace, with the bot token its installation holds now
+    (read at each use: a token deleted or replaced by another replica is never used
+    again); a client is made once per token and kept."""
+
+    def __init__(self, token_of: Callable[[str], str | None], make: Callable[[str], object]):
+        self.token_of = token_of  # the workspace's bot token, None when not installed
+        self.make = make  # a client for a token (timeouts and retries from the lease)
+        self._clients: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def for_team(self, team: str):
+        token = self.token_of(team) if team else None
+        if not token:
+            raise NotInstalled(f"clecbot is not installed in workspace {team or '(none)'}")
+        with self._lock:
+            client = self._clients.get(team)
+            if client is None or client.token != token:
+                client = self._clients[team] = self.make(token)
+            return client
+
+    def forget(self, team: str) -> None:
+        with self._lock:
+            self._clients.pop(team, None)
+
+
 class SlackNotifier:
     """The DM is the delivery: if it fails the step stays due and is tried again.
-    The thread copy is a courtesy: its failure is logged, never a reason to resend."""
+    The thread copy is a courtesy: its failure is logged, never a reason to resend.
+
+    Each tracker's nudge goes with its own workspace's client (`clients.for_team`), never
+    another's. A workspace whose token is gone is handed to `on_gone` (which pauses its
+    trackers) instead of being tried again each tick."""
 
     def __init__(
         self,
         client,
         zone_of: Callable[[str], str] | None = None,
         lookup_budget_s: float | None = None,
+        *,
+        zone_in: Callable[[object, str, str], str] | None = None,
+        on_gone: Callable[[str, str], None] | None = None,
+        metrics: Metrics | None = None,
     ):
-        self.client = client
+        # a WebClient (one token: the workspace "") or per-workspace clients (for_team)
+        self.clients = client if hasattr(client, "for_team") else SingleClient(client)
         self.zone_of = zone_of  # a user's zone from their profile (cached), if known
+        self.zone_in = zone_in  # the same, asked with the workspace's client (client, user, team)
         # how long the look in a DM's history may go on before another call (with one
         # call's own budget, it stays within half the lease; the post has the other half)
         self.lookup_budget_s = lookup_budget_s
+        self.on_gone = on_gone
+        self.metrics = metrics
+
+    def client_for(self, team: str):
+        """The workspace's client; NotInstalled (after `on_gone`) when it has no token."""
+        try:
+            return self.clients.for_team(team)
+        except NotInstalled as exc:
+            self._gone(team, f"clecbot is not installed in this workspace ({exc})")
+            raise
+
+    def _gone(self, team: str, why: str) -> None:
+        if self.on_gone is None:
+            return
+        try:
+            self.on_gone(team, why)
+        except Exception as exc:  # the nudge stays due; the pause is tried again next time
+            log.error("workspace %s: its trackers could not be paused: %s", team,
+                      type(exc).__name__)  # fmt: skip
+
+    def _refused(self, team: str, exc: Exception) -> None:
+        """A Slack error that says the workspace's token is gone: pause the workspace."""
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+        if error in TOKEN_GONE:
+            self.clients.forget(team)
+            self._gone(team, f"Slack refused this workspace's token ({error}); its nudges"
+                             " resume when clecbot is installed again")  # fmt: skip
+
+    def _count(self, team: str, sent: bool) -> None:
+        if self.metrics is not None:
+            self.metrics.workspace_nudge(team, sent)
 
     def zone_for(self, tracker: Tracker) -> str | None:
         """The zone the nudge's times are in: an assignee's own (the tracker keeps its
         owner's); None for the owner, whose zone the tracker already has."""
-        if self.zone_of and tracker.assignee and tracker.assignee != tracker.owner:
-            return self.zone_of(tracker.assignee)
-        return None
+        if not tracker.assignee or tracker.assignee == tracker.owner:
+            return None
+        if self.zone_in is not None:
+            client = self.clients.for_team(tracker.team_id)
+            return self.zone_in(client, tracker.assignee, tracker.team_id)
+        return self.zone_of(tracker.assignee) if self.zone_of else None
 
-    def post_digest(self, channel: str, reply: Reply) -> None:
-        """A channel's morning digest (bot.digest), posted in the channel."""
-        self.client.chat_postMessage(
-            channel=channel, text=fallback(reply), blocks=reply_blocks(reply)
-        )
+    def post_digest(self, channel: str, reply: Reply, team: str | None = None) -> None:
+        """A channel's morning digest (bot.digest), posted in the channel with its
+        workspace's client (the workspace the digest names, unless `team` is given)."""
+        if team is None:
+            team = (reply.data.get("digest") or {}).get("team_id") or ""
+        client = self.client_for(team)
+        try:
+            client.chat_postMessage(channel=channel, text=fallback(reply),
+                                    blocks=reply_blocks(reply))  # fmt: skip
+        except SlackApiError as exc:
+            self._refused(team, exc)
+            raise
 
     def send(self, tracker: Tracker, nudge: Reply) -> Delivery | None:
         """Post the DM (with the nudge's metadata), then the thread copy; returns the
         recipient and the DM's channel id."""
+        team = tracker.team_id
+        try:
+            client = self.client_for(team)
+        except NotInstalled:
+            self._count(team, sent=False)
+            raise
         text = fallback(nudge)
         recipient = tracker.assignee or tracker.owner  # who has it on the desk, else its owner
         on_desk = bool(tracker.channel) and not tracker.channel.startswith("D")
@@ -103,15 +212,20 @@ class SlackNotifier:
             metadata = nudge_metadata(tracker.id, data["step_id"], data.get("level", 0),
                                       data.get("attempt", 1))  # fmt: skip
         try:
-            posted = self.client.chat_postMessage(
+            posted = client.chat_postMessage(
                 channel=recipient, text=text, blocks=dm_blocks, metadata=metadata
             )
         except (SlackApiError, SlackClientError, OSError) as exc:
-            raise NotifyError(f"DM for tracker {tracker.id} failed: {type(exc).__name__}") from exc
+            self._count(team, sent=False)
+            self._refused(team, exc)
+            # a timeout came after the post went out: Slack may have it (looked for later)
+            failed = SendUncertain if isinstance(exc, TimeoutError) else NotifyError
+            raise failed(f"DM for tracker {tracker.id} failed: {type(exc).__name__}") from exc
+        self._count(team, sent=True)
         channel = posted.get("channel") if hasattr(posted, "get") else None
         if tracker.channel and tracker.thread:
             try:
-                self.client.chat_postMessage(
+                client.chat_postMessage(
                     channel=tracker.channel, thread_ts=tracker.thread, text=text, blocks=blocks
                 )
             except (SlackApiError, SlackClientError, OSError) as exc:
@@ -133,23 +247,27 @@ class SlackNotifier:
             raise NotifyError("no send start recorded")
         budget = self.lookup_budget_s
         deadline = time.monotonic() + budget if budget is not None else None
+        client = self.client_for(tracker.team_id)
         try:
-            channel = dm[1] if dm and dm[0] == recipient else self._open_dm(recipient)
-            return self._search(channel, since - CLOCK_SKEW, tracker.id, claim.step.id, deadline)
+            channel = dm[1] if dm and dm[0] == recipient else self._open_dm(client, recipient)
+            return self._search(client, channel, since - CLOCK_SKEW, tracker.id, claim.step.id,
+                                deadline)  # fmt: skip
         except (SlackApiError, SlackClientError, OSError, ValueError, TypeError) as exc:
             raise NotifyError(f"history of tracker {tracker.id}'s DM unreadable: "
                               f"{type(exc).__name__}") from exc  # fmt: skip
 
-    def _open_dm(self, user: str) -> str:
-        return self.client.conversations_open(users=user)["channel"]["id"]
+    @staticmethod
+    def _open_dm(client, user: str) -> str:
+        return client.conversations_open(users=user)["channel"]["id"]
 
-    def _search(self, channel: str, oldest: datetime, tracker_id: int, step_id: int,
+    @staticmethod
+    def _search(client, channel: str, oldest: datetime, tracker_id: int, step_id: int,
                 deadline: float | None = None):  # fmt: skip
         cursor = None
         for _ in range(HISTORY_PAGES):
             if deadline is not None and time.monotonic() > deadline:
                 raise ValueError("the look in the DM's history took longer than its budget")
-            page = self.client.conversations_history(
+            page = client.conversations_history(
                 channel=channel, oldest=f"{oldest.timestamp():.6f}", limit=HISTORY_PAGE,
                 include_all_metadata=True, cursor=cursor,
             )  # fmt: skip

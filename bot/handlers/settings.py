@@ -29,10 +29,19 @@ class Settings:
     zone: str
     tick: float
     lease: timedelta = DEFAULT_LEASE  # CLEC_BOT_LEASE: a claim's lease; Slack's waits fit in it
+    # installing in many workspaces (no SLACK_BOT_TOKEN): the app's OAuth credentials
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None  # SLACK_REDIRECT_URI, else the manifest's
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces, each with the token its installation gave (no single token)."""
+        return bool(self.client_id) and not self.bot_token
 
 
 def _need(env: dict, name: str) -> str:
@@ -45,12 +54,22 @@ def _need(env: dict, name: str) -> str:
 def from_env(env: dict | None = None) -> Settings:
     """Read and check every setting; raise SettingError naming the first bad one."""
     env = dict(os.environ if env is None else env)
-    token = _need(env, "SLACK_BOT_TOKEN")
-    if not token.startswith("xoxb-"):
+    token = (env.get("SLACK_BOT_TOKEN") or "").strip()
+    client = None if token else _oauth_client(env)
+    if not token and client is None:
+        raise SettingError("SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and"
+                           " SLACK_CLIENT_SECRET, to install in many workspaces)")  # fmt: skip
+    if token and not token.startswith("xoxb-"):
         raise SettingError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
     app_token = (env.get("SLACK_APP_TOKEN") or "").strip() or None
     if app_token and not app_token.startswith("xapp-"):
         raise SettingError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if app_token and client is not None:
+        raise SettingError("SLACK_APP_TOKEN (Socket Mode) with SLACK_CLIENT_ID: installing"
+                           " in many workspaces is served over HTTP; unset one")  # fmt: skip
+    if client is not None and not (env.get("SLACK_SIGNING_SECRET") or "").strip():
+        raise SettingError("SLACK_SIGNING_SECRET is not set (installing in many workspaces"
+                           " is served over HTTP, which verifies every request)")  # fmt: skip
     secret = (env.get("SLACK_SIGNING_SECRET") or "").strip()
     if not secret and not app_token:
         raise SettingError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
@@ -80,8 +99,26 @@ def from_env(env: dict | None = None) -> Settings:
         app_token=app_token,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         port=int(raw_port),
-        db_path=(env.get("CLEC_BOT_DB") or "./clecbot.db").strip(),
+        # DATABASE_URL (PostgreSQL, shared by replicas) when set, else the SQLite file
+        db_path=(env.get("DATABASE_URL") or "").strip()
+        or (env.get("CLEC_BOT_DB") or "./clecbot.db").strip(),
         zone=zone,
         tick=tick,
         lease=lease,
+        client_id=client[0] if client else None,
+        client_secret=client[1] if client else None,
+        redirect_uri=client[2] if client else None,
     )
+
+
+def _oauth_client(env: dict) -> tuple[str, str, str | None] | None:
+    """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_REDIRECT_URI (optional), or None
+    when no client id is set; one without the other is a SettingError."""
+    client_id = (env.get("SLACK_CLIENT_ID") or "").strip()
+    if not client_id:
+        return None
+    secret = _need(env, "SLACK_CLIENT_SECRET")
+    redirect = (env.get("SLACK_REDIRECT_URI") or "").strip() or None
+    if redirect and not redirect.startswith(("https://", "http://")):
+        raise SettingError(f"SLACK_REDIRECT_URI must be an http(s) URL, got {redirect!r}")
+    return client_id, secret, redirect

@@ -1,0 +1,243 @@
+"""Installing clecbot in many workspaces: bolt's OAuth flow on our own stores.
+
+`GET /slack/install` is the "Add to Slack" page (a link to Slack's authorize page with
+the manifest's bot scopes and a fresh state, also set as a cookie in the browser);
+`GET /slack/oauth_redirect` checks the state (this browser's, issued here, unused, not
+expired), exchanges the code with `oauth.v2.access` and keeps the installation. The
+scopes are the manifest's (manifest.yml, read once at start): the app asks for exactly
+what its manifest declares, never for scopes from the environment, and for no user scope.
+
+Every request is then answered with its own workspace's token (bolt finds it by the
+request's team), and the workspace key is put in bolt's context as `context["team"]`
+(`team_of`). `app_uninstalled` and `tokens_revoked` delete the workspace's token and
+pause its trackers' nudges (storage.installs.pause_workspace); installing again resumes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.installation_store import InstallationStore
+
+from bot.handlers.notifier import TeamClients
+from storage.installs import Installs, States, pause_workspace, resume_workspace, workspace_key
+
+log = logging.getLogger(__name__)
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+PLACEHOLDER = "YOUR-HOST"  # the manifest's stand-in for the host, not a URL to send to Slack
+UNINSTALLED = (
+    "clecbot was uninstalled from this workspace; its nudges resume when it is installed again"  # noqa: E501
+)
+REVOKED = "clecbot's bot token for this workspace was revoked; its nudges resume when it is installed again"  # noqa: E501
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be read, or lacks what the install needs; the message says which."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the OAuth flow takes from the app's manifest."""
+
+    bot_scopes: tuple[str, ...]
+    redirect_urls: tuple[str, ...]
+
+    @property
+    def redirect_url(self) -> str | None:
+        """The first redirect URL that names a real host (the shipped one is a placeholder)."""
+        return next((u for u in self.redirect_urls if PLACEHOLDER not in u), None)
+
+
+_ITEM = re.compile(r"^(\s*)-\s*(.*)$")
+_KEY = re.compile(r"^(\s*)([A-Za-z0-9_.-]+):\s*(.*)$")
+
+
+def _lists(text: str) -> dict[tuple[str, ...], list[str]]:
+    """The block lists of a YAML file of the manifest's shape, by their key path
+    (("oauth_config", "scopes", "bot") -> [...]); comments and scalars are skipped."""
+    found: dict[tuple[str, ...], list[str]] = {}
+    path: list[tuple[int, str]] = []
+    for raw in text.splitlines():
+        line = re.sub(r"\s+#.*$", "", raw) if not raw.lstrip().startswith("#") else ""
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        item = _ITEM.match(line)
+        if item:
+            while path and path[-1][0] > indent:  # (a list may sit at its key's indent)
+                path.pop()
+            keys = tuple(k for _, k in path)
+            found.setdefault(keys, []).append(item.group(2).strip().strip("\"'"))
+            continue
+        key = _KEY.match(line)
+        if not key:
+            continue
+        while path and path[-1][0] >= indent:
+            path.pop()
+        if not key.group(3):  # a key that opens a block
+            path.append((indent, key.group(2)))
+    return found
+
+
+def read_manifest(path: Path = MANIFEST) -> Manifest:
+    """The bot scopes and redirect URLs of the manifest at `path`; ManifestError when it
+    cannot be read or declares no bot scope."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(f"cannot read the app manifest {path}: {exc.strerror}") from exc
+    lists = _lists(text)
+    scopes = tuple(lists.get(("oauth_config", "scopes", "bot"), ()))
+    if not scopes:
+        raise ManifestError(f"the app manifest {path} declares no oauth_config.scopes.bot")
+    return Manifest(scopes, tuple(lists.get(("oauth_config", "redirect_urls"), ())))
+
+
+def redirect_path(redirect_uri: str | None) -> str:
+    """The path the redirect is served on: the redirect URL's own, else the default."""
+    path = urlsplit(redirect_uri).path if redirect_uri else ""
+    return path or REDIRECT_PATH
+
+
+def team_of(context) -> str:
+    """The workspace key of a request in OAuth mode (bolt's context): the team id, or the
+    enterprise id of an org-wide install."""
+    return workspace_key(context.enterprise_id, context.team_id, context.is_enterprise_install)
+
+
+def oauth_settings(
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str | None,
+    installs: Installs,
+    states: States,
+    manifest: Manifest,
+    on_installed: Callable[[str], None] | None = None,
+) -> OAuthSettings:
+    """bolt's OAuthSettings: the manifest's bot scopes and no user scope, our stores, the
+    redirect URL given (else the manifest's, else the one the app has at Slack)."""
+    redirect_uri = redirect_uri or manifest.redirect_url
+    settings = OAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(manifest.bot_scopes),
+        user_scopes=[],
+        redirect_uri=redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=redirect_path(redirect_uri),
+        installation_store=installs,
+        state_store=states,
+        state_expiration_seconds=states.expiration_seconds,
+        callback_options=CallbackOptions(success=_installed(on_installed), failure=_refused),
+    )
+    # the result of auth.test per token, cached: a request does not wait on a Web API call
+    # once its workspace's token is known (a deleted installation is never looked up)
+    settings.authorize.cache_enabled = True
+    return settings
+
+
+def _installed(on_installed: Callable[[str], None] | None) -> Callable[[SuccessArgs], BoltResponse]:
+    def success(args: SuccessArgs) -> BoltResponse:
+        i = args.installation
+        team = workspace_key(i.enterprise_id, i.team_id, i.is_enterprise_install)
+        if on_installed is not None:
+            try:
+                on_installed(team)
+            except Exception as exc:  # installed all the same: say it, show success
+                log.error("after installing in %s: %s", team, type(exc).__name__)
+        return args.default.success(args)
+
+    return success
+
+
+def _refused(args: FailureArgs) -> BoltResponse:
+    log.info("installation refused: %s", args.reason)
+    return args.default.failure(args)
+
+
+# --- uninstalled, revoked -------------------------------------------------------------------
+
+
+class Workspaces:
+    """What happens to a workspace's trackers when its token comes or goes."""
+
+    def __init__(self, db, clock: Callable[[], datetime], forget: Callable[[str], None]):
+        self.db = db  # a callable giving this thread's connection
+        self.clock = clock
+        self.forget = forget  # drop the workspace's cached Slack client
+
+    def gone(self, team: str, why: str) -> int:
+        """The token is gone: its trackers are paused, its client forgotten."""
+        self.forget(team)
+        paused = pause_workspace(self.db(), team, why, self.clock())
+        log.warning("workspace %s: %d open trackers paused (%s)", team, paused, why)
+        return paused
+
+    def installed(self, team: str) -> int:
+        resumed = resume_workspace(self.db(), team, self.clock())
+        self.forget(team)
+        if resumed:
+            log.info("workspace %s installed again: %d trackers resumed", team, resumed)
+        return resumed
+
+
+def register(app: App, store: InstallationStore, workspaces: Workspaces) -> None:
+    """`app_uninstalled` and `tokens_revoked` (bot token): the token deleted (bolt's own
+    listeners on our store), then the workspace's trackers paused."""
+
+    def uninstalled(context) -> None:
+        store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
+        workspaces.gone(team_of(context), UNINSTALLED)
+
+    def revoked(event, context) -> None:
+        tokens = event.get("tokens") or {}
+        if not tokens.get("bot"):
+            return  # only user tokens, which clecbot never keeps
+        store.delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
+        workspaces.gone(team_of(context), REVOKED)
+
+    app.event("app_uninstalled")(uninstalled)
+    app.event("tokens_revoked")(revoked)
+
+
+@dataclass
+class Install:
+    """OAuth mode's parts, shared by the app (authorizing requests), the notifier (a
+    client per workspace) and /metrics (how many are installed)."""
+
+    installs: Installs
+    states: States
+    clients: TeamClients
+    workspaces: Workspaces
+    client_id: str
+    client_secret: str
+    redirect_uri: str | None
+    manifest: Manifest
+
+    @classmethod
+    def create(cls, settings, deps, make_client: Callable[[str], object],
+               manifest: Manifest | None = None) -> Install:  # fmt: skip
+        """From the settings (client id, secret, redirect URL, database) and the
+        handlers' deps (a connection per thread, the clock)."""
+        installs = Installs(settings.db_path, settings.client_id, deps.clock)
+        clients = TeamClients(installs.bot_token, make_client)
+        return cls(installs, States(settings.db_path, clock=deps.clock), clients,
+                   Workspaces(deps.db, deps.clock, clients.forget), settings.client_id,
+                   settings.client_secret, settings.redirect_uri,
+                   manifest or read_manifest())  # fmt: skip
+
+    def oauth_settings(self) -> OAuthSettings:
+        return oauth_settings(self.client_id, self.client_secret, self.redirect_uri,
+                              self.installs, self.states, self.manifest,
+                              on_installed=self.workspaces.installed)  # fmt: skip
