@@ -203,7 +203,7 @@ def addressee(problem: Problem) -> Tracker:
                    kind="", refs={}, severity=None, workaround=None, title="", zone="UTC",
                    started_at=epoch, state="open", level=problem.level or 0,
                    snoozed_until=None, created_at=epoch, updated_at=epoch,
-                   problem=problem.what)  # fmt: skip
+                   problem=problem.what, team_id=problem.team_id)  # fmt: skip
 
 
 def tick_seconds() -> float:
