@@ -52,11 +52,11 @@ def fake(monkeypatch):
 
 
 @pytest.fixture
-def world(tmp_path, fake):
+def world(database, fake):  # on SQLite and on PostgreSQL
     clock = Clock()
-    db = storage_db.connect(str(tmp_path / "once.db"))
+    db = storage_db.connect(database)
     notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=fake.api_url, timeout=5))
-    scheduler = Scheduler(load(), notifier, str(tmp_path / "once.db"), tick=1, lease=LEASE,
+    scheduler = Scheduler(load(), notifier, database, tick=1, lease=LEASE,
                           clock=clock, concurrency=1)  # fmt: skip
     return db, scheduler, clock
 
@@ -191,11 +191,11 @@ def test_the_nudge_is_found_past_a_page_of_later_messages(world, fake):
     assert len(fake.calls_to("conversations.history")) == 2
 
 
-def test_notifiers_without_history_send_again_as_before(tmp_path):
+def test_notifiers_without_history_send_again_as_before(database):
     clock = Clock()
-    db = storage_db.connect(str(tmp_path / "rec.db"))
+    db = storage_db.connect(database)
     notifier = RecordingNotifier()
-    scheduler = Scheduler(load(), notifier, str(tmp_path / "rec.db"), tick=1, lease=LEASE,
+    scheduler = Scheduler(load(), notifier, database, tick=1, lease=LEASE,
                           clock=clock, concurrency=1)  # fmt: skip
     reminder(db, clock())
     (claim,) = repo.claim_due(db, clock(), "dead-sender", LEASE)
@@ -214,10 +214,10 @@ SENDERS = 4
 SEND_DELAY = "0.02"  # after Slack accepted a DM, before the mark: a wide window to die in
 
 
-def kill_rounds(tmp_path, fake: FakeSlack, lookup: bool) -> tuple[int, int]:
+def kill_rounds(database, tmp_path, fake: FakeSlack, lookup: bool) -> tuple[int, int]:
     """Kill scheduler processes sending through the Slack notifier to the fake, then let
     one finish; (duplicate DMs, DMs accepted but unmarked at the kills)."""
-    path, log = tmp_path / f"kill-{lookup}.db", tmp_path / f"sent-{lookup}.log"
+    path, log = database, tmp_path / f"sent-{lookup}.log"
     db = storage_db.connect(str(path))
     steps = add_reminders(db, STEPS, datetime.now(pytz.utc))
     extra = ["--slack", fake.api_url, *([] if lookup else ["--no-lookup"])]
@@ -248,10 +248,10 @@ def kill_rounds(tmp_path, fake: FakeSlack, lookup: bool) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("lookup", [False, True], ids=["before", "after"])
-def test_sigkill_rounds_against_the_fake_slack(tmp_path, fake, lookup):
+def test_sigkill_rounds_against_the_fake_slack(database, tmp_path, fake, lookup):
     """Before (no look in the history) a duplicate is a DM accepted but unmarked at a kill;
     after, such DMs are found and marked, and no step reaches Slack twice."""
-    duplicates, in_flight = kill_rounds(tmp_path, fake, lookup)
+    duplicates, in_flight = kill_rounds(database, tmp_path, fake, lookup)
     print(f"\n[sigkill-slack] lookup={lookup} kills={KILLS} steps={STEPS} "
           f"in flight at the kills={in_flight} duplicates={duplicates}")  # fmt: skip
     assert duplicates <= in_flight <= KILLS * SENDERS

@@ -64,8 +64,8 @@ class Overlap(RecordingNotifier):
 
 
 @pytest.mark.parametrize("senders", [1, 4, 16])
-def test_a_due_batch_goes_out_at_most_senders_at_a_time_each_once(tmp_path, k, senders):
-    path = str(tmp_path / "batch.db")
+def test_a_due_batch_goes_out_at_most_senders_at_a_time_each_once(database, k, senders):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 40)
     notifier = Overlap()
@@ -80,8 +80,8 @@ def test_a_due_batch_goes_out_at_most_senders_at_a_time_each_once(tmp_path, k, s
     assert scheduler.tick() == 0
 
 
-def test_a_full_batch_delivered_is_followed_at_once_by_the_next(tmp_path, k):
-    path = str(tmp_path / "full.db")
+def test_a_full_batch_delivered_is_followed_at_once_by_the_next(database, k):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 12)
     notifier = RecordingNotifier()
@@ -93,8 +93,8 @@ def test_a_full_batch_delivered_is_followed_at_once_by_the_next(tmp_path, k):
     assert not scheduler.more_due and len(notifier.sent) == 12
 
 
-def test_a_batch_with_failures_waits_for_the_next_tick(tmp_path, k):
-    path = str(tmp_path / "fails.db")
+def test_a_batch_with_failures_waits_for_the_next_tick(database, k):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 6)
     scheduler = Scheduler(k, RecordingNotifier(failures=2), path, tick=1, batch=6,
@@ -104,8 +104,8 @@ def test_a_batch_with_failures_waits_for_the_next_tick(tmp_path, k):
     assert states(db) == {repo.SENT: 4, repo.PENDING: 2}  # released, never lost
 
 
-def test_failed_marks_in_a_parallel_batch_are_retried_never_resent(tmp_path, k, monkeypatch):
-    path = str(tmp_path / "marks.db")
+def test_failed_marks_in_a_parallel_batch_are_retried_never_resent(database, k, monkeypatch):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 10)
     notifier = RecordingNotifier()
@@ -142,8 +142,8 @@ class StopsAfter(RecordingNotifier):
             self.scheduler.stop.set()
 
 
-def test_a_stop_mid_batch_gives_the_unsent_claims_back_at_once(tmp_path, k):
-    path = str(tmp_path / "stop.db")
+def test_a_stop_mid_batch_gives_the_unsent_claims_back_at_once(database, k):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 30)
     notifier = StopsAfter(3)
@@ -191,16 +191,16 @@ def slack_scheduler(k, fake, path: str, lease_s: float = 120, senders: int = 8) 
     return Scheduler(k, notifier, path, tick=1, lease=lease, clock=lambda: S, concurrency=senders)
 
 
-def test_each_dm_is_one_post_to_the_users_id(tmp_path, k, fake):
-    path = str(tmp_path / "dm.db")
+def test_each_dm_is_one_post_to_the_users_id(database, k, fake):
+    path = database
     reminders(storage_db.connect(path), 5)
     assert slack_scheduler(k, fake, path).tick() == 5
     assert fake.methods() == ["chat.postMessage"] * 5  # no conversations.open
     assert sorted(c.params["channel"] for c in fake.calls) == [f"U{i}" for i in range(5)]
 
 
-def test_a_429_waits_in_its_own_sender_while_the_others_go_on(tmp_path, k, fake):
-    path = str(tmp_path / "429.db")
+def test_a_429_waits_in_its_own_sender_while_the_others_go_on(database, k, fake):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 8)
     fake.slow("chat.postMessage", 0.05)
@@ -216,8 +216,8 @@ def test_a_429_waits_in_its_own_sender_while_the_others_go_on(tmp_path, k, fake)
     assert states(db) == {repo.SENT: 8}
 
 
-def test_a_retry_after_beyond_the_budget_is_not_waited_the_nudge_stays_due(tmp_path, k, fake):
-    path = str(tmp_path / "long429.db")
+def test_a_retry_after_beyond_the_budget_is_not_waited_the_nudge_stays_due(database, k, fake):
+    path = database
     db = storage_db.connect(path)
     reminders(db, 1)
     scheduler = slack_scheduler(k, fake, path, lease_s=8)  # 2 s per call: waits up to 0.5 s
