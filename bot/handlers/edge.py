@@ -69,7 +69,7 @@ def _workspace(deps, context) -> str | None:
         return ""  # one workspace (SLACK_BOT_TOKEN): its rows are kept under ""
     # the workspace key app.py put in the context (oauth.team_of: the enterprise id for an
     # org-wide Grid install, where its installation and token are kept), else bolt's ids
-    team = "T1"
+    team = context.get("team") or context.get("team_id") or context.get("enterprise_id")
     return team if isinstance(team, str) and SLACK_ID.match(team) else None
 
 
