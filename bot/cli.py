@@ -341,8 +341,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """`make run`: Slack when SLACK_BOT_TOKEN is set, else the local console."""
-    if os.environ.get("SLACK_BOT_TOKEN"):
+    """`make run`: Slack when SLACK_BOT_TOKEN (or SLACK_CLIENT_ID, many workspaces) is
+    set, else the local console."""
+    if os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID"):
         return cmd_serve(args)
     return cmd_console(args)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytz
 
+from bot.handlers.oauth import ManifestError, read_manifest
 from bot.scheduler import DEFAULT_LEASE, lease_setting
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -121,4 +122,8 @@ def _oauth_client(env: dict) -> tuple[str, str, str | None] | None:
     redirect = (env.get("SLACK_REDIRECT_URI") or "").strip() or None
     if redirect and not redirect.startswith(("https://", "http://")):
         raise SettingError(f"SLACK_REDIRECT_URI must be an http(s) URL, got {redirect!r}")
+    try:
+        read_manifest()  # the scopes the install asks for: a start without them is refused
+    except ManifestError as exc:
+        raise SettingError(str(exc)) from exc
     return client_id, secret, redirect
