@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import pytz
 from prometheus_client.parser import text_string_to_metric_families
+from slack_sdk.oauth.installation_store import Installation
 
 from bot.handlers.app import build_app, http_server, install_parts, serve_in_thread
 from bot.handlers.context import Deps
@@ -30,7 +31,14 @@ from bot.reply import Reply
 from bot.scheduler import NotifyError, Scheduler
 from storage import trackers as repo
 from storage.db import connect, immediate
-from storage.installs import PAUSED, States, workspace_key
+from storage.installs import (
+    PAUSED,
+    Installs,
+    States,
+    pause_workspace,
+    resume_workspace,
+    workspace_key,
+)
 from storage.trackers import NewStep
 from tests.fake_slack import (
     FakeSlack,
@@ -467,9 +475,9 @@ def test_the_scopes_are_the_manifests(tmp_path):
     assert redirect_path(manifest.redirect_url) == "/oauth"
 
 
-def test_states_are_one_use_and_expire(tmp_path):
+def test_states_are_one_use_and_expire(database):
     clock = Clock()
-    states = States(str(tmp_path / "s.db"), expiration_seconds=60, clock=clock)
+    states = States(database, expiration_seconds=60, clock=clock)
     first, second = states.issue(), states.issue()
     assert first != second
     assert states.consume(first) is True
@@ -527,3 +535,52 @@ def test_an_owner_is_told_of_a_problem_with_their_workspaces_token(desk):
     desk.tick()
     told = desk.fake.wait_for("chat.postMessage")
     assert [(c.params["channel"], c.token) for c in told] == [("U2", two)]
+
+
+# --- the stores on both backends --------------------------------------------------------------
+
+
+def installation(team: str | None, enterprise: str | None = None, org: bool = False,
+                 token: str = "xoxb-1", installer: str = "UADMIN") -> Installation:  # fmt: skip
+    return Installation(team_id=team, enterprise_id=enterprise, is_enterprise_install=org,
+                        bot_token=token, bot_id="B1", bot_user_id="UBOT", user_id=installer,
+                        bot_scopes=["commands", "chat:write"], app_id="A1",
+                        team_name=team)  # fmt: skip
+
+
+def test_installations_are_kept_per_workspace(database):
+    installs = Installs(database, CLIENT_ID)
+    installs.save(installation("T1", token="xoxb-t1"))
+    installs.save(installation("T2", enterprise="E1", token="xoxb-t2"))  # in a Grid org
+    installs.save(installation(None, enterprise="E2", org=True, token="xoxb-e2"))  # org-wide
+    installs.save(installation("T1", token="xoxb-t1-again"))  # installed again: replaced
+    assert installs.teams() == ["E2", "T1", "T2"]
+    assert installs.bot_token("T1") == "xoxb-t1-again"
+    found = installs.find_installation(enterprise_id="E1", team_id="T2")
+    assert (found.bot_token, found.enterprise_id, found.bot_scopes) == (
+        "xoxb-t2", "E1", ["commands", "chat:write"])  # fmt: skip
+    member = installs.find_bot(enterprise_id="E2", team_id="T9", is_enterprise_install=True)
+    assert member.bot_token == "xoxb-e2"  # any workspace of the org: the org's install
+    assert installs.find_installation(enterprise_id=None, team_id="T1", user_id="U5") is None
+    installs.delete_installation(enterprise_id=None, team_id="T1", user_id="U5")  # no user token
+    assert installs.bot_token("T1") == "xoxb-t1-again"
+    installs.delete_bot(enterprise_id="E1", team_id="T2")
+    installs.delete_all(enterprise_id="E2", team_id=None)
+    assert installs.teams() == ["T1"]
+    assert Installs(database, "another-app").teams() == []  # another app's rows are its own
+
+
+def test_a_workspace_is_paused_and_resumed_on_both_backends(database):
+    db = connect(database)
+    now = datetime.now(pytz.utc)
+    due = [NewStep(1, "reminder", now - timedelta(seconds=1), "call back")]
+    ids = {team: repo.create(db, owner="U1", kind="custom", title="call back", zone="UTC",
+                             started_at=now, steps=due, now=now, team=team)
+           for team in ("T1", "T2")}  # fmt: skip
+    assert pause_workspace(db, "T1", "uninstalled", now) == 1
+    assert pause_workspace(db, "T1", "uninstalled", now) == 0  # once
+    assert repo.due_unsent(db, now)[0] == 1
+    assert resume_workspace(db, "T1", now) == 1
+    assert repo.due_unsent(db, now)[0] == 2
+    kinds = [e["kind"] for e in repo.events(db, ids["T1"], team="T1")]
+    assert kinds == ["created", "paused_nudges", "resumed_nudges"]
