@@ -244,6 +244,15 @@ def test_boards_of_one_slack_connect_channel_are_each_workspaces_own(bot, t1_tra
     assert "(1, by next due)" in t2
 
 
+def test_a_shared_board_is_the_sharing_workspaces(bot, t1_tracker):
+    """ "Share in channel" on a board re-reads the board where and by whom it is shared."""
+    value = json.dumps({"q": "board", "at": "2026-11-30T09:00:00-06:00", "tz": CT,
+                        "desk": "board"})  # fmt: skip
+    shared = bot.press("T2", ids.ACTION_SHARE, value)
+    assert "in_channel" in shared and "AOTS 5555" in shared
+    assert "7777777" not in shared and "45678" not in shared
+
+
 def test_my_trackers_in_each_workspace(bot, t1_tracker):
     t1 = bot.slash("T1", "my trackers", channel="D1")
     t2 = bot.slash("T2", "my trackers", channel="D1")
