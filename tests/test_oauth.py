@@ -89,12 +89,12 @@ def get(url: str, cookie: str | None = None) -> Page:
 class Desk:
     """clecbot in OAuth mode over HTTP, its fake Slack serving several workspaces."""
 
-    def __init__(self, tmp_path, monkeypatch):
+    def __init__(self, database: str, monkeypatch):
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
         self.fake = FakeSlack().start()
         self.fake.client_id, self.fake.client_secret = CLIENT_ID, CLIENT_SECRET
-        self.db_path = str(tmp_path / "oauth.db")
+        self.db_path = database  # a SQLite file, or a PostgreSQL URL
         self.settings = Settings("", SECRET, None, self.fake.api_url, 0, self.db_path,
                                  "America/Chicago", 0.05, client_id=CLIENT_ID,
                                  client_secret=CLIENT_SECRET, redirect_uri=REDIRECT)  # fmt: skip
@@ -117,6 +117,7 @@ class Desk:
         self.server.shutdown()
         self.app.listener_runner.listener_executor.shutdown(wait=True, cancel_futures=True)
         self.fake.stop()
+        self.db.conn.close()
 
     # the installer's browser
     def start_install(self) -> tuple[Page, str, str]:
@@ -173,8 +174,10 @@ class Desk:
 
 
 @pytest.fixture
-def desk(tmp_path, monkeypatch):
-    d = Desk(tmp_path, monkeypatch)
+def desk(database, monkeypatch):
+    """The whole flow once per backend: installations, states and trackers in SQLite, then
+    in PostgreSQL."""
+    d = Desk(database, monkeypatch)
     yield d
     d.close()
 
