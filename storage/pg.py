@@ -144,6 +144,7 @@ class PgDatabase:
         self.clec_path = describe(url)
         self.raw = self._open()
         self.conn = PgConn(self)
+        self._in_transaction = False  # between our BEGIN and its COMMIT/ROLLBACK
 
     def _open(self) -> psycopg.Connection:
         try:
@@ -155,13 +156,20 @@ class PgDatabase:
 
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor:
         """Run one statement; a connection the server dropped is opened again between
-        transactions (never inside one: its work is gone, so that is an error)."""
+        transactions (never inside one: its work is gone, so that is an error, once)."""
+        verb = sql.lstrip()[:8].split(None, 1)[0].upper() if sql.strip() else ""
         if self.raw.closed or self.raw.broken:
-            if sql.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
+            if self._in_transaction:
+                self._in_transaction = False
                 raise StorageError(
-                    f"database {self.clec_path} dropped the connection mid-transaction; try again"
+                    f"database {self.clec_path} dropped the connection mid-transaction;"
+                    " nothing of it was kept; try again"
                 )
             self.raw = self._open()
+        if verb == "BEGIN":
+            self._in_transaction = True
+        elif verb in ("COMMIT", "ROLLBACK"):
+            self._in_transaction = False
         if isinstance(params, list):
             params = tuple(params)
         try:
@@ -185,7 +193,13 @@ def connect(url: str, names: list[str]) -> PgDatabase:
 
 
 def _applied(db: PgDatabase) -> list[str]:
-    if db.execute("SELECT to_regclass(?)", (MIGRATIONS_TABLE,)).fetchone()[0] is None:
+    # (pg_tables, read under the statement's snapshot: to_regclass may answer from a
+    # cache that a migration committed by another replica meanwhile has not reached)
+    if not db.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = ?"
+        " AND schemaname = current_schema())",
+        (MIGRATIONS_TABLE,),
+    ).fetchone()[0]:
         return []
     return [r[0] for r in db.execute(f"SELECT name FROM {MIGRATIONS_TABLE}").fetchall()]
 

@@ -443,13 +443,15 @@ CLAIMABLE = (  # the trackers served this tick: the longest-waiting first, `limi
     " JOIN trackers INDEXED BY trackers_claimable ON trackers.id = steps.tracker_id"
     f" WHERE {DUE} GROUP BY steps.tracker_id ORDER BY MIN(steps.due_at) LIMIT :limit"
 )
-# PostgreSQL: the same trackers, each locked (SKIP LOCKED: one another replica is claiming
-# is left to it), then their due steps read by a second statement, whose snapshot is taken
-# after the locks, so it sees every claim committed before them
+# PostgreSQL: the same trackers, the longest-waiting first, each locked as it is taken
+# (SKIP LOCKED: one another replica is claiming is passed over, and the next one counts
+# towards `limit` instead); their due steps are then read by a second statement, whose
+# snapshot is taken after the locks, so it sees every claim committed before them
 CLAIMABLE_LOCKED = (
-    "SELECT trackers.id FROM trackers WHERE trackers.id IN ("
-    + CLAIMABLE.replace(" INDEXED BY trackers_claimable", "")
-    + ") FOR UPDATE SKIP LOCKED"
+    "SELECT trackers.id FROM trackers JOIN (SELECT steps.tracker_id AS id,"
+    " MIN(steps.due_at) AS first_due FROM steps JOIN trackers ON trackers.id = steps.tracker_id"
+    f" WHERE {DUE} GROUP BY steps.tracker_id) AS due ON due.id = trackers.id"
+    " ORDER BY due.first_due, trackers.id LIMIT :limit FOR UPDATE OF trackers SKIP LOCKED"
 )
 
 
