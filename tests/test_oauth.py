@@ -587,3 +587,19 @@ def test_a_workspace_is_paused_and_resumed_on_both_backends(database):
     assert repo.due_unsent(db, now)[0] == 2
     kinds = [e["kind"] for e in repo.events(db, ids["T1"], team="T1")]
     assert kinds == ["created", "paused_nudges", "resumed_nudges"]
+
+
+def test_one_token_mode_says_when_it_was_uninstalled(tmp_path, monkeypatch, caplog):
+    from tests.test_slack import Bot
+
+    bot = Bot(tmp_path, monkeypatch)
+    try:
+        assert bot.event(app_uninstalled(), event_id="EvBye")[0] == 200
+        for _ in range(200):
+            if "uninstalled" in caplog.text:
+                break
+            time.sleep(0.01)
+        assert "SLACK_BOT_TOKEN no longer works" in caplog.text
+        assert bot.fake.calls_to("chat.postMessage") == []
+    finally:
+        bot.close()

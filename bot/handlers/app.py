@@ -172,6 +172,8 @@ def build_app(settings: Settings, deps: Deps, install: Install | None = None) ->
         module.register(app, deps)
     if install is not None:
         oauth.register(app, install.installs, install.workspaces)
+    else:
+        oauth.register_single(app)
     return app
 
 

@@ -211,6 +211,23 @@ def register(app: App, store: InstallationStore, workspaces: Workspaces) -> None
     app.event("tokens_revoked")(revoked)
 
 
+def register_single(app: App) -> None:
+    """One token (SLACK_BOT_TOKEN): nothing to delete, but an operator must hear that the
+    token stopped working (the nudges fail and stay due until a new token is set)."""
+
+    def uninstalled() -> None:
+        log.error("clecbot was uninstalled from its workspace: SLACK_BOT_TOKEN no longer"
+                  " works; nudges stay due until the app is installed again")  # fmt: skip
+
+    def revoked(event) -> None:
+        if (event.get("tokens") or {}).get("bot"):
+            log.error("clecbot's bot token was revoked: SLACK_BOT_TOKEN no longer works;"
+                      " nudges stay due until a new token is set")  # fmt: skip
+
+    app.event("app_uninstalled")(uninstalled)
+    app.event("tokens_revoked")(revoked)
+
+
 @dataclass
 class Install:
     """OAuth mode's parts, shared by the app (authorizing requests), the notifier (a
