@@ -292,13 +292,25 @@ def fake(monkeypatch):
         yield slack
 
 
-def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(tmp_path, fake):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(request, tmp_path) -> tuple[str, dict[str, str]]:
+    """The one database both replicas use: what this process connects to, and the
+    environment that names it to a `clecbot serve` (a SQLite file, or DATABASE_URL)."""
+    if request.param == "sqlite":
+        path = str(tmp_path / "replicas.db")
+        return path, {"CLEC_BOT_DB": path}
+    url = request.getfixturevalue("pg_url")
+    return url, {"DATABASE_URL": url}
+
+
+def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(
+    tmp_path, fake, shared
+):
     """Two replicas, 60 steps falling due, a slow Slack; one replica is SIGKILLed once it has
     posted a few nudges (it still holds claims and has nudges in flight). After the lease:
     every step sent, none twice, and each event and its retry acted on once."""
-    path = str(tmp_path / "replicas.db")
-    database = {"CLEC_BOT_DB": path}
-    db = storage_db.connect(path)
+    target, database = shared
+    db = storage_db.connect(target)
     fake.slow("chat.postMessage", POST_DELAY_S)
     replicas = [start_replica(name, database, fake, tmp_path) for name in ("a", "b")]
     victim, survivor = replicas
@@ -351,7 +363,9 @@ def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(tmp
     taken_over = [step for token, step, at in posts_at(fake)
                   if token == survivor.token and at > killed + LEASE_S / 2]  # fmt: skip
     found = survivor.log.read_text(errors="replace").count("found in its DM, marked sent")
-    print(f"\n[replicas] steps={STEPS} kills=1 sent={len(in_history)} duplicates={duplicates}"
+    backend = "postgresql" if "DATABASE_URL" in database else "sqlite"
+    print(f"\n[replicas {backend}] steps={STEPS} kills=1 sent={len(in_history)}"
+          f" duplicates={duplicates}"
           f" lost={len(lost)}; at the kill {dict(at_kill)}; posts by replica"
           f" {dict(by_replica)}; taken over after the lease: {len(taken_over)} posted,"
           f" {found} found in Slack; all sent {all_sent - killed:.1f} s after the kill (lease"
