@@ -37,11 +37,11 @@ SECRET = "test-signing-secret"
 class Bot:
     """The served app, its fake Slack, and helpers that speak Slack's wire format."""
 
-    def __init__(self, tmp_path, monkeypatch, limits: Limits | None = None):
+    def __init__(self, tmp_path, monkeypatch, limits: Limits | None = None, database: str = ""):
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
         self.fake = FakeSlack().start()
-        self.db_path = str(tmp_path / "slack.db")
+        self.db_path = database or str(tmp_path / "slack.db")  # (a file, or a PostgreSQL URL)
         settings = Settings(
             "xoxb-test", SECRET, None, self.fake.api_url, 0, self.db_path, "America/Chicago", 0.05
         )

@@ -47,8 +47,8 @@ CT = "America/Chicago"
 class Workspaces(Bot):
     """The bot installed in many workspaces, spoken to as T1 or T2."""
 
-    def __init__(self, tmp_path, monkeypatch):
-        super().__init__(tmp_path, monkeypatch)
+    def __init__(self, tmp_path, monkeypatch, database: str = ""):
+        super().__init__(tmp_path, monkeypatch, database=database)
         self.deps.workspaces = True  # what many-workspace (OAuth) mode sets
         self.fake.channel_members["C1"] = ["U1", "U2"]
         self.said = 0
@@ -82,8 +82,8 @@ class Workspaces(Bot):
 
 
 @pytest.fixture
-def bot(tmp_path, monkeypatch):
-    b = Workspaces(tmp_path, monkeypatch)
+def bot(tmp_path, monkeypatch, database):  # on SQLite and on PostgreSQL
+    b = Workspaces(tmp_path, monkeypatch, database)
     yield b
     b.close()
 
@@ -314,8 +314,8 @@ class Posts:
         self.posts.append((channel, " ".join(r[0] for r in reply.rows), reply.data["digest"]))
 
 
-def test_scheduled_digests_run_per_workspace_and_channel(tmp_path):
-    db = connect(str(tmp_path / "d.db"))
+def test_scheduled_digests_run_per_workspace_and_channel(database):
+    db = connect(database)
     made(db, "T1", "BVoIP trouble sev 1 (AOTS 7777777)")
     made(db, "T2", "BVoIP trouble sev 1 (AOTS 5555)")
     made(db, "T2", "BVoIP trouble sev 1 (AOTS 6666)")
@@ -351,8 +351,8 @@ def test_a_replayed_event_id_is_deduped_within_its_workspace_only(bot, t1_tracke
     assert len(bot.fake.calls_to("chat.postMessage")) == 2
 
 
-def test_first_sighting_is_keyed_by_workspace(tmp_path):
-    db = connect(str(tmp_path / "e.db"))
+def test_first_sighting_is_keyed_by_workspace(database):
+    db = connect(database)
     now = datetime.now(pytz.utc)
     seen = [first_sighting(db, "Ev9", now, team=t) for t in ("T1", "T2", "T1", "", "T2", "")]
     assert seen == [True, True, False, True, False, False]
@@ -377,10 +377,10 @@ def test_a_tracker_made_in_t2_belongs_to_t2(bot):
     assert repo.get(bot.db, 1, team="T1") is None and repo.get(bot.db, 1) is None
 
 
-def test_the_scheduler_nudges_every_workspaces_trackers(tmp_path):
+def test_the_scheduler_nudges_every_workspaces_trackers(database):
     """Its claim serves all workspaces; each tracker reaches the notifier with its team_id
     (which picks that workspace's client)."""
-    path = str(tmp_path / "s.db")
+    path = database
     db = connect(path)
     one, two, three = made(db, "T1", "in T1"), made(db, "T2", "in T2"), made(db, "", "in ''")
     notifier = RecordingNotifier()
@@ -389,8 +389,8 @@ def test_the_scheduler_nudges_every_workspaces_trackers(tmp_path):
     assert [repo.get(db, i, team=None).team_id for i in (one, two, three)] == ["T1", "T2", ""]
 
 
-def test_problems_and_lists_are_each_workspaces_own(tmp_path):
-    db = connect(str(tmp_path / "p.db"))
+def test_problems_and_lists_are_each_workspaces_own(database):
+    db = connect(database)
     one, two = made(db, "T1", "one"), made(db, "T2", "two")
     db.execute("UPDATE trackers SET problem = 'broken' WHERE id IN (?, ?)", (one, two))
     assert [p.tracker_id for p in repo.problems(db, team="T1")] == [one]
@@ -404,8 +404,8 @@ def test_problems_and_lists_are_each_workspaces_own(tmp_path):
     assert [t.id for t in store.made_since(db, None, since, team="T1")] == [one]
 
 
-def test_clecbot_export_takes_a_workspace(tmp_path):
-    path = str(tmp_path / "x.db")
+def test_clecbot_export_takes_a_workspace(database):
+    path = database
     db = connect(path)
     made(db, "T1", "BVoIP trouble sev 1 (AOTS 7777777)", refs={"aots": "7777777"})
     made(db, "", "BVoIP trouble sev 1 (AOTS 1010)", refs={"aots": "1010"})
