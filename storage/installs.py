@@ -86,7 +86,6 @@ class Installs(InstallationStore):
         self.client_id = client_id
         self.clock = clock
         self._connections = _Connections(db_path)
-        self.on_saved: list[Callable[[str], None]] = []  # told each workspace key installed
 
     @property
     def logger(self) -> logging.Logger:
@@ -113,11 +112,6 @@ class Installs(InstallationStore):
         with immediate(self.db):
             self.db.execute(SAVE, row)
         log.info("installed in workspace %s", team)
-        for told in self.on_saved:
-            told(team)
-
-    def save_bot(self, bot: Bot) -> None:
-        raise NotImplementedError("installations are saved whole (save), never as a bot alone")
 
     def find_installation(
         self,

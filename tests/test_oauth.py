@@ -26,7 +26,7 @@ from bot.handlers.notifier import NotInstalled, SingleClient, SlackNotifier
 from bot.handlers.oauth import MANIFEST, read_manifest, redirect_path, team_of
 from bot.handlers.settings import SettingError, Settings, from_env
 from bot.knowledge.loader import load
-from bot.ops import Metrics
+from bot.ops import OTHER_TEAMS, TEAM_LABELS, Metrics
 from bot.reply import Reply
 from bot.scheduler import NotifyError, Scheduler
 from storage import trackers as repo
@@ -603,3 +603,22 @@ def test_one_token_mode_says_when_it_was_uninstalled(tmp_path, monkeypatch, capl
         assert bot.fake.calls_to("chat.postMessage") == []
     finally:
         bot.close()
+
+
+def test_workspace_labels_are_bounded():
+    metrics = Metrics()
+    for n in range(TEAM_LABELS + 5):
+        metrics.workspace_nudge(f"T{n}", sent=True)
+    metrics.workspace_nudge("T0", sent=False)
+    labels = {s.labels["team"]: s.value
+              for f in text_string_to_metric_families(metrics.text().decode())
+              for s in f.samples if s.name == "clecbot_workspace_nudges_sent_total"}  # fmt: skip
+    assert len(labels) == TEAM_LABELS + 1 and labels[OTHER_TEAMS] == 5 and labels["T0"] == 1
+
+
+def test_the_oauth_pages_take_only_get(desk):
+    request = urllib.request.Request(desk.base + "/slack/install", data=b"", method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(request, timeout=5)
+    assert refused.value.code == 405

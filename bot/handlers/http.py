@@ -208,8 +208,8 @@ def wsgi(endpoint: SlackEndpoint | None, ops: Ops = Ops()) -> Callable:
 
 def _installing(endpoint: SlackEndpoint, method: str, path: str, environ: dict) -> Answer:
     """The OAuth pages (GET): a fault of ours is one line and a 500, never a traceback."""
-    if method not in ("GET", "HEAD"):
-        return _plain(405, "use GET", allow="GET, HEAD")
+    if method != "GET":  # (a HEAD would issue a state no browser ever takes)
+        return _plain(405, "use GET", allow="GET")
     try:
         return endpoint.install(path, environ.get("QUERY_STRING", ""), slack_headers(environ))
     except Exception as exc:
