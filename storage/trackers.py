@@ -62,9 +62,6 @@ class Problem:
     team_id: str = ""  # the workspace whose client tells its owner
 
 
-IN_FLIGHT_WAIT_S = 30.0  # how long a resolve waits for its tracker's nudge in flight  # fmt: skip
-
-
 @dataclass
 class NewStep:
     level: int
@@ -802,34 +799,39 @@ def resolve(
     tracker_id: int,
     actor: str,
     now: datetime,
-    wait_s: float = IN_FLIGHT_WAIT_S,
+    wait_s: float | None = None,
     *,
     team: str = "",
 ) -> bool:
     """Resolve: no nudge goes out once this commits (waiting steps are cancelled).
 
     A nudge of this tracker already in flight is let finish first: the resolve
-    waits for it (other trackers' nudges never hold it up).
+    waits for it (other trackers' nudges never hold it up), at most until that
+    send's lease runs out (CLEC_BOT_LEASE of the replica sending it, which its
+    Slack calls fit inside; a sender that died holds it no longer), or `wait_s`.
     """
-    deadline = time.monotonic() + wait_s
+    began = time.monotonic()
     while True:
+        waited = time.monotonic() - began
         try:
-            return _resolve(db, tracker_id, actor, now, team)
+            return _resolve(db, tracker_id, actor, now, team, waited)
         except InFlight:
-            if time.monotonic() > deadline:
+            if wait_s is not None and waited > wait_s:
                 raise
             time.sleep(0.005)
 
 
 @guarded
-def _resolve(db, tracker_id: int, actor: str, now: datetime, team: str) -> bool:
+def _resolve(db, tracker_id: int, actor: str, now: datetime, team: str, waited: float) -> bool:
+    """(one try) InFlight while a send of this tracker holds its lease `waited` seconds
+    after `now` (the instant stored stays `now`)."""
     with immediate(db):
         if _state(db, tracker_id, team) != OPEN:
             return False
         sending = _rows(
             db,
             "SELECT 1 FROM steps WHERE tracker_id = ? AND state = 'sending' AND lease_until > ?",
-            (tracker_id, utc(now)),
+            (tracker_id, utc(now + timedelta(seconds=waited))),
         )
         if sending:
             raise InFlight(f"a nudge for tracker {tracker_id} is being sent")

@@ -160,6 +160,38 @@ def test_a_post_that_times_out_is_looked_for_after_the_lease_not_sent_again(tmp_
     assert len(fake.calls_to("chat.postMessage")) == (1 if posted else 2)
 
 
+# --- a resolve waits for a nudge in flight as long as its lease, no longer ---------------------
+
+
+def in_flight(db, lease: timedelta) -> tuple[int, datetime]:
+    """A reminder whose nudge a sender took in flight under `lease` and then died with."""
+    now = datetime.now(pytz.utc)
+    tracker = repo.create(db, owner="UGONE", kind="custom", title="gone", zone="UTC",
+                          started_at=now, steps=[NewStep(1, "reminder", now, "R")],
+                          now=now)  # fmt: skip
+    (claim,) = repo.claim_due(db, now, "dead-sender", lease)
+    with storage_db.immediate(db):
+        assert repo.begin_send(db, claim, now, lease)
+    return tracker, now
+
+
+def test_a_resolve_waits_out_a_dead_senders_lease_then_resolves(database):
+    db = storage_db.connect(database)
+    tracker, now = in_flight(db, timedelta(seconds=1.5))
+    began = time.monotonic()
+    assert repo.resolve(db, tracker, "UGONE", now)
+    assert 1.3 < time.monotonic() - began < 10  # its lease, not a fixed wait
+    assert step_states(db) == {repo.CANCELLED: 1}
+
+
+def test_a_resolve_given_a_shorter_wait_still_refuses_while_the_send_holds(database):
+    db = storage_db.connect(database)
+    tracker, now = in_flight(db, timedelta(seconds=30))
+    with pytest.raises(repo.InFlight):
+        repo.resolve(db, tracker, "UGONE", now, wait_s=0.2)
+    assert step_states(db) == {repo.SENDING: 1}
+
+
 # --- two replicas -----------------------------------------------------------------------------
 
 
