@@ -332,7 +332,7 @@ class Scheduler:
         # next tick starts at once (after failures it waits, not hammering Slack)
         self.more_due = len(claims) >= self.batch and sent == len(claims)
         self.tell_problems()
-        digest.tick(self.k, self.db, now, self.notifier)  # the desks' morning digests (issue 10)
+        digest.tick(self.k, self.db, now, self.notifier, self.lease)  # the desks' digests
         self.last_tick = time.monotonic()
         self.metrics.tick_seconds.observe(self.last_tick - began)
         return sent
