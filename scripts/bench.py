@@ -7,7 +7,9 @@ Slack: /clec acks over HTTP at 1/8/32 concurrent clients with a fake Slack answe
 0 or 0.5 s late (app, fake Slack and load each in their own process), and a burst of
 200 signed requests opened at once (acked vs reset), and acks at a steady 20/50/100 a
 second (open loop, as Slack sends). `python scripts/bench.py slack_ack slack_rate
-slack_burst` runs only those.
+slack_burst` runs only those. Trackers (claim per tick) and Slack nudges (throughput)
+run on SQLite and again on PostgreSQL: `python scripts/bench.py trackers trackers_pg
+slack_nudges slack_nudges_pg`.
 """
 
 from __future__ import annotations
@@ -135,6 +137,38 @@ def _run_s(command: list[str], env: dict) -> float:
     return time.perf_counter() - start
 
 
+_PG_SERVER = None  # one throwaway PostgreSQL for the *_pg benches (tests/pg_server.py)
+
+
+def _database(tmp: str, name: str, backend: str) -> str:
+    """Where a bench keeps its rows: a SQLite file in `tmp`, or a fresh PostgreSQL
+    database on a server started here (on a Unix socket, as the tests start theirs)."""
+    global _PG_SERVER
+    if backend == "sqlite":
+        return f"{tmp}/{name}.db"
+    if _PG_SERVER is None:
+        import atexit
+
+        from tests.pg_server import Server
+
+        _PG_SERVER = Server().start()
+        atexit.register(_PG_SERVER.stop)
+    return _PG_SERVER.fresh()
+
+
+def _ids_from_here(db) -> None:
+    """After rows seeded with explicit ids, PostgreSQL's id sequences go on after them."""
+    from storage.db import is_postgres
+
+    if is_postgres(db):
+        for table in ("trackers", "steps", "events"):
+            db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        db.execute("ANALYZE")
+
+
 def _seed_trackers(db, n: int, now) -> None:
     """n open BVoIP-like trackers with four future steps each, in one transaction."""
     from datetime import timedelta
@@ -156,10 +190,12 @@ def _seed_trackers(db, n: int, now) -> None:
                 for level in (1, 2, 3, 4)
             ],
         )
+    _ids_from_here(db)
 
 
-def bench_trackers(n: int = 100_000, due_per_tick: int = 100) -> dict:
-    """Claim time of one tick among n open trackers, and the time to create one."""
+def bench_trackers(n: int = 100_000, due_per_tick: int = 100, backend: str = "sqlite") -> dict:
+    """Claim time of one tick among n open trackers, and the time to create one, on
+    SQLite or (backend="postgresql") on PostgreSQL."""
     import tempfile
     from datetime import timedelta
 
@@ -171,7 +207,7 @@ def bench_trackers(n: int = 100_000, due_per_tick: int = 100) -> dict:
 
     now = datetime(2026, 12, 1, 14, 0, tzinfo=pytz.utc)
     with tempfile.TemporaryDirectory() as tmp:
-        db = connect(f"{tmp}/bench.db")
+        db = connect(_database(tmp, "bench", backend))
         started = time.perf_counter()
         _seed_trackers(db, n, now)
         seed_s = time.perf_counter() - started
@@ -198,6 +234,7 @@ def bench_trackers(n: int = 100_000, due_per_tick: int = 100) -> dict:
                       "2026-11-30T12:00:00-05:00", "America/New_York", "U1", db=db)  # fmt: skip
             creates.append((time.perf_counter() - t0) * 1000)
     return {
+        "backend": backend,
         "open_trackers": n,
         "steps": n * 4,
         "seed_s": round(seed_s, 1),
@@ -390,7 +427,8 @@ def bench_lateness(n: int = 1000) -> dict:
     }
 
 
-def bench_slack_nudges(n: int = 1000, slow_s: float = 0.2, concurrency: int | None = None) -> dict:
+def bench_slack_nudges(n: int = 1000, slow_s: float = 0.2, concurrency: int | None = None,
+                       backend: str = "sqlite") -> dict:  # fmt: skip
     """n nudges due at once, delivered through the Slack notifier to a fake Slack (its own
     process) answering every chat.postMessage `slow_s` late, with production's batch (500)
     and lease: seconds from the first tick to the last DM answered, and none sent twice."""
@@ -421,7 +459,7 @@ def bench_slack_nudges(n: int = 1000, slow_s: float = 0.2, concurrency: int | No
                 done.append(time.perf_counter())
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = f"{tmp}/nudges.db"
+        path = _database(tmp, "nudges", backend)
         db = connect(path)
         due = utc(datetime.now(pytz.utc) - timedelta(seconds=1))
         with immediate(db):
@@ -435,6 +473,7 @@ def bench_slack_nudges(n: int = 1000, slow_s: float = 0.2, concurrency: int | No
                 " VALUES (?, 1, 'reminder', ?, 'Reminder: call the LSC back')",
                 [(i, due) for i in range(1, n + 1)],
             )
+        _ids_from_here(db)
         settings = Settings("xoxb-bench", "secret", None, f"{fake_url}/api/", 0, path,
                             "America/Chicago", 15)  # fmt: skip
         scheduler = Scheduler(load(), Timed(web_client(settings)), path, concurrency=concurrency)
@@ -452,6 +491,7 @@ def bench_slack_nudges(n: int = 1000, slow_s: float = 0.2, concurrency: int | No
     fake.wait(timeout=30)
     last = max(done) - started if done else float("nan")
     return {
+        "backend": backend,
         "due_at_once": n,
         "fake_slack_delay_s": slow_s,
         "senders": scheduler.concurrency,
@@ -746,6 +786,9 @@ def main() -> int:
         "tracker_curve": bench_tracker_curve,
         "nudge_lateness": bench_lateness,
         "slack_nudges": bench_slack_nudges,
+        # the same two on PostgreSQL (a server started here, as the tests start theirs)
+        "trackers_pg": lambda: bench_trackers(backend="postgresql"),
+        "slack_nudges_pg": lambda: bench_slack_nudges(backend="postgresql"),
         "slack_ack": lambda: [
             bench_slack_ack(concurrency, slow_s, src=src)
             for src in (ROOT, "minimal")  # clecbot, then the anchor: an app that only acks

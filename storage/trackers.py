@@ -531,21 +531,23 @@ def claim_due(
                 skipped,
             )
         lease_until = utc(now + lease)
-        claims = []
+        claims, rows = [], []
         for tracker_id, step in latest.items():
             earlier = folded.get(tracker_id, [])
             count = step.folded + sum(1 + st.folded for st in earlier)
-            db.execute(
-                "UPDATE steps SET state = 'claimed', claim_token = ?, lease_until = ?,"
-                " attempts = attempts + 1, folded = ?,"  # a lapsed claim keeps its send start
-                " sending_at = CASE WHEN state = 'pending' THEN NULL ELSE sending_at END"
-                " WHERE id = ?",
-                (token, lease_until, count, step.id),
-            )
+            rows.append((token, lease_until, count, step.id))
             since = step.sending_at if step.state in (CLAIMED, SENDING) else None
             step.state, step.claim_token, step.attempts = CLAIMED, token, step.attempts + 1
             step.folded = count
             claims.append(Claim(step, token, count, since))
+        if rows:  # one batch (PostgreSQL: one round trip, not one per step)
+            db.conn.executemany(
+                "UPDATE steps SET state = 'claimed', claim_token = ?, lease_until = ?,"
+                " attempts = attempts + 1, folded = ?,"  # a lapsed claim keeps its send start
+                " sending_at = CASE WHEN state = 'pending' THEN NULL ELSE sending_at END"
+                " WHERE id = ?",
+                rows,
+            )
     return claims
 
 
