@@ -411,7 +411,10 @@ def test_clecbot_export_takes_a_workspace(database):
     made(db, "", "BVoIP trouble sev 1 (AOTS 1010)", refs={"aots": "1010"})
 
     def export(*argv) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "bot", "export", *argv], text=True,
+        return export_or_list("export", *argv)
+
+    def export_or_list(*argv) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot", *argv], text=True,
                               capture_output=True, env={"CLEC_BOT_DB": path, "PATH": ""},
                               cwd=str(Path(__file__).parent.parent))  # fmt: skip
 
@@ -421,6 +424,9 @@ def test_clecbot_export_takes_a_workspace(database):
     assert "7777777" not in t2.stdout and "1010" not in t2.stdout
     assert export("1", "--team", "T2").returncode == 1
     assert export("1", "--team", "T1").returncode == 0
+    listed = {team: export_or_list("trackers", "--team", team).stdout for team in ("T1", "")}
+    assert "7777777" in listed["T1"] and "1010" not in listed["T1"]
+    assert "1010" in listed[""] and "7777777" not in listed[""]
 
 
 # --- single-workspace mode and a database from before 0010 --------------------------------
