@@ -404,7 +404,7 @@ def test_problems_and_lists_are_each_workspaces_own(database):
     assert [t.id for t in store.made_since(db, None, since, team="T1")] == [one]
 
 
-def test_clecbot_export_takes_a_workspace(database):
+def test_clecbot_export_and_trackers_take_a_workspace(database):
     path = database
     db = connect(path)
     made(db, "T1", "BVoIP trouble sev 1 (AOTS 7777777)", refs={"aots": "7777777"})
