@@ -434,14 +434,28 @@ def first_sighting(
 ) -> bool:
     """True the first time workspace `team` sends `event_id` (kept a day); False for a
     retry or replay (another workspace's event of the same id is not one)."""
+    return first_sighting_of_all(db, [event_id], now, team=team)
+
+
+@guarded
+def first_sighting_of_all(
+    db: sqlite_utils.Database, keys: list[str], now: datetime, *, team: str = ""
+) -> bool:
+    """True when none of a delivery's keys (its event id, its signature) was seen before,
+    all recorded in one transaction: two replicas (or threads) handed the same delivery at
+    once never both call it a repeat, as they could recording key by key (each finding
+    one key the other wrote first, so neither acted)."""
+    fresh = True
     with immediate(db):
         db.execute("DELETE FROM slack_events WHERE seen_at < ?", (utc(now - timedelta(days=1)),))
-        cursor = db.execute(
-            "INSERT INTO slack_events (team_id, event_id, seen_at) VALUES (?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (team, event_id, utc(now)),
-        )
-    return cursor.rowcount == 1
+        for key in sorted(set(keys)):  # one order for every writer: no lock cycle
+            cursor = db.execute(
+                "INSERT INTO slack_events (team_id, event_id, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (team, key, utc(now)),
+            )
+            fresh = cursor.rowcount == 1 and fresh
+    return fresh
 
 
 STAMPED = {

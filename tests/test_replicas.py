@@ -192,6 +192,35 @@ def test_a_resolve_given_a_shorter_wait_still_refuses_while_the_send_holds(datab
     assert step_states(db) == {repo.SENDING: 1}
 
 
+# --- one delivery handed to several replicas at once acts once ------------------------------
+
+
+def test_the_same_delivery_checked_at_once_on_many_connections_is_first_exactly_once(database):
+    """Each round, 8 connections (threads standing in for replicas) check one delivery's
+    keys (its event id and its signature) at the same moment: exactly one may act.
+    (Recorded key by key, 8 of 30 such rounds on PostgreSQL had no first at all: each
+    connection found one key another had written, and the request went unanswered.)"""
+    now = datetime.now(pytz.utc)
+    storage_db.connect(database)  # migrated once, before the race
+    rounds, workers = 10, 8
+    start = threading.Barrier(workers)
+    firsts: dict[int, list[bool]] = {number: [] for number in range(rounds)}
+
+    def worker() -> None:
+        db = storage_db.connect(database)  # a connection per thread, as in a replica
+        for number in range(rounds):
+            start.wait(30)
+            keys = [f"EvRace{number}", f"sig:{number}:same-signature"]
+            firsts[number].append(storage_db.first_sighting_of_all(db, keys, now))
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(sorted(f) == [False] * (workers - 1) + [True] for f in firsts.values()), firsts
+
+
 # --- two replicas -----------------------------------------------------------------------------
 
 
@@ -374,6 +403,10 @@ def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(
         time.sleep(POST_DELAY_S * 2)  # a late duplicate would have arrived by now
         posts = nudge_posts(fake)
         answered = [answers_in(fake, f"DASK{number}") for number in range(EVENTS)]
+        connections = (
+            db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            .fetchone()[0] if storage_db.is_postgres(db) else "-"
+        )  # fmt: skip
     finally:
         for replica in replicas:
             stop(replica)
@@ -401,7 +434,8 @@ def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(
           f" lost={len(lost)}; at the kill {dict(at_kill)}; posts by replica"
           f" {dict(by_replica)}; taken over after the lease: {len(taken_over)} posted,"
           f" {found} found in Slack; all sent {all_sent - killed:.1f} s after the kill (lease"
-          f" {LEASE_S} s); events answered {answered}; {time.monotonic() - began:.0f} s"
+          f" {LEASE_S} s); events answered {answered}; database connections at the end"
+          f" {connections} (this test's one included); {time.monotonic() - began:.0f} s"
           )  # fmt: skip
     assert not lost, f"steps never posted: {lost}"
     assert not twice, f"steps posted more than once: {twice}"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from storage.db import StorageError, first_sighting
+from storage.db import StorageError, first_sighting_of_all
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000  # a question or a tracker line; Slack allows 40,000 in a message
@@ -166,7 +166,7 @@ def first_delivery(deps, context) -> bool:
         return True
     try:
         db, now = deps.db(), deps.clock()
-        fresh = all([first_sighting(db, key, now, team=team) for key in keys])  # every key
+        fresh = first_sighting_of_all(db, keys, now, team=team)  # every key, at once
     except (StorageError, sqlite3.Error) as exc:
         log.warning("could not check a delivery for repeats: %s", type(exc).__name__)
         return True
