@@ -171,12 +171,13 @@ def probe_database(path: str | None) -> None:
     """Open the database afresh and prove it takes a write (rolled back); raise the
     StorageError that says why not. A file that has gone is missing, not re-created."""
     path = path or storage_db.db_path()
-    plain = path != ":memory:" and not path.startswith("file:")
+    plain = path != ":memory:" and not path.startswith(("file:", "postgresql:", "postgres:"))
     if plain and not os.path.exists(path):
         raise storage_db.Missing(f"database {path} does not exist")
     db = storage_db.connect(path)
     try:
-        db.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
+        if not storage_db.is_postgres(db):  # PostgreSQL's server answers or refuses at once
+            db.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
         storage_db.check_writable(db)
     finally:
         db.conn.close()
