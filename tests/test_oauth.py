@@ -304,6 +304,15 @@ def test_an_org_wide_install_answers_every_workspace_of_the_org(desk):
     assert len(dm_posts(desk.fake, token)) == 1
 
 
+def test_an_org_wide_uninstall_deletes_the_orgs_installation(desk):
+    desk.install(ORG)
+    desk.install(T1)
+    tracker = desk.due_tracker("E1", "W1")
+    assert desk.event(app_uninstalled(), ORG, "EvOrgGone") == 200
+    assert desk.install_parts.installs.teams() == ["T1"]
+    assert repo.get(desk.db, tracker, team="E1").problem.startswith(PAUSED)
+
+
 def test_the_workspace_key_is_in_the_requests_context():
     @dataclass
     class Context:

@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.handlers.notifier import TeamClients
 from storage.installs import Installs, States, pause_workspace, resume_workspace, workspace_key
@@ -192,20 +191,23 @@ class Workspaces:
         return resumed
 
 
-def register(app: App, store: InstallationStore, workspaces: Workspaces) -> None:
-    """`app_uninstalled` and `tokens_revoked` (bot token): the token deleted (bolt's own
-    listeners on our store), then the workspace's trackers paused."""
+def register(app: App, installs: Installs, workspaces: Workspaces) -> None:
+    """`app_uninstalled` and `tokens_revoked` (bot token): the workspace's installation
+    deleted, then its trackers paused. The workspace is the request's key (an org-wide
+    install's event names a member team too; its installation is the enterprise's)."""
 
     def uninstalled(context) -> None:
-        store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
-        workspaces.gone(team_of(context), UNINSTALLED)
+        team = team_of(context)
+        installs.forget(team)
+        workspaces.gone(team, UNINSTALLED)
 
     def revoked(event, context) -> None:
         tokens = event.get("tokens") or {}
         if not tokens.get("bot"):
             return  # only user tokens, which clecbot never keeps
-        store.delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
-        workspaces.gone(team_of(context), REVOKED)
+        team = team_of(context)
+        installs.forget(team)
+        workspaces.gone(team, REVOKED)
 
     app.event("app_uninstalled")(uninstalled)
     app.event("tokens_revoked")(revoked)
