@@ -135,7 +135,8 @@ class Installs(InstallationStore):
         return found.to_bot() if found else None
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        """The bot token is the installation: deleting the bot deletes the row."""
+        """The bot token is the installation: deleting the bot deletes the row. (This
+        interface is not told of an org-wide install: give its enterprise id alone.)"""
         self.forget(workspace_key(enterprise_id, team_id))
 
     def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
@@ -151,8 +152,8 @@ class Installs(InstallationStore):
     # --- ours -----------------------------------------------------------------------------
 
     def forget(self, team: str) -> bool:
-        """Delete the workspace's installation (its token); True when there was one. An
-        org-wide install is found by its enterprise id whichever key is given."""
+        """Delete the installation of workspace key `team` (its token); True when there
+        was one. The app's own listeners call this with the request's key."""
         with immediate(self.db):
             gone = self.db.execute(
                 "DELETE FROM slack_installations WHERE client_id = ? AND team = ?",
