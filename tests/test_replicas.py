@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 import pytz
 
-from bot.handlers.app import call_budget_s, web_client
+from bot.handlers.app import build_app, call_budget_s, web_client
+from bot.handlers.context import Deps
 from bot.handlers.notifier import NUDGE_EVENT, SlackNotifier
 from bot.handlers.settings import SettingError, Settings, from_env
 from bot.knowledge.loader import load
@@ -51,6 +52,14 @@ SENDERS = 2  # CLEC_BOT_SEND_CONCURRENCY per replica
 KILL_AFTER = 8  # the victim is killed once it has posted this many nudges
 EVENTS = 6  # DM questions, each delivered to one replica and retried to the other
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with FakeSlack() as slack:
+        yield slack
 
 
 # --- CLEC_BOT_LEASE ---------------------------------------------------------------------------
@@ -85,6 +94,18 @@ def test_serve_reads_the_lease_with_its_other_settings():
     assert from_env({**env, "CLEC_BOT_LEASE": "30"}).lease == timedelta(seconds=30)
     with pytest.raises(SettingError, match="CLEC_BOT_LEASE"):
         from_env({**env, "CLEC_BOT_LEASE": "5"})
+
+
+def test_a_short_lease_shortens_the_nudges_calls_not_the_answers(tmp_path, fake):
+    """Listeners answer people: their client keeps the default lease's 5 s attempts; the
+    nudges' client (web_client with the settings' lease) gets 20 / 24 s under a 20 s lease."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "CLEC_BOT_LEASE": "20"}
+    settings = from_env(
+        {**env, "CLEC_BOT_DB": str(tmp_path / "a.db"), "SLACK_API_URL": fake.api_url}
+    )
+    app = build_app(settings, Deps(load(), settings.db_path, "UTC"))
+    assert app.client.timeout == 5
+    assert web_client(settings).timeout == pytest.approx(20 / 24)
 
 
 @pytest.mark.parametrize("command", [["serve"], ["run-scheduler"], ["console"]])
@@ -343,14 +364,6 @@ def deliver_twice(first: Replica, second: Replica, number: int) -> None:
 
 def answers_in(fake: FakeSlack, channel: str) -> int:
     return sum(1 for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == channel)
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with FakeSlack() as slack:
-        yield slack
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -142,7 +142,9 @@ def build_app(settings: Settings, deps: Deps, install: Install | None = None) ->
     if settings.oauth and install is None:
         install = install_parts(settings, deps)
     app = App(
-        client=web_client(settings),
+        # listeners answer people: their calls keep the default lease's budget (5 s
+        # attempts) whatever CLEC_BOT_LEASE is; the nudges' client is the lease's (serve)
+        client=web_client(settings, DEFAULT_LEASE),
         listener_executor=ThreadPoolExecutor(LISTENER_WORKERS, thread_name_prefix="listener"),
         signing_secret=settings.signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
@@ -251,7 +253,7 @@ def serve(settings: Settings) -> int:
     app = build_app(settings, deps, install)
     warm(deps)
     metrics = Metrics()
-    notifier = SlackNotifier(install.clients if install else app.client,
+    notifier = SlackNotifier(install.clients if install else web_client(settings),
                              lookup_budget_s=call_budget_s(settings.lease), zone_in=deps.zone_of,
                              on_gone=install.workspaces.gone if install else None,
                              metrics=metrics)  # fmt: skip
