@@ -631,3 +631,20 @@ def test_the_oauth_pages_take_only_get(desk):
     with pytest.raises(urllib.error.HTTPError) as refused:
         opener.open(request, timeout=5)
     assert refused.value.code == 405
+
+
+def test_an_install_begun_on_one_replica_finishes_on_another(desk):
+    deps = Deps(load(), desk.db_path, "America/Chicago", clock=desk.clock)
+    other = build_app(desk.settings, deps)  # a second replica on the same database
+    server = http_server(other, "127.0.0.1", 0, signing_secret=SECRET)
+    serve_in_thread(server)
+    try:
+        _, state, cookie = desk.start_install()
+        code, token = desk.fake.install_code(T1)
+        query = urlencode({"code": code, "state": state})
+        page = get(f"http://127.0.0.1:{server.port}/slack/oauth_redirect?{query}", cookie)
+        assert page.status == 200
+        assert desk.install_parts.installs.bot_token("T1") == token  # seen by the first
+        assert desk.redirect(code, state, cookie).status == 401  # and the state is spent
+    finally:
+        server.shutdown()
