@@ -1,6 +1,7 @@
 """How a tick's claim reads the database (issue 9: flat from 10k to 1M trackers): from
 dense indexes, never by scanning a table or reading the trackers' rows. Asserted on
-SQLite's query plan, never on timings (docs/performance.md has those)."""
+SQLite's query plan, never on timings (docs/performance.md has those). SQLite only:
+PostgreSQL's claim is another query (FOR UPDATE SKIP LOCKED), proved in test_pg_backend."""
 
 from __future__ import annotations
 

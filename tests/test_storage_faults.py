@@ -4,7 +4,9 @@ Each fault is made for real: a missing directory, a read-only database (a
 `mode=ro` URI, and an immutable file or directory, which stops root too), random
 bytes, a truncated file, a migration from a newer version, a lock held past the
 busy timeout, and a full disk (SQLite's max_page_count). Then a failed mark
-after a send: the mark is retried, never the send.
+after a send: the mark is retried, never the send. These are SQLite files' faults
+and stay SQLite's; PostgreSQL's (a server down, a dropped connection) are in
+tests/test_pg_backend.py.
 """
 
 from __future__ import annotations
