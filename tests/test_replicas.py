@@ -281,7 +281,11 @@ def start_replica(name: str, database: dict[str, str], fake: FakeSlack, tmp_path
     """`clecbot serve` in HTTP mode on a port of its own, its own bot token (so the fake
     can tell whose posts are whose), the shared database, and the short lease and tick."""
     port, log = free_port(), tmp_path / f"replica-{name}.log"
-    env = {**os.environ, **database, "SLACK_BOT_TOKEN": f"xoxb-replica-{name}",
+    # nothing of the caller's own Slack or database settings (a SLACK_APP_TOKEN would
+    # switch the replicas to Socket Mode, a DATABASE_URL to another database)
+    own = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "CLEC_BOT_", "DATABASE_URL"))}  # fmt: skip
+    env = {**own, **database, "SLACK_BOT_TOKEN": f"xoxb-replica-{name}",
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, "PORT": str(port),
            "CLEC_BOT_LEASE": str(LEASE_S), "CLEC_BOT_TICK": str(TICK_S),
            "CLEC_BOT_SEND_CONCURRENCY": str(SENDERS), "PYTHONPATH": str(REPO),
