@@ -259,3 +259,11 @@ def test_connections_claiming_at_once_get_disjoint_steps(pg_url):
     assert sum(1 for got in claimed.values() if got) >= 2  # they did claim side by side
     tokens = db.execute("SELECT claim_token, COUNT(*) FROM steps GROUP BY claim_token").fetchall()
     assert {token: n for token, n in tokens} == {t: len(got) for t, got in claimed.items() if got}
+
+
+def test_a_machine_without_postgresql_is_told_why_the_server_did_not_start(monkeypatch):
+    from tests import pg_server
+
+    monkeypatch.setattr(pg_server, "_binaries", lambda: None)
+    with pytest.raises(pg_server.Unavailable, match="no PostgreSQL binaries.*pgserver"):
+        pg_server.Server().start()
