@@ -472,3 +472,41 @@ def test_two_replicas_share_the_work_and_one_takes_over_a_killed_ones_claims(
     assert by_replica[victim.name] >= KILL_AFTER and by_replica[survivor.name], by_replica
     assert taken_over or found, "the survivor took nothing over: the kill was not mid-batch"
     assert answered == [1] * EVENTS, answered  # every event and its retry: one answer
+
+
+def test_a_replica_stopped_with_sigterm_hands_its_claims_back_at_once(tmp_path, fake, shared):
+    """A platform's restart or deploy sends SIGTERM: the stopping replica finishes the
+    nudges it has in flight and gives back the claims it had not started, so the other
+    sends them at its next tick, without waiting for their lease."""
+    target, database = shared
+    db = storage_db.connect(target)
+    fake.slow("chat.postMessage", POST_DELAY_S)
+    replicas = [start_replica(name, database, fake, tmp_path) for name in ("a", "b")]
+    try:
+        wait_healthy(replicas)
+        steps = add_due_steps(db, datetime.now(pytz.utc))
+        stopping, other = first_to_post(fake, replicas, KILL_AFTER)
+        asked = time.monotonic()
+        stop(stopping)
+        at_stop = step_states(db)
+        deadline = asked + LEASE_S - 5  # before any claim it held could have run out
+        while step_states(db)[repo.SENT] < STEPS:
+            assert time.monotonic() < deadline, f"waited for a lease: {step_states(db)}"
+            time.sleep(0.1)
+        all_sent = time.monotonic() - asked
+        time.sleep(POST_DELAY_S * 2)
+        per_step = Counter(step for _, step in nudge_posts(fake))
+        # a claim given back is claimed again: its step counts a second attempt
+        handed_back = db.execute("SELECT count(*) FROM steps WHERE attempts > 1").fetchone()[0]
+    finally:
+        for replica in replicas:
+            stop(replica)
+    print(f"\n[replicas sigterm] handed back {handed_back}; after the stop {dict(at_stop)};"
+          f" all sent {all_sent:.1f} s"
+          f" after SIGTERM (lease {LEASE_S} s); {len(per_step)} steps posted, at most"
+          f" {max(per_step.values())} times each")  # fmt: skip
+    assert stopping.proc.returncode == 0 and "Traceback" not in stopping.log.read_text()
+    assert "sent but not marked" not in stopping.log.read_text()
+    assert per_step == Counter(steps)  # every step once
+    assert step_states(db) == {repo.SENT: STEPS}
+    assert handed_back, "the stopped replica had nothing to hand back: not mid-batch"
