@@ -96,6 +96,13 @@ def test_serve_reads_the_lease_with_its_other_settings():
         from_env({**env, "CLEC_BOT_LEASE": "5"})
 
 
+def test_serve_uses_database_url_over_clec_bot_db():
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "CLEC_BOT_DB": "a.db"}
+    assert from_env(env).db_path == "a.db"
+    url = "postgresql://clecbot@/clecbot?host=/run/postgresql"
+    assert from_env({**env, "DATABASE_URL": url}).db_path == url
+
+
 def test_a_short_lease_shortens_the_nudges_calls_not_the_answers(tmp_path, fake):
     """Listeners answer people: their client keeps the default lease's 5 s attempts; the
     nudges' client (web_client with the settings' lease) gets 20 / 24 s under a 20 s lease."""
