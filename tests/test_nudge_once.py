@@ -26,7 +26,7 @@ from storage import db as storage_db
 from storage import trackers as repo
 from storage.trackers import NewStep
 from tests.fake_slack import FakeSlack
-from tests.test_reliability import add_reminders, finish, spawn, states, wait_ready
+from tests.test_reliability import add_reminders, finish, settle, spawn, states, wait_ready
 
 LEASE = timedelta(seconds=30)
 OWNER = "U_OWNER"
@@ -232,6 +232,7 @@ def kill_rounds(database, tmp_path, fake: FakeSlack, lookup: bool) -> tuple[int,
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=10)
+        settle(db)  # a mark the dead process had already sent may still be landing
         time.sleep(0.3)  # a post the dead process had already sent may still be landing
         # DMs Slack accepted this round whose step is still unmarked (the process may have
         # died before its own log line): each is sent again later, unless it is found

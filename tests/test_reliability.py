@@ -112,6 +112,24 @@ def assert_integrity(db) -> None:
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def settle(db, timeout: float = 10.0) -> None:
+    """Wait until a SIGKILLed child's last statement has landed, so what is read next is final.
+
+    On PostgreSQL the server's backend of a killed client goes on with what it already
+    received: a COMMIT written just before the kill may land after the kill returns. SQLite
+    has no such backend (a commit is done or not when the process dies).
+    """
+    if not storage_db.is_postgres(db):
+        return
+    busy = (
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND state <> 'idle'"
+    )
+    deadline = time.monotonic() + timeout
+    while db.execute(busy).fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def read_log(path: Path) -> list[tuple[str, int]]:
     """The child's send log: (marker, step id) per line, in order."""
     if not path.exists():
@@ -226,6 +244,7 @@ def test_sigkill_rounds_lose_nothing_and_resend_at_most_one_nudge_per_sender(dat
             _, err = proc.communicate(timeout=10)
         assert proc.returncode == -signal.SIGKILL, f"round {number}: child died early:\n{err}"
         assert "Traceback" not in err, err
+        settle(db)
 
         logged = [s for m, s in read_log(log) if m == marker]
         after = sent_ids(db)
