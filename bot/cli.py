@@ -354,6 +354,48 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run_cli(args.id, args.since, args.format, parse_zone(args.tz), team=args.team)
 
 
+def cmd_workspaces(args: argparse.Namespace) -> int:
+    """`clecbot workspaces` lists them; `workspaces adopt T…` moves one's rows to another."""
+    from storage import workspaces
+    from storage.db import check_writable, connect
+
+    client_id = os.environ.get("SLACK_CLIENT_ID") or None
+    db = connect()
+    if args.action != "adopt":
+        return print_workspaces(workspaces.listing(db, client_id), args.json)
+    source, target = workspaces.key_from(args.source), workspaces.key_from(args.target)
+    if not args.dry_run:
+        check_writable(db)  # refuse now, with the one line that says why
+    try:
+        moved = workspaces.adopt(db, target, datetime.now(pytz.utc), source=source,
+                                 force=args.force, dry_run=args.dry_run,
+                                 client_id=client_id)  # fmt: skip
+    except workspaces.Refused as exc:
+        print(f"clecbot: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, workspaces.Collision) else 2
+    print(workspaces.said(moved, args.dry_run))
+    return 0
+
+
+def print_workspaces(found: list, as_json: bool) -> int:
+    """`clecbot workspaces`: each key, its installation, and what it holds."""
+    from storage.workspaces import label
+
+    if as_json:
+        print(json.dumps([w.as_json() for w in found], indent=2))
+        return 0
+    if not found:
+        print("No workspaces: the database holds no trackers, digests or installations.")
+        return 0
+    print(f"{'WORKSPACE':<16} {'INSTALLED':<18} {'NAME':<20} "
+          f"{'TRACKERS':>8} {'OPEN':>6} {'PAUSED':>6} {'DIGESTS':>7}")  # fmt: skip
+    for w in found:
+        at = f"{w.installed_at:%Y-%m-%d %H:%M}Z" if w.installed_at else "no"
+        print(f"{label(w.team):<16} {at:<18} {(w.name or '')[:20]:<20} "
+              f"{w.trackers:>8} {w.open:>6} {w.paused:>6} {w.digests:>7}")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clecbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -395,6 +437,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--tz", help="zone for the local times (default CLEC_BOT_TZ)")
     exp.add_argument("--team", default="", help="the Slack workspace (team id); default ''")
     exp.set_defaults(func=cmd_export)
+    spaces = sub.add_parser("workspaces", help="the Slack workspaces the database holds rows of")
+    spaces.add_argument("--json", action="store_true", help="print them as JSON")
+    spaces.set_defaults(func=cmd_workspaces, action=None)
+    adopt = spaces.add_subparsers(dest="action").add_parser(
+        "adopt", help="move every row of one workspace (default: single-token '') to another"
+    )
+    adopt.add_argument("target", metavar="TEAM", help="the workspace key to move them to (T…/E…)")
+    adopt.add_argument("--from", dest="source", default="", metavar="KEY",
+                       help="the key they are under (default '': single-token)")  # fmt: skip
+    adopt.add_argument("--dry-run", action="store_true", help="say what would move; change nothing")
+    adopt.add_argument("--force", action="store_true", help="accept a key not shaped like T…/E…")
     sched = sub.add_parser("run-scheduler", help="run the nudge scheduler alone (console notifier)")
     sched.add_argument("--tick", type=float, help="seconds between ticks (default CLEC_BOT_TICK)")
     sched.add_argument("--lease", help="seconds a claim holds (default CLEC_BOT_LEASE or 120)")

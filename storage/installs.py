@@ -278,18 +278,23 @@ def resume_workspace(db, team: str, now: datetime) -> int:
     """The trackers `pause_workspace` set aside wait again (the workspace is installed
     again); other problems stay set aside. Returns how many resumed."""
     with immediate(db):
-        db.execute(
-            "INSERT INTO events (tracker_id, at, kind, actor, detail)"
-            " SELECT id, ?, 'resumed_nudges', ?, '{}' FROM trackers"
-            " WHERE team_id = ? AND problem LIKE ?",
-            (utc(now), PAUSED_BY, team, PAUSED + "%"),
-        )
-        resumed = db.execute(
-            "UPDATE trackers SET problem = NULL, problem_told = 0"
-            " WHERE team_id = ? AND problem LIKE ?",
-            (team, PAUSED + "%"),
-        ).rowcount
-    return resumed
+        return resume_paused(db, team, now)
+
+
+def resume_paused(db, team: str, now: datetime) -> int:
+    """`resume_workspace` inside the caller's transaction (`clecbot workspaces adopt`
+    moves rows and resumes them in one)."""
+    db.execute(
+        "INSERT INTO events (tracker_id, at, kind, actor, detail)"
+        " SELECT id, ?, 'resumed_nudges', ?, '{}' FROM trackers"
+        " WHERE team_id = ? AND problem LIKE ?",
+        (utc(now), PAUSED_BY, team, PAUSED + "%"),
+    )
+    return db.execute(
+        "UPDATE trackers SET problem = NULL, problem_told = 0"
+        " WHERE team_id = ? AND problem LIKE ?",
+        (team, PAUSED + "%"),
+    ).rowcount
 
 
 def _detail(why: str) -> str:
