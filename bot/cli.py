@@ -361,18 +361,20 @@ def cmd_workspaces(args: argparse.Namespace) -> int:
 
     client_id = os.environ.get("SLACK_CLIENT_ID") or None
     db = connect()
-    if args.action != "adopt":
-        return print_workspaces(workspaces.listing(db, client_id), args.json)
-    source, target = workspaces.key_from(args.source), workspaces.key_from(args.target)
-    if not args.dry_run:
-        check_writable(db)  # refuse now, with the one line that says why
     try:
+        if args.action != "adopt":
+            return print_workspaces(workspaces.listing(db, client_id), args.json)
+        source, target = workspaces.key_from(args.source), workspaces.key_from(args.target)
+        if not args.dry_run:
+            check_writable(db)  # refuse now, with the one line that says why
         moved = workspaces.adopt(db, target, datetime.now(pytz.utc), source=source,
                                  force=args.force, dry_run=args.dry_run,
                                  client_id=client_id)  # fmt: skip
     except workspaces.Refused as exc:
         print(f"clecbot: {exc}", file=sys.stderr)
         return 1 if isinstance(exc, workspaces.Collision) else 2
+    finally:
+        db.conn.close()
     print(workspaces.said(moved, args.dry_run))
     return 0
 

@@ -241,8 +241,8 @@ def said(moved: Moved, dry_run: bool = False) -> str:
         return f"Nothing to move: {source} holds no trackers, digests, digest runs or dedupe keys."
     trackers = _n(moved.trackers, "tracker", "trackers")
     if moved.paused and moved.target_installed:
-        verb = "would resume" if dry_run else "resumed"
-        trackers += f" ({moved.paused} paused for lack of a token {verb})"
+        count, verb = (moved.paused, "would resume") if dry_run else (moved.resumed, "resumed")
+        trackers += f" ({count} paused for lack of a token {verb})"
     elif moved.paused:
         trackers += f" ({moved.paused} paused for lack of a token, until {target} is installed)"
     parts = [trackers, _n(moved.digests, "digest", "digests"),
