@@ -291,8 +291,7 @@ def resume_paused(db, team: str, now: datetime) -> int:
         (utc(now), PAUSED_BY, team, PAUSED + "%"),
     )
     return db.execute(
-        "UPDATE trackers SET problem = NULL, problem_told = 0"
-        " WHERE team_id = ? AND problem LIKE ?",
+        "UPDATE trackers SET problem = NULL, problem_told = 0 WHERE team_id = ? AND problem LIKE ?",
         (team, PAUSED + "%"),
     ).rowcount
 
