@@ -87,10 +87,15 @@ class BadInstant(ValueError):
 
 def db_path() -> str:
     """Where the bot's data lives: DATABASE_URL (a postgresql:// URL) when set, else
-    the SQLite file CLEC_BOT_DB (default ./clecbot.db)."""
-    return (
-        os.environ.get("DATABASE_URL", "").strip() or os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
-    )
+    the SQLite file CLEC_BOT_DB (default ./clecbot.db). A DATABASE_URL that is not a
+    PostgreSQL URL is a StorageError, never a SQLite file named after it."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        from storage.pg import check_url
+
+        check_url(url)
+        return url
+    return os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
 
 
 def is_postgres(db) -> bool:

@@ -48,6 +48,54 @@ def is_url(target: str | None) -> bool:
     return bool(target) and target.startswith(SCHEMES)
 
 
+ENCODE_HINT = (
+    "a password with @ : / ? # or % in it must be percent-encoded (%40 %3A %2F %3F %23 %25),"
+    " e.g. postgresql://clecbot:p%40ss@db.internal:5432/clecbot"
+)
+PORTS = re.compile(r"[0-9]{1,5}(,[0-9]{1,5})*")
+QUOTED = re.compile(r':?\s*"[^"]*"')
+
+
+def _scheme_of(url: str) -> str:
+    """What a URL that is not PostgreSQL's starts with, safe to show (never past "://")."""
+    scheme, found, _ = url.partition("://")
+    if found and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,20}", scheme):
+        return f"it starts with {scheme}://"
+    return "it has no postgresql:// scheme"
+
+
+def check_url(url: str) -> None:
+    """Refuse a DATABASE_URL that is not a PostgreSQL URL, or that libpq reads otherwise
+    than meant, in words that never repeat it: an unencoded @ : / ? or % in the password
+    moves its pieces into the host, port or database name, which messages would show."""
+    if not url.startswith(SCHEMES):
+        raise StorageError(
+            f"DATABASE_URL must be a postgresql:// (or postgres://) URL, but {_scheme_of(url)};"
+            " unset it to use the SQLite file CLEC_BOT_DB"
+        )
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageError(
+            f"DATABASE_URL cannot be read ({QUOTED.sub('', first)}); {ENCODE_HINT}"
+        ) from None
+    odd = [
+        name
+        for name, bad in (
+            ("host", "@" in str(parts.get("host") or "")),
+            ("port", bool(parts.get("port")) and not PORTS.fullmatch(str(parts["port"]))),
+            ("database name", "@" in str(parts.get("dbname") or "")),
+        )
+        if bad
+    ]
+    if odd:
+        raise StorageError(
+            f"DATABASE_URL cannot be read: its {' and '.join(odd)} came out malformed"
+            f" (an @ or a : where none belongs); {ENCODE_HINT}"
+        )
+
+
 def describe(url: str) -> str:
     """The server and database a URL names, for messages: never the password."""
     try:
@@ -140,6 +188,7 @@ class PgDatabase:
     backend = "postgresql"
 
     def __init__(self, url: str):
+        check_url(url)
         self.url = url
         self.clec_path = describe(url)
         self.raw = self._open()

@@ -11,6 +11,8 @@ import pytz
 
 from bot.handlers.oauth import ManifestError, read_manifest
 from bot.scheduler import DEFAULT_LEASE, lease_setting
+from storage.db import StorageError
+from storage.pg import check_url
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -94,6 +96,12 @@ def from_env(env: dict | None = None) -> Settings:
         lease = lease_setting(env)
     except ValueError as exc:
         raise SettingError(str(exc)) from exc
+    database_url = (env.get("DATABASE_URL") or "").strip()
+    if database_url:
+        try:
+            check_url(database_url)
+        except StorageError as exc:
+            raise SettingError(str(exc)) from None
     return Settings(
         bot_token=token,
         signing_secret=secret,
@@ -101,8 +109,7 @@ def from_env(env: dict | None = None) -> Settings:
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         port=int(raw_port),
         # DATABASE_URL (PostgreSQL, shared by replicas) when set, else the SQLite file
-        db_path=(env.get("DATABASE_URL") or "").strip()
-        or (env.get("CLEC_BOT_DB") or "./clecbot.db").strip(),
+        db_path=database_url or (env.get("CLEC_BOT_DB") or "./clecbot.db").strip(),
         zone=zone,
         tick=tick,
         lease=lease,

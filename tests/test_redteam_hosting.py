@@ -1,0 +1,132 @@
+"""The hosting surfaces tried as a careless operator and a hostile user would (issue 11
+items 1-3): DATABASE_URL typed wrong, CLEC_BOT_TICK at its edges, the OAuth pages fed
+hostile query strings. Each test is a defect found that way, and what is true now."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.handlers.settings import SettingError, from_env
+from storage import db as storage_db
+from storage import pg
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET_PASSWORD = "hunter2"
+SERVE_ENV = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+
+
+def clecbot(argv: tuple[str, ...], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, "PYTHONPATH": str(REPO)}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DATABASE_URL"):
+        full.pop(name, None)
+    full.update(env)
+    return subprocess.run([sys.executable, "-m", "bot", *argv], capture_output=True, text=True,
+                          env=full, cwd=cwd, timeout=60, check=False)  # fmt: skip
+
+
+# --- DATABASE_URL that is not a PostgreSQL URL ------------------------------------------------
+# Before: anything not starting with postgresql:// was taken for a SQLite file name, so
+# `mysql://u:hunter2@h/db` said "the directory .../mysql:/u:hunter2@h does not exist" (the
+# password in the message), and a libpq keyword string `host=... password=hunter2` made a
+# SQLite file of that name in the working folder and ran on it, silently.
+
+NOT_POSTGRES = [
+    ("mysql://bot:hunter2@db.example/clec", "it starts with mysql://"),
+    ("postgresq://bot:hunter2@db.example/clec", "it starts with postgresq://"),
+    ("POSTGRESQL://bot:hunter2@db.example/clec", "it starts with POSTGRESQL://"),
+    ("host=db.example user=bot password=hunter2 dbname=clec", "it has no postgresql:// scheme"),
+    ("./clecbot.db", "it has no postgresql:// scheme"),
+]
+
+
+@pytest.mark.parametrize("url,said", NOT_POSTGRES)
+def test_a_database_url_that_is_not_postgresql_is_refused_never_a_sqlite_file(
+    url, said, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(storage_db.StorageError) as caught:
+        storage_db.db_path()
+    text = str(caught.value)
+    assert said in text and "postgresql://" in text and SECRET_PASSWORD not in text
+
+
+@pytest.mark.parametrize("url,said", NOT_POSTGRES)
+def test_serve_refuses_to_start_on_a_database_url_that_is_not_postgresql(url, said):
+    with pytest.raises(SettingError) as caught:
+        from_env({**SERVE_ENV, "DATABASE_URL": url})
+    assert said in str(caught.value) and SECRET_PASSWORD not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [u for u, _ in NOT_POSTGRES[::3]])
+def test_a_command_on_a_database_url_that_is_not_postgresql_writes_no_file(url, tmp_path):
+    done = clecbot(("track", "remind me in 1 hour to call"), tmp_path, DATABASE_URL=url)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1 and "DATABASE_URL must be" in lines[0]
+    assert SECRET_PASSWORD not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- a password typed without percent-encoding ------------------------------------------------
+# Before: libpq split such a URL elsewhere than meant and the message showed the pieces:
+# `bot:hun@ter2@h` -> "failed to resolve host 'ter2@h'"; `bot:hu:n/ter2@h` -> the whole
+# URL as "host:port/dbname"; `bot:hunter2%ZZ@h` -> 'invalid percent-encoded token:
+# "hunter2%ZZ"'; `[::1` -> the whole URL quoted.
+
+UNENCODED = [
+    ("postgresql://bot:hun@ter2@db.example:5432/clec", "host"),
+    ("postgresql://bot:hu:n/ter2@db.example:5432/clec", "port and database name"),
+    ("postgresql://bot:hunter2%ZZ@db.example/clec", "invalid percent-encoded token"),
+    ("postgresql://bot:hunter2@[::1:5432/clec", "IPv6"),
+    ("postgresql://bot:hunter2@db.example/clec?sslmod=require", "invalid URI query parameter"),
+]
+
+
+@pytest.mark.parametrize("url,said", UNENCODED)
+def test_a_url_libpq_reads_otherwise_is_refused_without_a_piece_of_the_password(url, said):
+    with pytest.raises(storage_db.StorageError) as caught:
+        storage_db.connect(url)
+    text = str(caught.value)
+    assert said in text and "percent-encoded" in text and "%40" in text
+    for piece in ("hun", "ter2", "nter2", "%ZZ", "::1"):
+        assert piece not in text.split("; a password")[0]
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize("url,said", UNENCODED[:2])
+def test_serve_says_why_a_url_libpq_reads_otherwise_cannot_start(url, said, tmp_path):
+    done = clecbot(("serve",), tmp_path, DATABASE_URL=url, **SERVE_ENV)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("clecbot: cannot start")
+    assert said in lines[0] and "ter2" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:hun%40ter2@db.example:5432/clec",
+        "postgres://bot:h%3Au%2Fn%25t%3Fer2@db.example/clec?sslmode=require",
+        "postgresql://bot:@/clec?host=/var/run/postgresql",
+        "postgresql://bot@db1.example:5432,db2.example:5433/clec?target_session_attrs=read-write",
+        "postgresql:///clec",
+        "postgresql://bot@/clec?host=/tmp/x&options=-c%20default_transaction_read_only%3Don",
+    ],
+)
+def test_urls_written_right_pass_the_check(url):
+    pg.check_url(url)
+
+
+def test_the_encoded_password_with_every_special_character_reaches_the_server(pg_url):
+    """The tests' server trusts its socket; what matters is that libpq gets the password
+    decoded and the rest of the URL where it belongs."""
+    url = pg_url.replace("postgresql://clecbot@", "postgresql://clecbot:p%40%3A%2F%3F%23%25@")
+    db = storage_db.connect(url)
+    try:
+        assert db.raw.info.password == "p@:/?#%"
+        assert db.execute("SELECT current_database()").fetchone()[0] in url
+    finally:
+        db.close()
