@@ -83,6 +83,7 @@ from storage.trackers import Problem, Tracker
 log = logging.getLogger(__name__)
 DEFAULT_TICK_S = 15.0
 DEFAULT_LEASE = timedelta(seconds=120)
+TICK_MAX_S = 3600  # CLEC_BOT_TICK: a longer one would leave nudges hours late
 LEASE_RANGE_S = (10, 3600)  # CLEC_BOT_LEASE: shorter leaves no room for a send, longer
 # leaves a dead replica's claims waiting over an hour for another to take them
 DEFAULT_CONCURRENCY = 16  # nudges in flight at once: DMs to different users are different channels
@@ -206,16 +207,23 @@ def addressee(problem: Problem) -> Tracker:
                    problem=problem.what, team_id=problem.team_id)  # fmt: skip
 
 
+def checked_tick(raw: str | float, name: str = "CLEC_BOT_TICK") -> float:
+    """Seconds between ticks, above 0 and at most TICK_MAX_S: nan would wait for nothing
+    and tick at once, forever; inf or 1e10 overflow the wait and stop the scheduler."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value <= TICK_MAX_S:  # also refuses nan and inf
+        raise ValueError(f"{name} must be a number of seconds above 0 and at most"
+                         f" {TICK_MAX_S}, got {str(raw).strip()!r}")  # fmt: skip
+    return value
+
+
 def tick_seconds() -> float:
     """CLEC_BOT_TICK, in seconds (default 15)."""
-    raw = os.environ.get("CLEC_BOT_TICK", "")
-    try:
-        value = float(raw) if raw else DEFAULT_TICK_S
-    except ValueError as exc:
-        raise ValueError(f"CLEC_BOT_TICK must be a number of seconds, got {raw!r}") from exc
-    if value <= 0:
-        raise ValueError("CLEC_BOT_TICK must be more than 0 seconds")
-    return value
+    raw = os.environ.get("CLEC_BOT_TICK", "").strip()
+    return checked_tick(raw) if raw else DEFAULT_TICK_S
 
 
 def lease_setting(env: dict | None = None) -> timedelta:
@@ -272,7 +280,7 @@ class Scheduler:
         self.k = k
         self.notifier = notifier
         self.db_path = db_path
-        self.tick_s = tick if tick is not None else tick_seconds()
+        self.tick_s = checked_tick(tick, "the tick") if tick is not None else tick_seconds()
         self.lease = lease if lease is not None else lease_setting()
         self.batch = batch
         self.clock = clock

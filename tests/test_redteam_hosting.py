@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.handlers.settings import SettingError, from_env
+from bot.knowledge.loader import load
+from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
 
@@ -130,3 +132,38 @@ def test_the_encoded_password_with_every_special_character_reaches_the_server(pg
         assert db.execute("SELECT current_database()").fetchone()[0] in url
     finally:
         db.close()
+
+
+# --- CLEC_BOT_TICK at its edges ---------------------------------------------------------------
+# Before: nan and inf passed "above 0" (nan compares false with everything): `inf` or
+# `1e10` stopped run-scheduler with "internal error (OverflowError ...)", exit 70; `nan`
+# was taken by serve and turned every wait into none.
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "1e10", "3601", "0", "-5", "abc", "0x10"])
+def test_a_tick_that_cannot_be_waited_is_refused_naming_the_setting(raw, monkeypatch):
+    with pytest.raises(SettingError, match="CLEC_BOT_TICK must be"):
+        from_env({**SERVE_ENV, "CLEC_BOT_TICK": raw})
+    monkeypatch.setenv("CLEC_BOT_TICK", raw)
+    with pytest.raises(ValueError, match="CLEC_BOT_TICK must be"):
+        tick_seconds()
+
+
+@pytest.mark.parametrize("raw,tick", [("0.05", 0.05), ("3600", 3600.0), (" 15 ", 15.0)])
+def test_a_tick_within_bounds_is_kept(raw, tick):
+    assert from_env({**SERVE_ENV, "CLEC_BOT_TICK": raw}).tick == tick
+
+
+@pytest.mark.parametrize("tick", [float("nan"), float("inf"), 0.0, 1e10])
+def test_a_scheduler_refuses_a_tick_it_cannot_wait(tick):
+    with pytest.raises(ValueError, match="tick must be"):
+        Scheduler(load(), ConsoleNotifier(), ":memory:", tick=tick)
+
+
+@pytest.mark.parametrize("flag", ["inf", "nan"])
+def test_run_scheduler_with_a_tick_it_cannot_wait_is_one_line_and_exit_2(flag, tmp_path):
+    done = clecbot(("run-scheduler", "--tick", flag), tmp_path,
+                   CLEC_BOT_DB=str(tmp_path / "c.db"))  # fmt: skip
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "tick must be" in lines[0]
+    assert "Traceback" not in done.stderr

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytz
 
 from bot.handlers.oauth import ManifestError, read_manifest
-from bot.scheduler import DEFAULT_LEASE, lease_setting
+from bot.scheduler import DEFAULT_LEASE, checked_tick, lease_setting
 from storage.db import StorageError
 from storage.pg import check_url
 
@@ -85,13 +85,10 @@ def from_env(env: dict | None = None) -> Settings:
     zone = (env.get("CLEC_BOT_TZ") or "America/Chicago").strip()
     if zone not in pytz.all_timezones_set:
         raise SettingError(f"CLEC_BOT_TZ must be an IANA zone like America/Chicago, got {zone!r}")
-    raw_tick = (env.get("CLEC_BOT_TICK") or "15").strip()
     try:
-        tick = float(raw_tick)
-    except ValueError:
-        tick = -1.0
-    if tick <= 0:
-        raise SettingError(f"CLEC_BOT_TICK must be a number of seconds above 0, got {raw_tick!r}")
+        tick = checked_tick((env.get("CLEC_BOT_TICK") or "15").strip())
+    except ValueError as exc:
+        raise SettingError(str(exc)) from exc
     try:
         lease = lease_setting(env)
     except ValueError as exc:
