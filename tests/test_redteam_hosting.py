@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -16,6 +17,7 @@ from bot.knowledge.loader import load
 from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
+from tests.test_oauth import T1, Desk, Page, get
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET_PASSWORD = "hunter2"
@@ -167,3 +169,60 @@ def test_run_scheduler_with_a_tick_it_cannot_wait_is_one_line_and_exit_2(flag, t
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and "tick must be" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+# --- the OAuth redirect fed what Slack never sends --------------------------------------------
+# Before: bolt took any code and error: `error=x%0AFORGED` logged a second, forged line
+# ("installation refused: x" then "FORGED ..."), without any state; a code of kilobytes
+# went to oauth.v2.access and came back whole in a multi-line warning.
+
+
+@pytest.fixture
+def desk(database, monkeypatch):
+    d = Desk(database, monkeypatch)
+    yield d
+    d.close()
+
+
+def redirect_query(desk, **params) -> Page:
+    return get(f"{desk.base}/slack/oauth_redirect?{urlencode(params, doseq=True)}")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"error": "access_denied\n2026-11-30 12:00:00 CRITICAL FORGED everything is fine"},
+        {"error": "<script>alert(1)</script>"},
+        {"code": "A" * 5000, "state": "s"},
+        {"code": "ok", "state": ["s1", "s2"]},
+        {"code": ["c1", "c2"], "state": "s"},
+        {"code": "x\r\nFORGED", "state": "s"},
+        {"code": "çödé", "state": "ünï"},
+    ],
+)
+def test_a_redirect_slack_never_sends_is_refused_before_bolt_and_logged_in_one_line(
+    desk, params, caplog
+):
+    caplog.set_level("INFO")
+    page = redirect_query(desk, **params)
+    assert page.status == 400 and "<script>" not in page.body and "FORGED" not in page.body
+    assert desk.fake.calls_to("oauth.v2.access") == []
+    logged = [r.getMessage() for r in caplog.records]
+    assert not any("FORGED" in line or "\n" in line or "AAAA" in line for line in logged)
+    assert any("installation refused" in line for line in logged)
+
+
+def test_a_refused_redirect_leaves_the_installers_state_for_slacks_own(desk):
+    _, state, cookie = desk.start_install()
+    code, token = desk.fake.install_code(T1)
+    hostile = get(f"{desk.base}/slack/oauth_redirect?"
+                  + urlencode({"code": "A" * 400, "state": state}), cookie)  # fmt: skip
+    assert hostile.status == 400
+    assert desk.redirect(code, state, cookie).status == 200
+    assert desk.install_parts.installs.bot_token("T1") == token
+
+
+@pytest.mark.parametrize("error", ["access_denied", "invalid_scope"])
+def test_slacks_own_errors_still_reach_bolts_page(desk, error):
+    page = redirect_query(desk, error=error)
+    assert page.status == 200 and "Something Went Wrong" in page.body

@@ -30,6 +30,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
+from bot.handlers.oauth import refuse_redirect, unreadable_redirect
 from bot.ops import CONTENT_TYPE as METRICS_TYPE
 from bot.ops import Health, Metrics
 
@@ -142,6 +143,8 @@ class SlackEndpoint:
         request = BoltRequest(body="", query=query, headers=headers)
         if path == flow.install_path:
             response = flow.handle_installation(request)
+        elif why := unreadable_redirect(request.query):
+            response = refuse_redirect(flow, request, why)
         else:
             response = flow.handle_callback(request)
         return Answer(response.status, response.headers, response.body)

@@ -165,6 +165,33 @@ def _refused(args: FailureArgs) -> BoltResponse:
     return args.default.failure(args)
 
 
+REDIRECT_PARAMS = ("code", "state", "error")
+REDIRECT_TOKEN = re.compile(r"[A-Za-z0-9._-]{1,256}")  # Slack's codes, bolt's states, error codes
+
+
+def unreadable_redirect(query: dict[str, list[str]]) -> str | None:
+    """Why a redirect's query is not one Slack sends (None when it may be): its code,
+    state and error are each given at most once, as a short token. Anything else is
+    refused before bolt, which would log it whole (a code of kilobytes, an error
+    carrying a line break that forges a log line) and send it to oauth.v2.access."""
+    for name in REDIRECT_PARAMS:
+        values = query.get(name) or []
+        if len(values) > 1:
+            return f"{name} given {len(values)} times"
+        if values and not REDIRECT_TOKEN.fullmatch(values[0]):
+            return f"{name} is not a short token ({len(values[0])} characters)"
+    return None
+
+
+def refuse_redirect(flow, request, why: str) -> BoltResponse:
+    """bolt's failure page for a redirect refused by `unreadable_redirect` (400)."""
+    log.info("installation refused: %s", why)
+    default = flow.default_callback_options
+    args = FailureArgs(request=request, reason="invalid_request", suggested_status_code=400,
+                       settings=flow.settings, default=default)  # fmt: skip
+    return default.failure(args)
+
+
 # --- uninstalled, revoked -------------------------------------------------------------------
 
 
