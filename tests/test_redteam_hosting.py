@@ -17,6 +17,7 @@ from bot.knowledge.loader import load
 from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
+from tests.fake_slack import FakeSlack
 from tests.test_oauth import T1, Desk, Page, get
 
 REPO = Path(__file__).resolve().parents[1]
@@ -226,3 +227,33 @@ def test_a_refused_redirect_leaves_the_installers_state_for_slacks_own(desk):
 def test_slacks_own_errors_still_reach_bolts_page(desk, error):
     page = redirect_query(desk, error=error)
     assert page.status == 200 and "Something Went Wrong" in page.body
+
+
+# --- Slack out of reach when serve starts -----------------------------------------------------
+# Before: bolt's auth.test of SLACK_BOT_TOKEN at start raised out of serve: "clecbot:
+# internal error (URLError ...); please report it", exit 70, for a firewall or a revoked
+# token, which are the operator's to fix.
+
+
+def serve_against(api_url: str, token: str, tmp_path) -> subprocess.CompletedProcess:
+    return clecbot(("serve",), tmp_path, SLACK_API_URL=api_url, SLACK_BOT_TOKEN=token,
+                   SLACK_SIGNING_SECRET="s", PORT="3", CLEC_BOT_DB=str(tmp_path / "c.db"),
+                   NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")  # fmt: skip
+
+
+def test_serve_with_slack_out_of_reach_says_so_and_exits_2(tmp_path):
+    done = serve_against("http://127.0.0.1:1/api/", "xoxb-unseen-token", tmp_path)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 2 and last.startswith("clecbot: cannot start: Slack at")
+    assert "Connection refused" in last and "SLACK_API_URL" in last
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert "xoxb-unseen-token" not in done.stderr
+
+
+def test_serve_with_a_revoked_token_says_so_and_exits_2(tmp_path):
+    with FakeSlack() as fake:
+        fake.revoke("xoxb-revoked")
+        done = serve_against(fake.api_url, "xoxb-revoked", tmp_path)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 2 and "invalid_auth" in last and "SLACK_BOT_TOKEN" in last
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr

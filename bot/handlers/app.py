@@ -22,7 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -35,7 +37,7 @@ from bot.handlers.edge import delivery_keys, request_id
 from bot.handlers.http import EVENTS_PATH, Limits, Ops, Server, http_server, serve_in_thread
 from bot.handlers.notifier import CALLS_PER_NUDGE, SlackNotifier
 from bot.handlers.oauth import Install, team_of
-from bot.handlers.settings import Settings
+from bot.handlers.settings import SettingError, Settings
 from bot.knowledge.loader import load
 from bot.ops import Health, Metrics, probe_database
 from bot.scheduler import DEFAULT_LEASE, Scheduler
@@ -245,12 +247,27 @@ def warm(deps: Deps) -> None:
         scratch.conn.close()
 
 
+def checked_app(settings: Settings, deps: Deps, install: Install | None) -> App:
+    """build_app, whose auth.test of SLACK_BOT_TOKEN (bolt's, at start) failing is a
+    SettingError naming what to check: an unreachable Slack or a refused token is the
+    operator's to fix, not an internal error to report."""
+    try:
+        return build_app(settings, deps, install)
+    except (BoltError, SlackClientError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        first = (str(reason).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise SettingError(
+            f"cannot start: Slack at {settings.api_url} did not take SLACK_BOT_TOKEN"
+            f" (auth.test: {first}); check the token, SLACK_API_URL and the way out to Slack"
+        ) from None
+
+
 def serve(settings: Settings) -> int:
     """Run the bot: the scheduler in a thread, Slack in the foreground, until SIGTERM/^C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     deps = Deps(load(), settings.db_path, settings.zone, workspaces=settings.oauth)
     install = install_parts(settings, deps)
-    app = build_app(settings, deps, install)
+    app = checked_app(settings, deps, install)
     warm(deps)
     metrics = Metrics()
     notifier = SlackNotifier(install.clients if install else web_client(settings),
