@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -17,7 +18,8 @@ from bot.knowledge.loader import load
 from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
-from tests.fake_slack import FakeSlack
+from storage.installs import PAUSED
+from tests.fake_slack import FakeSlack, Workspace, app_uninstalled, tokens_revoked
 from tests.test_oauth import T1, Desk, Page, get
 
 REPO = Path(__file__).resolve().parents[1]
@@ -257,3 +259,35 @@ def test_serve_with_a_revoked_token_says_so_and_exits_2(tmp_path):
     last = done.stderr.strip().splitlines()[-1]
     assert done.returncode == 2 and "invalid_auth" in last and "SLACK_BOT_TOKEN" in last
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+# --- app_uninstalled / tokens_revoked naming no workspace -------------------------------------
+# Before: an event with neither team id nor enterprise id had the workspace key "", so it
+# paused every open tracker no workspace has adopted yet (a single-token database's, kept
+# under "" until `clecbot workspaces adopt`), in OAuth mode where "" has no token to lose.
+
+
+@pytest.mark.parametrize("event", [app_uninstalled(), tokens_revoked(bot=["UBOT"])])
+def test_a_token_gone_event_naming_no_workspace_pauses_nothing(desk, event):
+    desk.install(T1)
+    unadopted, installed = desk.due_tracker("", "U1"), desk.due_tracker("T1", "U1")
+    assert desk.event(event, Workspace("", "Neither"), "Ev-neither") == 200
+    assert desk.event(event, Workspace("", "Neither"), "Ev-neither-again") == 200
+    time.sleep(0.5)  # the listener runs after the ack
+    rows = dict(desk.db.execute("SELECT id, problem FROM trackers").fetchall())
+    assert rows == {unadopted: None, installed: None}
+    assert desk.install_parts.installs.teams() == ["T1"]
+
+
+@pytest.mark.parametrize("event", [app_uninstalled(), tokens_revoked(bot=["UBOT"])])
+def test_a_token_gone_event_of_a_workspace_never_installed_or_twice_touches_no_other(desk, event):
+    desk.install(T1)
+    mine = desk.due_tracker("T1", "U1")
+    for n, workspace in enumerate((Workspace("T9", "Never"), T1, T1)):
+        assert desk.event(event, workspace, f"Ev-{n}") == 200
+    deadline = time.monotonic() + 5
+    while desk.install_parts.installs.teams() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (mine,)).fetchone()[0]
+    assert desk.install_parts.installs.teams() == [] and problem.startswith(PAUSED)

@@ -223,18 +223,22 @@ def register(app: App, installs: Installs, workspaces: Workspaces) -> None:
     deleted, then its trackers paused. The workspace is the request's key (an org-wide
     install's event names a member team too; its installation is the enterprise's)."""
 
-    def uninstalled(context) -> None:
+    def gone(context, why: str) -> None:
         team = team_of(context)
+        if not team:  # no team, no enterprise: "" is the rows no workspace has adopted yet
+            log.warning("an event saying clecbot's token is gone named no workspace; ignored")
+            return
         installs.forget(team)
-        workspaces.gone(team, UNINSTALLED)
+        workspaces.gone(team, why)
+
+    def uninstalled(context) -> None:
+        gone(context, UNINSTALLED)
 
     def revoked(event, context) -> None:
         tokens = event.get("tokens") or {}
         if not tokens.get("bot"):
             return  # only user tokens, which clecbot never keeps
-        team = team_of(context)
-        installs.forget(team)
-        workspaces.gone(team, REVOKED)
+        gone(context, REVOKED)
 
     app.event("app_uninstalled")(uninstalled)
     app.event("tokens_revoked")(revoked)
