@@ -326,7 +326,13 @@ def sentence(
         until = repo.parse_utc(d["until"]) if d.get("until") else None
         until_words = f" until {fmt_time(until, zone or tracker.zone)}" if until else ""
         return f"{actor} snoozed it{until_words}", holder
+    if kind == "paused_nudges":
+        why = f" ({d['why']})" if d.get("why") else ""
+        return f"{actor} paused its nudges{why}", holder
+    if kind == "moved_workspace":
+        return f"{actor} moved it from workspace {d.get('from')} to {d.get('to')}", holder
     words = {"resolved": "resolved it", "reopened": "reopened it",
+             "resumed_nudges": "resumed its nudges",
              "update_logged": "logged an update from Qwest" + (" with a workaround"
                                                               if d.get("workaround") else ""),
              "closure_proposed": "noted that Qwest proposes to close it"}  # fmt: skip

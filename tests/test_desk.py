@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.knowledge.loader import load
 from bot.moments import parse_instant
 from bot.reply import render_text
 from bot.scheduler import RecordingNotifier, Scheduler
+from storage import installs, workspaces
 from storage import trackers as repo
 from storage.db import connect
 
@@ -227,6 +229,20 @@ def test_show_tells_the_timeline_in_sentences(say, db, path):
     assert "Tue 10:02 AM: nudged dana for level 3, 2 min late (folding in 2 earlier)" in shown
     assert 'Tue 10:05 AM: dana noted: "called Dana\'s manager, ref 4471"' in shown
     assert "=" not in shown.split("Timeline")[1]  # no key=value fields
+
+
+def test_show_tells_a_workspace_pause_resume_and_move(say, db):
+    say(BVOIP)
+    at = parse_instant("2026-12-01T08:20:00-06:00", CT)
+    installs.pause_workspace(db, "", "the app was uninstalled", at)
+    installs.resume_workspace(db, "", at + timedelta(minutes=5))
+    workspaces.adopt(db, "T0123456", at + timedelta(minutes=6), force=True)
+    shown = text(respond("show 1", at=at + timedelta(minutes=7), tz=CT, user="ana", db=db,
+                         channel="C1", team="T0123456", members=lambda ch: MEMBERS.get(ch, set()),
+                         k=load()))  # fmt: skip
+    assert "Tue 8:20 AM: clecbot paused its nudges (the app was uninstalled)" in shown
+    assert "Tue 8:25 AM: clecbot resumed its nudges" in shown
+    assert "Tue 8:26 AM: clecbot moved it from workspace (single-token) to T0123456" in shown
 
 
 def test_a_tracker_made_after_levels_passed_says_which_is_due_now(say):
