@@ -163,6 +163,12 @@ class Installs(InstallationStore):
             log.info("installation in workspace %s deleted", team)
         return bool(gone)
 
+    def installed_since(self, team: str, at: datetime) -> bool:
+        """Whether workspace `team` has an installation made at or after `at`: an
+        uninstall or a revocation that happened before it is not about its token."""
+        row = self._row(team)
+        return row is not None and storage_db.parse_utc(row["installed_at"]) >= at
+
     def bot_token(self, team: str) -> str | None:
         """The workspace's bot token, None when it is not installed."""
         row = self._row(team)

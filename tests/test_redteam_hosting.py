@@ -4,6 +4,7 @@ hostile query strings. Each test is a defect found that way, and what is true no
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,14 +14,23 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.handlers.oauth import happened_by
 from bot.handlers.settings import SettingError, from_env
 from bot.knowledge.loader import load
 from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
 from storage.installs import PAUSED
-from tests.fake_slack import FakeSlack, Workspace, app_uninstalled, tokens_revoked
-from tests.test_oauth import T1, Desk, Page, get
+from tests.fake_slack import (
+    FakeSlack,
+    Workspace,
+    app_uninstalled,
+    event_callback,
+    post,
+    tokens_revoked,
+)
+from tests.test_oauth import SECRET as OAUTH_SECRET
+from tests.test_oauth import T1, Desk, Page, dm_posts, get
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET_PASSWORD = "hunter2"
@@ -291,3 +301,46 @@ def test_a_token_gone_event_of_a_workspace_never_installed_or_twice_touches_no_o
     time.sleep(0.3)
     problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (mine,)).fetchone()[0]
     assert desk.install_parts.installs.teams() == [] and problem.startswith(PAUSED)
+
+
+# --- an uninstall delivered after the reinstall -----------------------------------------------
+# Before: Slack retries an event whose delivery failed (a deploy, a timeout) for up to an
+# hour, so an admin's uninstall followed by a reinstall could see the uninstall arrive
+# last: it deleted the new token and paused the workspace's nudges, silently, until the
+# app was installed a third time.
+
+
+def late_event(desk, event: dict, workspace: Workspace, event_id: str, age_s: int) -> int:
+    body, headers = event_callback(event, event_id=event_id, team=workspace.team_id)
+    envelope = json.loads(body)
+    envelope["event_time"] -= age_s
+    headers = {**headers, "X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+    return post(f"{desk.base}/slack/events", json.dumps(envelope), OAUTH_SECRET,
+                extra_headers=headers)[0]  # fmt: skip
+
+
+@pytest.mark.parametrize("event", [app_uninstalled(), tokens_revoked(bot=["UBOT"])])
+def test_a_token_gone_event_from_before_the_reinstall_leaves_the_new_token(desk, event):
+    token = desk.install(T1)
+    mine = desk.due_tracker("T1", "U1")
+    assert late_event(desk, event, T1, "Ev-late", age_s=300) == 200
+    time.sleep(0.5)  # the listener runs after the ack
+    assert desk.install_parts.installs.bot_token("T1") == token
+    problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (mine,)).fetchone()
+    assert problem == (None,)
+    assert desk.tick() == 1 and dm_posts(desk.fake, token)
+
+
+@pytest.mark.parametrize("event", [app_uninstalled(), tokens_revoked(bot=["UBOT"])])
+def test_a_token_gone_event_after_the_install_still_deletes_it(desk, event):
+    desk.install(T1)
+    assert late_event(desk, event, T1, "Ev-now", age_s=0) == 200
+    deadline = time.monotonic() + 5
+    while desk.install_parts.installs.teams() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert desk.install_parts.installs.teams() == []
+
+
+@pytest.mark.parametrize("stamp", [None, "1700000000", True, -5, 10**20, 1.5])
+def test_an_event_time_that_cannot_be_read_is_no_reason_to_keep_a_token(stamp):
+    assert happened_by({"event_time": stamp}) is None

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytz
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -218,27 +219,45 @@ class Workspaces:
         return resumed
 
 
+def happened_by(body: object) -> datetime | None:
+    """The instant an event had surely happened by: its envelope's `event_time` (whole
+    seconds, so one second later), None when it has none. Slack retries an event whose
+    delivery failed for up to an hour, so an uninstall can arrive after a reinstall."""
+    stamp = body.get("event_time") if isinstance(body, dict) else None
+    if not isinstance(stamp, int) or isinstance(stamp, bool) or stamp <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(stamp + 1, pytz.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def register(app: App, installs: Installs, workspaces: Workspaces) -> None:
     """`app_uninstalled` and `tokens_revoked` (bot token): the workspace's installation
     deleted, then its trackers paused. The workspace is the request's key (an org-wide
     install's event names a member team too; its installation is the enterprise's)."""
 
-    def gone(context, why: str) -> None:
+    def gone(body, context, why: str) -> None:
         team = team_of(context)
         if not team:  # no team, no enterprise: "" is the rows no workspace has adopted yet
             log.warning("an event saying clecbot's token is gone named no workspace; ignored")
             return
+        after = happened_by(body)
+        if after is not None and installs.installed_since(team, after):
+            log.info("workspace %s: installed again since this event (Slack's late retry);"
+                     " its new token stays", team)  # fmt: skip
+            return
         installs.forget(team)
         workspaces.gone(team, why)
 
-    def uninstalled(context) -> None:
-        gone(context, UNINSTALLED)
+    def uninstalled(body, context) -> None:
+        gone(body, context, UNINSTALLED)
 
-    def revoked(event, context) -> None:
+    def revoked(body, event, context) -> None:
         tokens = event.get("tokens") or {}
         if not tokens.get("bot"):
             return  # only user tokens, which clecbot never keeps
-        gone(context, REVOKED)
+        gone(body, context, REVOKED)
 
     app.event("app_uninstalled")(uninstalled)
     app.event("tokens_revoked")(revoked)
