@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -344,3 +345,34 @@ def test_a_token_gone_event_after_the_install_still_deletes_it(desk, event):
 @pytest.mark.parametrize("stamp", [None, "1700000000", True, -5, 10**20, 1.5])
 def test_an_event_time_that_cannot_be_read_is_no_reason_to_keep_a_token(stamp):
     assert happened_by({"event_time": stamp}) is None
+
+
+# --- a call with the old token refused after the workspace was installed again ----------------
+# Before: a nudge in flight with token A when the workspace was installed again (token B,
+# here or on another replica) came back invalid_auth, and the notifier paused the whole
+# workspace although B was fine: its nudges stopped until yet another install.
+
+
+def test_a_nudge_refused_with_a_token_replaced_meanwhile_pauses_nothing(desk):
+    old = desk.install(T1)
+    mine = desk.due_tracker("T1", "U1")
+    desk.fake.slow("chat.postMessage", 1.0)
+    ticking = threading.Thread(target=desk.tick)
+    ticking.start()
+    desk.fake.wait_for("chat.postMessage")  # the DM with token A is under way
+    desk.fake.revoke(old)
+    new = desk.install(T1)
+    ticking.join(10)
+    desk.fake.slow("chat.postMessage", 0)
+    problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (mine,)).fetchone()
+    assert problem == (None,) and desk.install_parts.installs.bot_token("T1") == new
+    assert desk.tick() == 1 and len(dm_posts(desk.fake, new)) == 1
+
+
+def test_a_nudge_refused_with_the_workspaces_current_token_still_pauses_it(desk):
+    token = desk.install(T1)
+    mine = desk.due_tracker("T1", "U1")
+    desk.fake.revoke(token)
+    desk.tick()
+    problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (mine,)).fetchone()[0]
+    assert problem.startswith(PAUSED)

@@ -84,6 +84,10 @@ class SingleClient:
     def forget(self, team: str) -> None:
         """One token, nothing cached per workspace."""
 
+    def still_holds(self, team: str, client) -> bool:
+        """One token: the one refused is the one there is."""
+        return True
+
 
 class TeamClients:
     """A Web API client per workspace, with the bot token its installation holds now
@@ -109,6 +113,11 @@ class TeamClients:
     def forget(self, team: str) -> None:
         with self._lock:
             self._clients.pop(team, None)
+
+    def still_holds(self, team: str, client) -> bool:
+        """Whether `client`'s token is still the workspace's (not replaced by an install
+        again, here or on another replica, while a call with it was under way)."""
+        return self.token_of(team) == getattr(client, "token", None)
 
 
 class SlackNotifier:
@@ -156,11 +165,16 @@ class SlackNotifier:
             log.error("workspace %s: its trackers could not be paused: %s", team,
                       type(exc).__name__)  # fmt: skip
 
-    def _refused(self, team: str, exc: Exception) -> None:
-        """A Slack error that says the workspace's token is gone: pause the workspace."""
+    def _refused(self, team: str, exc: Exception, client) -> None:
+        """A Slack error that says the workspace's token is gone: pause the workspace,
+        unless it was installed again (a new token) while the call was under way."""
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
         if error in TOKEN_GONE:
             self.clients.forget(team)
+            if not self.clients.still_holds(team, client):
+                log.info("workspace %s: a call with its old token was refused (%s); it has"
+                         " a new one, so its nudges go on", team, error)  # fmt: skip
+                return
             self._gone(team, f"Slack refused this workspace's token ({error}); its nudges"
                              " resume when clecbot is installed again")  # fmt: skip
 
@@ -188,7 +202,7 @@ class SlackNotifier:
             client.chat_postMessage(channel=channel, text=fallback(reply),
                                     blocks=reply_blocks(reply))  # fmt: skip
         except SlackApiError as exc:
-            self._refused(team, exc)
+            self._refused(team, exc, client)
             raise
 
     def send(self, tracker: Tracker, nudge: Reply) -> Delivery | None:
@@ -217,7 +231,7 @@ class SlackNotifier:
             )
         except (SlackApiError, SlackClientError, OSError) as exc:
             self._count(team, sent=False)
-            self._refused(team, exc)
+            self._refused(team, exc, client)
             # a timeout came after the post went out: Slack may have it (looked for later)
             failed = SendUncertain if isinstance(exc, TimeoutError) else NotifyError
             raise failed(f"DM for tracker {tracker.id} failed: {type(exc).__name__}") from exc
