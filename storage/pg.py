@@ -175,7 +175,11 @@ class PgConn:
 
     @property
     def in_transaction(self) -> bool:
+        """Inside our BEGIN (even when the server has dropped the connection since: the
+        ROLLBACK that ends it is still owed), or inside any transaction the server knows."""
         raw = self._db.raw
+        if self._db._in_transaction:
+            return True
         return not raw.closed and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def close(self) -> None:
@@ -224,6 +228,22 @@ class PgDatabase:
         try:
             return self.raw.execute(translate(sql), params or ())
         except psycopg.Error as exc:
+            if verb != "BEGIN":
+                raise pg_error(exc, self.clec_path) from exc
+            self._in_transaction = False  # no transaction was begun
+            if not (self.raw.closed or self.raw.broken):
+                raise pg_error(exc, self.clec_path) from exc
+        return self._begin_again(sql)
+
+    def _begin_again(self, sql: str) -> psycopg.Cursor:
+        """A BEGIN that found its idle connection dropped (a restart, an idle timeout):
+        nothing was begun, so it is begun on a new connection, once."""
+        self.raw = self._open()
+        self._in_transaction = True
+        try:
+            return self.raw.execute(translate(sql), ())
+        except psycopg.Error as exc:
+            self._in_transaction = False
             raise pg_error(exc, self.clec_path) from exc
 
     def close(self) -> None:

@@ -10,10 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
+import pytz
 
 from bot.handlers.oauth import happened_by
 from bot.handlers.settings import SettingError, from_env
@@ -21,7 +24,9 @@ from bot.knowledge.loader import load
 from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
+from storage import trackers as repo
 from storage.installs import PAUSED
+from storage.trackers import NewStep
 from tests.fake_slack import (
     FakeSlack,
     Workspace,
@@ -376,3 +381,45 @@ def test_a_nudge_refused_with_the_workspaces_current_token_still_pauses_it(desk)
     desk.tick()
     problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (mine,)).fetchone()[0]
     assert problem.startswith(PAUSED)
+
+
+# --- PostgreSQL restarted between and within transactions -------------------------------------
+# Before: a transaction begun on a connection the server had dropped while idle (a
+# restart, an idle timeout) failed at its BEGIN, and left the connection believing it
+# was inside a transaction, so the next one failed too: "dropped the connection
+# mid-transaction", for a transaction that never began (seen with `clecbot track --jsonl`
+# across `pg_ctl restart`: two lines failed for one restart).
+
+
+def drop_connections(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def reminder(db, n: int) -> int:
+    now = datetime.now(pytz.utc)
+    steps = [NewStep(1, "reminder", now + timedelta(hours=1), "call")]
+    return repo.create(db, owner="U1", kind="custom", title=f"reminder {n}",
+                       zone="America/Chicago", started_at=now, steps=steps, now=now)  # fmt: skip
+
+
+def test_a_transaction_begun_after_the_server_dropped_the_idle_connection_goes_through(pg_url):
+    db = storage_db.connect(pg_url)
+    reminder(db, 1)
+    drop_connections(pg_url)
+    reminder(db, 2)  # nothing was begun on the dead connection: begun again on a new one
+    assert [t.title for t in repo.for_owner(db, "U1")] == ["reminder 2", "reminder 1"]
+
+
+def test_a_transaction_cut_by_the_server_fails_once_and_the_next_goes_through(pg_url):
+    db = storage_db.connect(pg_url)
+    with pytest.raises(storage_db.StorageError), storage_db.immediate(db):
+        db.execute("SELECT 1")
+        drop_connections(pg_url)
+        db.execute("SELECT 2")
+    reminder(db, 3)
+    assert [t.title for t in repo.for_owner(db, "U1")] == ["reminder 3"]
+    assert not db.conn.in_transaction
