@@ -102,6 +102,8 @@ class Installs(InstallationStore):
             raise ValueError("an installation without a bot token (clecbot asks for bot scopes)")
         team = workspace_key(installation.enterprise_id, installation.team_id,
                              installation.is_enterprise_install)  # fmt: skip
+        if not team:  # "" is the rows no workspace has adopted, never an installation's key
+            raise ValueError("an installation naming neither a team nor an enterprise")
         at = datetime.fromtimestamp(installation.installed_at, pytz.utc)
         row = (self.client_id, team, installation.enterprise_id or "", installation.team_id or "",
                int(bool(installation.is_enterprise_install)), installation.app_id,

@@ -25,7 +25,7 @@ from bot.scheduler import ConsoleNotifier, Scheduler, tick_seconds
 from storage import db as storage_db
 from storage import pg
 from storage import trackers as repo
-from storage.installs import PAUSED
+from storage.installs import PAUSED, pause_workspace
 from storage.trackers import NewStep
 from tests.fake_slack import (
     FakeSlack,
@@ -423,3 +423,20 @@ def test_a_transaction_cut_by_the_server_fails_once_and_the_next_goes_through(pg
     reminder(db, 3)
     assert [t.title for t in repo.for_owner(db, "U1")] == ["reminder 3"]
     assert not db.conn.in_transaction
+
+
+# --- an oauth.v2.access answer naming no workspace --------------------------------------------
+# Before: it was kept under the key "" and shown as a success: a token no request or nudge
+# can ever use, and `installed("")` resumed the trackers paused under "".
+
+
+@pytest.mark.parametrize("org", [False, True])
+def test_an_installation_naming_no_workspace_is_not_kept(desk, org):
+    unadopted = desk.due_tracker("", "U1")
+    pause_workspace(desk.db, "", "uninstalled", desk.clock())
+    _, state, cookie = desk.start_install()
+    code, _ = desk.fake.install_code(Workspace("", "Nowhere", is_enterprise_install=org))
+    assert desk.redirect(code, state, cookie).status >= 400
+    assert desk.db.execute("SELECT COUNT(*) FROM slack_installations").fetchone() == (0,)
+    problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (unadopted,))
+    assert problem.fetchone()[0].startswith(PAUSED)
