@@ -20,6 +20,7 @@ comparison and ordering is the same as on SQLite.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Any
@@ -159,6 +160,14 @@ def translate(sql: str) -> str:
     return TOKEN_RE.sub(swap, sql)
 
 
+def connect_timeout(url: str) -> dict[str, int]:
+    """CONNECT_TIMEOUT_S, unless the URL (`?connect_timeout=`) or PGCONNECT_TIMEOUT says
+    otherwise: psycopg's keyword would win over the operator's own setting."""
+    if "connect_timeout" in conninfo_to_dict(url) or os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_S}
+
+
 class PgConn:
     """The `.conn` side the storage code uses: executemany, in_transaction, close."""
 
@@ -201,7 +210,7 @@ class PgDatabase:
 
     def _open(self) -> psycopg.Connection:
         try:
-            raw = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            raw = psycopg.connect(self.url, autocommit=True, **connect_timeout(self.url))
             raw.execute(f"SET lock_timeout = {busy_timeout_ms()}", ())
         except psycopg.Error as exc:
             raise pg_error(exc, self.clec_path) from exc

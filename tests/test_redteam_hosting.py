@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -440,3 +441,38 @@ def test_an_installation_naming_no_workspace_is_not_kept(desk, org):
     assert desk.db.execute("SELECT COUNT(*) FROM slack_installations").fetchone() == (0,)
     problem = desk.db.execute("SELECT problem FROM trackers WHERE id = ?", (unadopted,))
     assert problem.fetchone()[0].startswith(PAUSED)
+
+
+# --- the operator's connect_timeout -----------------------------------------------------------
+# Before: psycopg's connect_timeout=10 keyword won over `?connect_timeout=2` in DATABASE_URL,
+# so a server that accepts and never answers held every command and /health probe 10 s.
+
+
+@pytest.fixture
+def silent_server():
+    """A port that accepts connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@pytest.mark.parametrize("how", ["url", "environment"])
+def test_the_operators_connect_timeout_is_kept(silent_server, how, monkeypatch):
+    url = f"postgresql://bot:hunter2@127.0.0.1:{silent_server}/clec"
+    if how == "url":
+        url += "?connect_timeout=1"
+    else:
+        monkeypatch.setenv("PGCONNECT_TIMEOUT", "1")
+    began = time.monotonic()
+    with pytest.raises(storage_db.StorageError, match="timeout"):
+        storage_db.connect(url)
+    assert time.monotonic() - began < 5
+
+
+def test_without_one_the_connect_timeout_is_the_bots(monkeypatch):
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    assert pg.connect_timeout("postgresql://bot@db.example/clec") == {
+        "connect_timeout": pg.CONNECT_TIMEOUT_S
+    }
