@@ -33,6 +33,7 @@ from storage.limits import FIRST_YEAR, LAST_YEAR
 
 DEFAULT_PATH = "./clecbot.db"
 BUSY_TIMEOUT_MS = 10_000  # CLEC_BOT_BUSY_MS overrides it
+BUSY_MAX_MS = 3_600_000  # an hour: a write that waits longer is stuck, not busy
 STAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 YEARS = f"{FIRST_YEAR}-{LAST_YEAR}"  # as messages say them
 MIN_FREE_BYTES = 1 << 20  # `serve` refuses a disk with less free space than this
@@ -105,9 +106,16 @@ def is_postgres(db) -> bool:
 
 
 def busy_timeout_ms() -> int:
-    """CLEC_BOT_BUSY_MS: how long a write waits for another process's lock."""
-    raw = os.environ.get("CLEC_BOT_BUSY_MS", "")
-    return int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS
+    """CLEC_BOT_BUSY_MS: how long a write waits for another process's lock, 1 ms to an
+    hour. 0 is refused: SQLite would not wait at all and PostgreSQL's lock_timeout would
+    wait forever; above PostgreSQL's limit every connection would fail."""
+    raw = os.environ.get("CLEC_BOT_BUSY_MS", "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    if not (raw.isdigit() and 1 <= int(raw) <= BUSY_MAX_MS):
+        raise ValueError(f"CLEC_BOT_BUSY_MS must be a whole number of milliseconds from 1"
+                         f" to {BUSY_MAX_MS}, got {raw!r}")  # fmt: skip
+    return int(raw)
 
 
 def utc(at: datetime) -> str:

@@ -476,3 +476,34 @@ def test_without_one_the_connect_timeout_is_the_bots(monkeypatch):
     assert pg.connect_timeout("postgresql://bot@db.example/clec") == {
         "connect_timeout": pg.CONNECT_TIMEOUT_S
     }
+
+
+# --- CLEC_BOT_BUSY_MS at its edges ------------------------------------------------------------
+# Before: 0 made PostgreSQL's lock_timeout 0, which waits forever (SQLite's 0 does not wait
+# at all); 99999999999 failed every PostgreSQL connection with 'invalid value for
+# parameter "lock_timeout"', naming no setting; 'abc' and '-5' were silently 10 s.
+
+
+@pytest.mark.parametrize("raw", ["0", "99999999999", "abc", "-5", "1.5"])
+def test_a_busy_timeout_meaning_something_else_on_each_backend_is_refused(
+    raw, database, monkeypatch
+):
+    monkeypatch.setenv("CLEC_BOT_BUSY_MS", raw)
+    with pytest.raises(ValueError, match="CLEC_BOT_BUSY_MS must be"):
+        storage_db.connect(database)
+
+
+def test_the_busy_timeout_becomes_postgresqls_lock_timeout(pg_url, monkeypatch):
+    monkeypatch.setenv("CLEC_BOT_BUSY_MS", " 250 ")
+    db = storage_db.connect(pg_url)
+    try:
+        assert db.execute("SHOW lock_timeout").fetchone()[0] == "250ms"
+    finally:
+        db.close()
+
+
+def test_a_command_with_a_busy_timeout_refused_is_one_line_and_exit_2(tmp_path):
+    done = clecbot(("trackers",), tmp_path, CLEC_BOT_BUSY_MS="0",
+                   CLEC_BOT_DB=str(tmp_path / "c.db"))  # fmt: skip
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "CLEC_BOT_BUSY_MS" in lines[0]
