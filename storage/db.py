@@ -235,6 +235,13 @@ def connect(path: str | None = None) -> sqlite_utils.Database:
         from storage import pg
 
         return pg.connect(path, [m.name for m in migrations._migrations])  # type: ignore[return-value]
+    if "://" in path and not path.startswith("file:"):
+        from storage.pg import scheme_of
+
+        raise StorageError(
+            f"database path is a URL, but {scheme_of(path)}: CLEC_BOT_DB names a SQLite file,"
+            " and DATABASE_URL a postgresql:// URL"
+        )
     where = _where(path)
     if path != ":memory:":
         folder = os.path.dirname(os.path.abspath(where))

@@ -57,7 +57,7 @@ PORTS = re.compile(r"[0-9]{1,5}(,[0-9]{1,5})*")
 QUOTED = re.compile(r':?\s*"[^"]*"')
 
 
-def _scheme_of(url: str) -> str:
+def scheme_of(url: str) -> str:
     """What a URL that is not PostgreSQL's starts with, safe to show (never past "://")."""
     scheme, found, _ = url.partition("://")
     if found and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,20}", scheme):
@@ -71,7 +71,7 @@ def check_url(url: str) -> None:
     moves its pieces into the host, port or database name, which messages would show."""
     if not url.startswith(SCHEMES):
         raise StorageError(
-            f"DATABASE_URL must be a postgresql:// (or postgres://) URL, but {_scheme_of(url)};"
+            f"DATABASE_URL must be a postgresql:// (or postgres://) URL, but {scheme_of(url)};"
             " unset it to use the SQLite file CLEC_BOT_DB"
         )
     try:

@@ -507,3 +507,16 @@ def test_a_command_with_a_busy_timeout_refused_is_one_line_and_exit_2(tmp_path):
                    CLEC_BOT_DB=str(tmp_path / "c.db"))  # fmt: skip
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and "CLEC_BOT_BUSY_MS" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "path", ["mysql://bot:hunter2@db.example/clec", "POSTGRESQL://bot:hunter2@h/c"]
+)
+def test_a_url_in_clec_bot_db_is_refused_never_a_folder_named_after_it(path, tmp_path, monkeypatch):
+    """Before: 'the directory .../mysql:/bot:hunter2@db.example does not exist'."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLEC_BOT_DB", path)
+    with pytest.raises(storage_db.StorageError) as caught:
+        storage_db.connect()
+    assert "DATABASE_URL" in str(caught.value) and SECRET_PASSWORD not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
