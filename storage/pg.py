@@ -81,20 +81,14 @@ def check_url(url: str) -> None:
         raise StorageError(
             f"DATABASE_URL cannot be read ({QUOTED.sub('', first)}); {ENCODE_HINT}"
         ) from None
-    odd = [
-        name
-        for name, bad in (
-            ("host", "@" in str(parts.get("host") or "")),
-            ("port", bool(parts.get("port")) and not PORTS.fullmatch(str(parts["port"]))),
-            ("database name", "@" in str(parts.get("dbname") or "")),
-        )
-        if bad
-    ]
-    if odd:
+    if url.split("?", 1)[0].count("@") > 1:  # an @ meant as %40 (one in a name may be)
         raise StorageError(
-            f"DATABASE_URL cannot be read: its {' and '.join(odd)} came out malformed"
-            f" (an @ or a : where none belongs); {ENCODE_HINT}"
+            "DATABASE_URL cannot be read: it has an @ besides the one before the host;"
+            f" {ENCODE_HINT}"
         )
+    port = str(parts.get("port") or "")
+    if port and not PORTS.fullmatch(port):  # a : or / in the password made the rest the port
+        raise StorageError(f"DATABASE_URL cannot be read: its port is not a number; {ENCODE_HINT}")
 
 
 def describe(url: str) -> str:

@@ -103,8 +103,9 @@ def test_a_command_on_a_database_url_that_is_not_postgresql_writes_no_file(url, 
 # "hunter2%ZZ"'; `[::1` -> the whole URL quoted.
 
 UNENCODED = [
-    ("postgresql://bot:hun@ter2@db.example:5432/clec", "host"),
-    ("postgresql://bot:hu:n/ter2@db.example:5432/clec", "port and database name"),
+    ("postgresql://bot:hun@ter2@db.example:5432/clec", "an @ besides the one before the host"),
+    ("postgresql://bot:hu:n/ter2@db.example:5432/clec", "its port is not a number"),
+    ("postgresql://bot:h@unter2@/clec?host=/run/postgresql", "an @ besides"),
     ("postgresql://bot:hunter2%ZZ@db.example/clec", "invalid percent-encoded token"),
     ("postgresql://bot:hunter2@[::1:5432/clec", "IPv6"),
     ("postgresql://bot:hunter2@db.example/clec?sslmod=require", "invalid URI query parameter"),
@@ -138,6 +139,9 @@ def test_serve_says_why_a_url_libpq_reads_otherwise_cannot_start(url, said, tmp_
         "postgresql://bot:@/clec?host=/var/run/postgresql",
         "postgresql://bot@db1.example:5432,db2.example:5433/clec?target_session_attrs=read-write",
         "postgresql:///clec",
+        "postgresql://bot@[::1]:5432/clec",
+        "postgresql://%2Fvar%2Frun%2Fpostgresql/clec",
+        "postgresql://bot:pw@db.example/desk%40clec?application_name=clec%40bot",
         "postgresql://bot@/clec?host=/tmp/x&options=-c%20default_transaction_read_only%3Don",
     ],
 )
