@@ -311,6 +311,7 @@ def migrate(db: PgDatabase, names: list[str]) -> None:
     except BaseException:
         if db.conn.in_transaction and not db.raw.closed:
             db.raw.execute("ROLLBACK")
+        db._in_transaction = False
         raise
 
 
@@ -328,6 +329,7 @@ def check_writable(db: PgDatabase) -> None:
     finally:
         if not db.raw.closed:
             db.raw.execute("ROLLBACK")
+        db._in_transaction = False
 
 
 # --- the migrations, by the same names as SQLite's ---------------------------------------

@@ -604,3 +604,12 @@ def test_a_scheduler_rides_out_postgresql_stopped_and_started(own_pg_server, cap
     check.close()
     failed = [r for r in caplog.records if "tick failed" in r.getMessage()]
     assert failed and all("\n" not in r.getMessage() and not r.exc_info for r in failed)
+
+
+def test_a_connection_checked_for_writes_is_outside_any_transaction_after(pg_url):
+    db = storage_db.connect(pg_url)
+    storage_db.check_writable(db)
+    assert not db.conn.in_transaction
+    drop_connections(pg_url)
+    reminder(db, 4)  # a stale "inside a transaction" would refuse to open a new connection
+    assert [t.title for t in repo.for_owner(db, "U1")] == ["reminder 4"]
