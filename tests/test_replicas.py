@@ -322,11 +322,11 @@ def stop(replica: Replica) -> None:
             replica.proc.wait(5)
 
 
-def add_due_steps(db, now: datetime) -> list[int]:
+def add_due_steps(db, now: datetime, spread_s: float = DUE_SPREAD_S) -> list[int]:
     """STEPS one-step trackers, each its own owner (its own DM), falling due over the next
-    DUE_SPREAD_S seconds; their step ids."""
+    `spread_s` seconds; their step ids."""
     for i in range(STEPS):
-        due = now + timedelta(seconds=DUE_SPREAD_S * i / STEPS)
+        due = now + timedelta(seconds=spread_s * i / STEPS)
         repo.create(db, owner=f"U{i:04d}", kind="custom", title=f"replica reminder {i}",
                     zone="America/Chicago", started_at=now,
                     steps=[NewStep(1, "reminder", due, f"Reminder: call back {i}")],
@@ -487,11 +487,14 @@ def test_a_replica_stopped_with_sigterm_hands_its_claims_back_at_once(tmp_path, 
     sends them at its next tick, without waiting for their lease."""
     target, database = shared
     db = storage_db.connect(target)
-    fake.slow("chat.postMessage", POST_DELAY_S)
+    fake.slow("chat.postMessage", POST_DELAY_S / 2)  # the other sends ~50: well inside a lease
     replicas = [start_replica(name, database, fake, tmp_path) for name in ("a", "b")]
     try:
         wait_healthy(replicas)
-        steps = add_due_steps(db, datetime.now(pytz.utc))
+        # all due at once: the first replica to tick claims them all, so whichever posts
+        # KILL_AFTER first still holds most of them unstarted (steps falling due over
+        # DUE_SPREAD_S left it, on a loaded machine, with nothing but its posts in flight)
+        steps = add_due_steps(db, datetime.now(pytz.utc), spread_s=0)
         stopping, other = first_to_post(fake, replicas, KILL_AFTER)
         asked = time.monotonic()
         stop(stopping)
