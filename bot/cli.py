@@ -273,13 +273,15 @@ def print_problems(found: list, as_json: bool) -> int:
     return 0
 
 
-def writable_database() -> None:
-    """Open, migrate and test-write CLEC_BOT_DB, or raise the StorageError that says why."""
-    from storage.db import check_writable, connect
+def writable_database() -> str:
+    """Open, migrate and test-write the database (DATABASE_URL or CLEC_BOT_DB), or raise
+    the StorageError that says why; where it lives, as messages show it."""
+    from storage.db import check_writable, connect, shown
 
     db = connect()
     try:
         check_writable(db)
+        return shown(db)
     finally:
         db.conn.close()
 
@@ -288,11 +290,12 @@ def cmd_run_scheduler(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load
     from bot.scheduler import ConsoleNotifier, Scheduler, lease_setting, run_forever
 
-    lease = lease_setting(None if args.lease is None else {"CLEC_BOT_LEASE": args.lease})
-    writable_database()
+    given = None if args.lease is None else {"--lease": args.lease}
+    lease = lease_setting(given, name="--lease" if given else "CLEC_BOT_LEASE")
+    where = writable_database()
     scheduler = Scheduler(load(), ConsoleNotifier(), tick=args.tick, lease=lease)
-    print(f"scheduler running on {scheduler.db_path or 'CLEC_BOT_DB'} (lease"
-          f" {lease.total_seconds():g} s); Ctrl-C stops it")  # fmt: skip
+    print(f"scheduler running on {where} (lease {lease.total_seconds():g} s);"
+          " Ctrl-C stops it")  # fmt: skip
     return run_forever(scheduler)
 
 
@@ -419,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--json", action="store_true", help="print the tracker as JSON")
     track.add_argument("--jsonl", action="store_true", help="read JSON lines on stdin")
     track.set_defaults(func=cmd_track)
-    listing = sub.add_parser("trackers", help="list trackers in CLEC_BOT_DB")
+    listing = sub.add_parser("trackers", help="list trackers (in DATABASE_URL, else CLEC_BOT_DB)")
     listing.add_argument("--json", action="store_true", help="print them as JSON")
     listing.add_argument("--user", help="only this owner's")
     listing.add_argument("--all", action="store_true", help="resolved ones too")

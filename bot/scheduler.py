@@ -226,13 +226,14 @@ def tick_seconds() -> float:
     return checked_tick(raw) if raw else DEFAULT_TICK_S
 
 
-def lease_setting(env: dict | None = None) -> timedelta:
+def lease_setting(env: dict | None = None, name: str = "CLEC_BOT_LEASE") -> timedelta:
     """CLEC_BOT_LEASE, in seconds (default 120): how long a claim holds before another
     scheduler (another replica) may take it over. The waits that must end inside it
     (the Slack send's timeout and retries, the look in a DM's history, a resolve's wait
-    for a nudge in flight) are derived from it, so a short lease keeps them short."""
+    for a nudge in flight) are derived from it, so a short lease keeps them short.
+    `name` is the setting read from `env` and named in the refusal (`--lease` on the CLI)."""
     env = os.environ if env is None else env
-    raw = (env.get("CLEC_BOT_LEASE") or "").strip()
+    raw = (env.get(name) or "").strip()
     if not raw:
         return DEFAULT_LEASE
     low, high = LEASE_RANGE_S
@@ -241,7 +242,7 @@ def lease_setting(env: dict | None = None) -> timedelta:
     except ValueError:
         seconds = float("nan")
     if not low <= seconds <= high:  # also refuses nan and inf
-        raise ValueError(f"CLEC_BOT_LEASE must be a number of seconds from {low} to {high},"
+        raise ValueError(f"{name} must be a number of seconds from {low} to {high},"
                          f" got {raw!r}")  # fmt: skip
     return timedelta(seconds=seconds)
 

@@ -201,6 +201,12 @@ def path_of(db: sqlite_utils.Database) -> str:
     return getattr(db, "clec_path", None) or "(unnamed)"
 
 
+def shown(db) -> str:
+    """Where an open database lives, for messages: the SQLite file's absolute path, or
+    PostgreSQL's server and database (never a password)."""
+    return path_of(db) if is_postgres(db) else _where(path_of(db))
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -132,7 +132,20 @@ def test_run_scheduler_takes_the_lease_as_a_flag_too(tmp_path):
     env = {**os.environ, "CLEC_BOT_DB": str(tmp_path / "flag.db")}
     command = [sys.executable, "-m", "bot", "run-scheduler", "--lease", "x"]
     done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "CLEC_BOT_LEASE must be" in done.stderr
+    assert done.returncode == 2 and "--lease must be a number of seconds" in done.stderr
+
+
+def test_run_scheduler_says_where_it_runs(tmp_path):
+    """The database it opened, by its absolute path (or PostgreSQL's server and database,
+    never a password), not the name of a setting."""
+    env = {**os.environ, "CLEC_BOT_DB": str(tmp_path / "where.db")}
+    command = [sys.executable, "-m", "bot", "run-scheduler", "--tick", "0.2"]
+    with subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            first = proc.stdout.readline()
+        finally:
+            proc.terminate()
+    assert first.startswith(f"scheduler running on {tmp_path / 'where.db'} (lease 120 s)")
 
 
 # --- a Slack slower than the timeout a 20 s lease allows ---------------------------------------
