@@ -32,6 +32,10 @@ from storage.db import immediate, utc
 
 log = logging.getLogger(__name__)
 STATE_TTL_S = 600  # an OAuth state is good this long (Slack's own examples use ten minutes)
+# /slack/install issues a state to anyone who asks: past this many live ones the oldest go,
+# so a flood of requests cannot grow the table without bound (a rate limit at the proxy
+# is what keeps a flood from crowding out a real installer; docs/install.md)
+MAX_LIVE_STATES = 10_000
 PAUSED = "workspace: "  # the start of a problem that pause_workspace wrote (and resume clears)
 PAUSED_BY = "clecbot"  # the actor of the pause and resume events
 
@@ -223,9 +227,11 @@ class States(OAuthStateStore):
     can consume a state another issued."""
 
     def __init__(self, db_path: str | None, expiration_seconds: int = STATE_TTL_S,
-                 clock: Callable[[], datetime] = _now):  # fmt: skip
+                 clock: Callable[[], datetime] = _now,
+                 max_live: int = MAX_LIVE_STATES):  # fmt: skip
         self.expiration_seconds = expiration_seconds
         self.clock = clock
+        self.max_live = max_live
         self._connections = _Connections(db_path)
 
     @property
@@ -233,7 +239,8 @@ class States(OAuthStateStore):
         return log
 
     def issue(self, *args, **kwargs) -> str:
-        """A new unguessable state; expired ones are swept out on the way."""
+        """A new unguessable state; expired ones, and the oldest beyond `max_live` live
+        ones, are swept out on the way."""
         state = secrets.token_urlsafe(24)
         now = self.clock()
         db = self._connections.db
@@ -242,6 +249,11 @@ class States(OAuthStateStore):
             db.execute(
                 "INSERT INTO slack_oauth_states (state, expires_at) VALUES (?, ?)",
                 (state, utc(now + timedelta(seconds=self.expiration_seconds))),
+            )
+            db.execute(
+                "DELETE FROM slack_oauth_states WHERE expires_at < (SELECT expires_at"
+                " FROM slack_oauth_states ORDER BY expires_at DESC LIMIT 1 OFFSET ?)",
+                (self.max_live - 1,),
             )
         return state
 

@@ -499,6 +499,17 @@ def test_states_are_one_use_and_expire(database):
     assert states.consume("") is False
 
 
+def test_live_states_are_capped_oldest_first(database):
+    """Anyone may ask /slack/install for a state: the table keeps at most `max_live`."""
+    clock = Clock()
+    states = States(database, expiration_seconds=60, clock=clock, max_live=3)
+    issued = []
+    for _ in range(5):
+        issued.append(states.issue())
+        clock.now += timedelta(seconds=1)
+    assert [states.consume(s) for s in issued] == [False, False, True, True, True]
+
+
 # --- the workspace key reaches the data -----------------------------------------------------
 
 
