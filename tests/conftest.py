@@ -98,3 +98,15 @@ def database(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "clecbot.db")
     return request.getfixturevalue("pg_server").scratch()
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """A local fake Slack Web API (tests/fake_slack.py) for the test; loopback bypasses any
+    HTTP(S)_PROXY slack_sdk would otherwise send through."""
+    from tests.fake_slack import FakeSlack
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with FakeSlack() as slack:
+        yield slack

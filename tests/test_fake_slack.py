@@ -15,18 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
 from tests import fake_slack as fs
-from tests.fake_slack import FakeSlack
 
 SECRET = "test-signing-secret"
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    # slack_sdk sends through HTTP(S)_PROXY when set; loopback must bypass it.
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture

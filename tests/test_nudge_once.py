@@ -44,14 +44,6 @@ class Clock:
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with FakeSlack() as slack:
-        yield slack
-
-
-@pytest.fixture
 def world(database, fake):  # on SQLite and on PostgreSQL
     clock = Clock()
     db = storage_db.connect(database)

@@ -24,7 +24,6 @@ from storage import db as storage_db
 from storage import trackers as repo
 from storage.db import Busy
 from storage.trackers import NewStep
-from tests.fake_slack import FakeSlack
 
 S = pytz.utc.localize(datetime(2026, 11, 23, 15, 0))
 
@@ -174,14 +173,6 @@ def test_a_bad_number_of_senders_is_refused_by_name(monkeypatch, raw):
 
 
 # --- through the fake Slack -------------------------------------------------------------
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with FakeSlack() as fake:
-        yield fake
 
 
 def slack_scheduler(k, fake, path: str, lease_s: float = 120, senders: int = 8) -> Scheduler:

@@ -54,14 +54,6 @@ EVENTS = 6  # DM questions, each delivered to one replica and retried to the oth
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with FakeSlack() as slack:
-        yield slack
-
-
 # --- CLEC_BOT_LEASE ---------------------------------------------------------------------------
 
 LEASES = [
