@@ -36,7 +36,7 @@ from bot.handlers.context import Deps
 from bot.handlers.edge import delivery_keys, request_id
 from bot.handlers.http import EVENTS_PATH, Limits, Ops, Server, http_server, serve_in_thread
 from bot.handlers.notifier import CALLS_PER_NUDGE, SlackNotifier
-from bot.handlers.oauth import Install, team_of
+from bot.handlers.oauth import Install
 from bot.handlers.settings import SettingError, Settings
 from bot.knowledge.loader import load
 from bot.ops import Health, Metrics, probe_database
@@ -137,8 +137,8 @@ def install_parts(settings: Settings, deps: Deps) -> Install | None:
 
 def build_app(settings: Settings, deps: Deps, install: Install | None = None) -> App:
     """The bolt app: with one token (SLACK_BOT_TOKEN) every request is workspace "";
-    in OAuth mode each is answered with its own workspace's token and carries that
-    workspace's key in `context["team"]` (oauth.team_of)."""
+    in OAuth mode each is answered with its own workspace's token and its handlers
+    scope their data by that workspace's key (edge.team_of)."""
     quiet_logs()
     deps.workspaces = settings.oauth  # the handlers scope by workspace in OAuth mode only
     if settings.oauth and install is None:
@@ -153,12 +153,6 @@ def build_app(settings: Settings, deps: Deps, install: Install | None = None) ->
         process_before_response=True,  # ack functions run in the request thread; work is lazy
         oauth_settings=install.oauth_settings() if install else None,
     )
-
-    @app.middleware
-    def name_the_workspace(context, next):  # noqa: A002 - bolt's name for the chain
-        """The workspace key every handler scopes its data by ("" with a single token)."""
-        context["team"] = team_of(context) if install else ""
-        return next()
 
     @app.middleware
     def name_the_delivery(req, body, context, next):  # noqa: A002 - bolt's name for the chain

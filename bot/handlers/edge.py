@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from storage.db import StorageError, first_sighting_of_all
+from storage.installs import workspace_key
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000  # a question or a tracker line; Slack allows 40,000 in a message
@@ -67,16 +68,18 @@ def _workspace(deps, context) -> str | None:
     """The workspace a request is of, None when it names none that can be read."""
     if not getattr(deps, "workspaces", False):
         return ""  # one workspace (SLACK_BOT_TOKEN): its rows are kept under ""
-    # the workspace key app.py put in the context (oauth.team_of: the enterprise id for an
-    # org-wide Grid install, where its installation and token are kept), else bolt's ids
-    team = context.get("team") or context.get("team_id") or context.get("enterprise_id")
+    # the one workspace key (the enterprise id for an org-wide Grid install, where its
+    # installation and token are kept), from the ids bolt read off the request
+    team = workspace_key(context.get("enterprise_id"), context.get("team_id"),
+                         context.get("is_enterprise_install"))  # fmt: skip
     return team if isinstance(team, str) and SLACK_ID.match(team) else None
 
 
 def team_of(deps, context) -> str:
     """The workspace whose trackers, digests and dedupe keys a request may see and
-    change: bolt's `context.team_id` (else `enterprise_id`, for an org-wide Enterprise
-    Grid install) when installed in many workspaces; "" with one SLACK_BOT_TOKEN. A
+    change: its workspace key (storage.installs.workspace_key: the team id, the
+    enterprise id for an org-wide Enterprise Grid install) when installed in many
+    workspaces; "" with one SLACK_BOT_TOKEN. A
     request naming no workspace is Unreadable, never served from another's data."""
     team = _workspace(deps, context)
     if team is None:

@@ -8,8 +8,9 @@ scopes are the manifest's (manifest.yml, read once at start): the app asks for e
 what its manifest declares, never for scopes from the environment, and for no user scope.
 
 Every request is then answered with its own workspace's token (bolt finds it by the
-request's team), and the workspace key is put in bolt's context as `context["team"]`
-(`team_of`). `app_uninstalled` and `tokens_revoked` delete the workspace's token and
+request's team), and its data is scoped by the workspace key bolt's context gives
+(storage.installs.workspace_key, read by `team_of` here and by edge.team_of in the
+handlers). `app_uninstalled` and `tokens_revoked` delete the workspace's token and
 pause its trackers' nudges (storage.installs.pause_workspace); installing again resumes them.
 """
 
