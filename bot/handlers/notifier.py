@@ -192,11 +192,10 @@ class SlackNotifier:
             return self.zone_in(client, tracker.assignee, tracker.team_id)
         return self.zone_of(tracker.assignee) if self.zone_of else None
 
-    def post_digest(self, channel: str, reply: Reply, team: str | None = None) -> None:
-        """A channel's morning digest (bot.digest), posted in the channel with its
-        workspace's client (the workspace the digest names, unless `team` is given)."""
-        if team is None:
-            team = (reply.data.get("digest") or {}).get("team_id") or ""
+    def post_digest(self, channel: str, reply: Reply) -> None:
+        """A channel's morning digest (bot.digest), posted in the channel with the client
+        of the workspace the digest names (bot.digest.Post: channel and reply only)."""
+        team = (reply.data.get("digest") or {}).get("team_id") or ""
         client = self.client_for(team)
         try:
             client.chat_postMessage(channel=channel, text=fallback(reply),
