@@ -667,6 +667,22 @@ def _m0009(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# migration 0010's statements that are the same text in both dialects (storage.pg runs
+# them too): trackers gain their workspace, and their indexes lead with it
+TRACKERS_BY_TEAM = (
+    "ALTER TABLE trackers ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
+    "DROP INDEX trackers_owner",
+    "DROP INDEX trackers_channel",
+    "DROP INDEX trackers_assignee",
+    "DROP INDEX trackers_channel_created",
+    "CREATE INDEX trackers_owner ON trackers(team_id, owner, state)",
+    "CREATE INDEX trackers_channel ON trackers(team_id, channel, state)",
+    "CREATE INDEX trackers_assignee ON trackers(team_id, assignee, state)",
+    "CREATE INDEX trackers_channel_created ON trackers(team_id, channel, created_at)",
+    "CREATE INDEX trackers_team_created ON trackers(team_id, created_at)",
+)
+
+
 @migrations(name="0010_workspaces")
 def _m0010(db: sqlite_utils.Database) -> None:
     """Every row belongs to one Slack workspace (issue 11): `trackers.team_id` (events and
@@ -676,16 +692,7 @@ def _m0010(db: sqlite_utils.Database) -> None:
     get '' (single-workspace mode and the console) and keep working as they did. SQLite
     cannot change a primary key: those three tables are recreated and copied."""
     for statement in (
-        "ALTER TABLE trackers ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
-        "DROP INDEX trackers_owner",
-        "DROP INDEX trackers_channel",
-        "DROP INDEX trackers_assignee",
-        "DROP INDEX trackers_channel_created",
-        "CREATE INDEX trackers_owner ON trackers(team_id, owner, state)",
-        "CREATE INDEX trackers_channel ON trackers(team_id, channel, state)",
-        "CREATE INDEX trackers_assignee ON trackers(team_id, assignee, state)",
-        "CREATE INDEX trackers_channel_created ON trackers(team_id, channel, created_at)",
-        "CREATE INDEX trackers_team_created ON trackers(team_id, created_at)",
+        *TRACKERS_BY_TEAM,
         """CREATE TABLE digests_0010 (
             team_id TEXT NOT NULL DEFAULT '',
             channel TEXT NOT NULL,

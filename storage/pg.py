@@ -30,6 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
 from storage.db import (
+    TRACKERS_BY_TEAM,
     Busy,
     Full,
     ReadOnly,
@@ -512,16 +513,7 @@ MIGRATIONS: dict[str, list[str]] = {
     ],
 }
 MIGRATIONS["0010_workspaces"] = [
-    "ALTER TABLE trackers ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
-    "DROP INDEX trackers_owner",
-    "DROP INDEX trackers_channel",
-    "DROP INDEX trackers_assignee",
-    "DROP INDEX trackers_channel_created",
-    "CREATE INDEX trackers_owner ON trackers(team_id, owner, state)",
-    "CREATE INDEX trackers_channel ON trackers(team_id, channel, state)",
-    "CREATE INDEX trackers_assignee ON trackers(team_id, assignee, state)",
-    "CREATE INDEX trackers_channel_created ON trackers(team_id, channel, created_at)",
-    "CREATE INDEX trackers_team_created ON trackers(team_id, created_at)",
+    *TRACKERS_BY_TEAM,
     # PostgreSQL changes a primary key in place (SQLite recreates the tables)
     *(
         statement
