@@ -32,6 +32,7 @@ from sqlite_utils.migrations import Migrations
 from storage.limits import FIRST_YEAR, LAST_YEAR
 
 DEFAULT_PATH = "./clecbot.db"
+PG_SCHEMES = ("postgresql://", "postgres://")  # a target that starts so is PostgreSQL's
 BUSY_TIMEOUT_MS = 10_000  # CLEC_BOT_BUSY_MS overrides it
 BUSY_MAX_MS = 3_600_000  # an hour: a write that waits longer is stuck, not busy
 STAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -237,7 +238,7 @@ def connect(path: str | None = None) -> sqlite_utils.Database:
     for a read-only look). Every fault comes out as a one-line StorageError.
     """
     path = path or db_path()
-    if path.startswith(("postgresql://", "postgres://")):
+    if path.startswith(PG_SCHEMES):
         from storage import pg
 
         return pg.connect(path, [m.name for m in migrations._migrations])  # type: ignore[return-value]

@@ -30,6 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
 from storage.db import (
+    PG_SCHEMES,
     TRACKERS_BY_TEAM,
     Busy,
     Full,
@@ -40,14 +41,9 @@ from storage.db import (
     busy_timeout_ms,
 )
 
-SCHEMES = ("postgresql://", "postgres://")
 MIGRATIONS_TABLE = "clecbot_migrations"
 MIGRATION_LOCK = 0x434C4543  # pg_advisory_xact_lock key while migrating ("CLEC")
 CONNECT_TIMEOUT_S = 10
-
-
-def is_url(target: str | None) -> bool:
-    return bool(target) and target.startswith(SCHEMES)
 
 
 ENCODE_HINT = (
@@ -56,6 +52,13 @@ ENCODE_HINT = (
 )
 PORTS = re.compile(r"[0-9]{1,5}(,[0-9]{1,5})*")
 QUOTED = re.compile(r':?\s*"[^"]*"')
+
+
+def first_line(exc: psycopg.Error) -> str:
+    """The first line of psycopg's message (its detail and hint lines left out), or the
+    error's class when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def scheme_of(url: str) -> str:
@@ -70,7 +73,7 @@ def check_url(url: str) -> None:
     """Refuse a DATABASE_URL that is not a PostgreSQL URL, or that libpq reads otherwise
     than meant, in words that never repeat it: an unencoded @ : / ? or % in the password
     moves its pieces into the host, port or database name, which messages would show."""
-    if not url.startswith(SCHEMES):
+    if not url.startswith(PG_SCHEMES):
         raise StorageError(
             f"DATABASE_URL must be a postgresql:// (or postgres://) URL, but {scheme_of(url)};"
             " unset it to use the SQLite file CLEC_BOT_DB"
@@ -78,9 +81,8 @@ def check_url(url: str) -> None:
     try:
         parts = conninfo_to_dict(url)
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StorageError(
-            f"DATABASE_URL cannot be read ({QUOTED.sub('', first)}); {ENCODE_HINT}"
+            f"DATABASE_URL cannot be read ({QUOTED.sub('', first_line(exc))}); {ENCODE_HINT}"
         ) from None
     if url.split("?", 1)[0].count("@") > 1:  # an @ meant as %40 (one in a name may be)
         raise StorageError(
@@ -108,7 +110,7 @@ def describe(url: str) -> str:
 
 def pg_error(exc: psycopg.Error, where: str) -> StorageError:
     """A psycopg error as the StorageError that says what happened and what to do."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = first_line(exc)
     if isinstance(exc, pg_errors.NumericValueOutOfRange):
         return TooLarge(f"a number too large to store ({first})")  # type: ignore[return-value]
     if isinstance(exc, pg_errors.LockNotAvailable | pg_errors.QueryCanceled):
