@@ -259,7 +259,7 @@ def checked_app(settings: Settings, deps: Deps, install: Install | None) -> App:
 def serve(settings: Settings) -> int:
     """Run the bot: the scheduler in a thread, Slack in the foreground, until SIGTERM/^C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    deps = Deps(load(), settings.db_path, settings.zone, workspaces=settings.oauth)
+    deps = Deps(load(), settings.db_path, settings.zone)  # (build_app sets deps.workspaces)
     install = install_parts(settings, deps)
     app = checked_app(settings, deps, install)
     warm(deps)
