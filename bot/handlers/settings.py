@@ -70,10 +70,10 @@ def from_env(env: dict | None = None) -> Settings:
     if app_token and client is not None:
         raise SettingError("SLACK_APP_TOKEN (Socket Mode) with SLACK_CLIENT_ID: installing"
                            " in many workspaces is served over HTTP; unset one")  # fmt: skip
-    if client is not None and not (env.get("SLACK_SIGNING_SECRET") or "").strip():
+    secret = (env.get("SLACK_SIGNING_SECRET") or "").strip()
+    if not secret and client is not None:
         raise SettingError("SLACK_SIGNING_SECRET is not set (installing in many workspaces"
                            " is served over HTTP, which verifies every request)")  # fmt: skip
-    secret = (env.get("SLACK_SIGNING_SECRET") or "").strip()
     if not secret and not app_token:
         raise SettingError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
     api_url = (env.get("SLACK_API_URL") or SLACK_API_DEFAULT).strip()
