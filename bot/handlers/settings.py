@@ -85,11 +85,8 @@ def from_env(env: dict | None = None) -> Settings:
     zone = (env.get("CLEC_BOT_TZ") or "America/Chicago").strip()
     if zone not in pytz.all_timezones_set:
         raise SettingError(f"CLEC_BOT_TZ must be an IANA zone like America/Chicago, got {zone!r}")
-    try:
+    try:  # the scheduler's own checks: CLEC_BOT_TICK, then CLEC_BOT_LEASE
         tick = checked_tick((env.get("CLEC_BOT_TICK") or "15").strip())
-    except ValueError as exc:
-        raise SettingError(str(exc)) from exc
-    try:
         lease = lease_setting(env)
     except ValueError as exc:
         raise SettingError(str(exc)) from exc
