@@ -287,7 +287,7 @@ class Scheduler:
         self.clock = clock
         self.concurrency = concurrency if concurrency is not None else send_concurrency()
         self.stop = threading.Event()
-        self._local = threading.local()  # one connection per thread that uses it
+        self._connections = storage_db.PerThread(db_path)  # one per thread that uses it
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self.unmarked: dict[int, Unmarked] = {}  # step id -> a sent nudge still to mark
@@ -313,10 +313,7 @@ class Scheduler:
     def db(self):
         """The calling thread's own connection to this scheduler's database (a
         connection is bound to the thread that opened it; each sender has one)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = storage_db.connect(self.db_path)
-        return db
+        return self._connections.db
 
     def tick(self) -> int:
         """Claim what is due now and deliver it; returns how many nudges went out.

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -272,6 +273,23 @@ def connect(path: str | None = None) -> sqlite_utils.Database:
         conn.close()
         raise
     return db
+
+
+class PerThread:
+    """One connection per thread to the database at `path` (default: db_path()), opened
+    at a thread's first use: a connection is bound to the thread that opened it, and
+    bolt's handler threads and the scheduler's senders each need their own."""
+
+    def __init__(self, path: str | None = None):
+        self.path = path
+        self._local = threading.local()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = connect(self.path)
+        return db
 
 
 def configure(conn: sqlite3.Connection, path: str) -> None:

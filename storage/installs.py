@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -53,22 +52,6 @@ def _now() -> datetime:
     return datetime.now(pytz.utc)
 
 
-class _Connections:
-    """One connection per thread (a connection is bound to the thread that opened it;
-    bolt authorizes on the server's threads, the scheduler looks up on its senders)."""
-
-    def __init__(self, db_path: str | None):
-        self.db_path = db_path
-        self._local = threading.local()
-
-    @property
-    def db(self):
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = storage_db.connect(self.db_path)
-        return db
-
-
 COLUMNS = ("client_id", "team", "enterprise_id", "team_id", "is_enterprise_install", "app_id",
            "enterprise_name", "enterprise_url", "team_name", "bot_token", "bot_id", "bot_user_id",
            "bot_scopes", "bot_refresh_token", "bot_token_expires_at", "installer",
@@ -89,7 +72,8 @@ class Installs(InstallationStore):
                  clock: Callable[[], datetime] = _now):  # fmt: skip
         self.client_id = client_id
         self.clock = clock
-        self._connections = _Connections(db_path)
+        # (bolt authorizes on its threads, the scheduler looks up on its senders)
+        self._connections = storage_db.PerThread(db_path)
 
     @property
     def logger(self) -> logging.Logger:
@@ -232,7 +216,7 @@ class States(OAuthStateStore):
         self.expiration_seconds = expiration_seconds
         self.clock = clock
         self.max_live = max_live
-        self._connections = _Connections(db_path)
+        self._connections = storage_db.PerThread(db_path)
 
     @property
     def logger(self) -> logging.Logger:
