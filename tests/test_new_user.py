@@ -327,7 +327,7 @@ def test_slack_a_nudge_to_an_assignee_is_in_their_zone(bot):
     bot.command("assign 1 <@U3|dana>", user="U1", name="a")
     bot.fake.wait_for("chat.postMessage")
     bot.fake.reset()
-    notifier = SlackNotifier(bot.app.client, zone_of=lambda u: bot.deps.zone_of(bot.app.client, u))
+    notifier = SlackNotifier(bot.app.client, zone_in=bot.deps.zone_of)
     Scheduler(bot.deps.k, notifier, bot.db_path, tick=1).tick()
     (nudge,) = bot.fake.wait_for("chat.postMessage")
     assert nudge.params["channel"] == "U3"

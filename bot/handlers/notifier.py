@@ -131,7 +131,6 @@ class SlackNotifier:
     def __init__(
         self,
         client,
-        zone_of: Callable[[str], str] | None = None,
         lookup_budget_s: float | None = None,
         *,
         zone_in: Callable[[object, str, str], str] | None = None,
@@ -140,8 +139,8 @@ class SlackNotifier:
     ):
         # a WebClient (one token: the workspace "") or per-workspace clients (for_team)
         self.clients = client if hasattr(client, "for_team") else SingleClient(client)
-        self.zone_of = zone_of  # a user's zone from their profile (cached), if known
-        self.zone_in = zone_in  # the same, asked with the workspace's client (client, user, team)
+        # a user's zone from their profile (cached), if known: (client, user, workspace)
+        self.zone_in = zone_in
         # how long the look in a DM's history may go on before another call (with one
         # call's own budget, it stays within half the lease; the post has the other half)
         self.lookup_budget_s = lookup_budget_s
@@ -187,10 +186,10 @@ class SlackNotifier:
         owner's); None for the owner, whose zone the tracker already has."""
         if not tracker.assignee or tracker.assignee == tracker.owner:
             return None
-        if self.zone_in is not None:
-            client = self.clients.for_team(tracker.team_id)
-            return self.zone_in(client, tracker.assignee, tracker.team_id)
-        return self.zone_of(tracker.assignee) if self.zone_of else None
+        if self.zone_in is None:
+            return None
+        client = self.clients.for_team(tracker.team_id)
+        return self.zone_in(client, tracker.assignee, tracker.team_id)
 
     def post_digest(self, channel: str, reply: Reply) -> None:
         """A channel's morning digest (bot.digest), posted in the channel with the client
