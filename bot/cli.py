@@ -288,10 +288,9 @@ def writable_database() -> str:
 
 def cmd_run_scheduler(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load
-    from bot.scheduler import ConsoleNotifier, Scheduler, lease_setting, run_forever
+    from bot.scheduler import ConsoleNotifier, Scheduler, checked_lease, lease_setting, run_forever
 
-    given = None if args.lease is None else {"--lease": args.lease}
-    lease = lease_setting(given, name="--lease" if given else "CLEC_BOT_LEASE")
+    lease = lease_setting() if args.lease is None else checked_lease(args.lease, "--lease")
     where = writable_database()
     scheduler = Scheduler(load(), ConsoleNotifier(), tick=args.tick, lease=lease)
     print(f"scheduler running on {where} (lease {lease.total_seconds():g} s);"

@@ -207,13 +207,18 @@ def addressee(problem: Problem) -> Tracker:
                    problem=problem.what, team_id=problem.team_id)  # fmt: skip
 
 
+def _seconds(raw: str | float) -> float:
+    """`raw` as a number of seconds; nan when it is none, so every range check refuses it."""
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def checked_tick(raw: str | float, name: str = "CLEC_BOT_TICK") -> float:
     """Seconds between ticks, above 0 and at most TICK_MAX_S: nan would wait for nothing
     and tick at once, forever; inf or 1e10 overflow the wait and stop the scheduler."""
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = float("nan")
+    value = _seconds(raw)
     if not 0 < value <= TICK_MAX_S:  # also refuses nan and inf
         raise ValueError(f"{name} must be a number of seconds above 0 and at most"
                          f" {TICK_MAX_S}, got {str(raw).strip()!r}")  # fmt: skip
@@ -226,25 +231,28 @@ def tick_seconds() -> float:
     return checked_tick(raw) if raw else DEFAULT_TICK_S
 
 
-def lease_setting(env: dict | None = None, name: str = "CLEC_BOT_LEASE") -> timedelta:
-    """CLEC_BOT_LEASE, in seconds (default 120): how long a claim holds before another
-    scheduler (another replica) may take it over. The waits that must end inside it
-    (the Slack send's timeout and retries, the look in a DM's history, a resolve's wait
-    for a nudge in flight) are derived from it, so a short lease keeps them short.
-    `name` is the setting read from `env` and named in the refusal (`--lease` on the CLI)."""
-    env = os.environ if env is None else env
-    raw = (env.get(name) or "").strip()
+def checked_lease(raw: str, name: str = "CLEC_BOT_LEASE") -> timedelta:
+    """A lease of `raw` seconds (DEFAULT_LEASE when blank), within LEASE_RANGE_S; `name`
+    is the setting the refusal names (`--lease` on the command line)."""
+    raw = raw.strip()
     if not raw:
         return DEFAULT_LEASE
     low, high = LEASE_RANGE_S
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = float("nan")
+    seconds = _seconds(raw)
     if not low <= seconds <= high:  # also refuses nan and inf
         raise ValueError(f"{name} must be a number of seconds from {low} to {high},"
                          f" got {raw!r}")  # fmt: skip
     return timedelta(seconds=seconds)
+
+
+def lease_setting(env: dict | None = None) -> timedelta:
+    """CLEC_BOT_LEASE in `env` (default os.environ), in seconds (default 120): how long a
+    claim holds before another scheduler (another replica) may take it over. The waits
+    that must end inside it (the Slack send's timeout and retries, the look in a DM's
+    history, a resolve's wait for a nudge in flight) are derived from it, so a short
+    lease keeps them short."""
+    env = os.environ if env is None else env
+    return checked_lease(env.get("CLEC_BOT_LEASE") or "")
 
 
 def send_concurrency() -> int:
