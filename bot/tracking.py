@@ -418,10 +418,16 @@ def _load(s: Session, tracker_id: int) -> Tracker | Reply:
     return tracker
 
 
+def _held(s: Session, number: str) -> list[Tracker]:
+    """The open trackers of the session's workspace holding reference `number` that the
+    asker may act on."""
+    return [t for t in repo.find_by_ref(s.db, number, team=s.team) if may_act(t, s.user, s.members)]
+
+
 def _by_reference(s: Session, number: str) -> str:
     """'resolved 1234567' names a ticket, not a tracker: which tracker holds it, if one the
     asker may see does (tracker numbers and ticket numbers are kept apart, never guessed)."""
-    held = [t for t in repo.find_by_ref(s.db, number, team=s.team) if may_act(t, s.user, s.members)]
+    held = _held(s, number)
     if not held:
         return " Say 'my trackers' to list yours."
     t = held[0]
@@ -434,7 +440,7 @@ REF_LABELS = {"aots": "AOTS", "ticket": "ticket"}
 
 def by_reference(s: Session, verb: str, kind: str, number: str, rest: str) -> Reply:
     """A verb on the one open tracker (that the asker may act on) holding the reference."""
-    held = [t for t in repo.find_by_ref(s.db, number, team=s.team) if may_act(t, s.user, s.members)]
+    held = _held(s, number)
     said = f"{kind.upper() if kind in ('aots', 'pon') else 'ticket'} {number}"
     if not held:
         return _refusal(f"No open tracker of yours or this desk's holds {said}. Say 'my "
