@@ -26,11 +26,11 @@ from storage.trackers import (
     _column,
     _instant,
     _json,
+    _locked,
     _rows,
     _step,
     _tracker,
     add_event,
-    lock_tracker,
 )
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,13 @@ def assign(
     if tracker_id not in INT64:
         return False
     with immediate(db):
-        lock_tracker(db, tracker_id)
-        rows = _rows(db, "SELECT state, assignee FROM trackers WHERE id = ? AND team_id = ?",
-                     (tracker_id, team))  # fmt: skip
-        if not rows or rows[0]["state"] != OPEN or rows[0]["assignee"] == assignee:
+        row = _locked(db, tracker_id, team, "state, assignee")
+        if not row or row["state"] != OPEN or row["assignee"] == assignee:
             return False
         db.execute("UPDATE trackers SET assignee = ?, updated_at = ? WHERE id = ?",
                    (assignee, utc(now), tracker_id))  # fmt: skip
         if assignee is None:
-            add_event(db, tracker_id, now, "released", actor, was=rows[0]["assignee"])
+            add_event(db, tracker_id, now, "released", actor, was=row["assignee"])
         else:
             add_event(db, tracker_id, now, "assigned", actor, to=assignee)
     return True
@@ -74,8 +72,7 @@ def add_note(
     if tracker_id not in INT64:
         return False
     with immediate(db):
-        lock_tracker(db, tracker_id)
-        if not _rows(db, "SELECT 1 FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team)):
+        if not _locked(db, tracker_id, team):
             return False
         if progress:
             db.execute("UPDATE trackers SET progress_at = ?, updated_at = ? WHERE id = ?",

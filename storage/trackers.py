@@ -773,7 +773,7 @@ def retry_problems(db: sqlite_utils.Database, tracker_id: int, *, team: str = ""
     if tracker_id not in INT64:
         return 0
     with immediate(db):
-        if not _rows(db, "SELECT 1 FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team)):
+        if not _locked(db, tracker_id, team):
             return 0
         tracker = db.execute(
             "UPDATE trackers SET problem = NULL, problem_told = 0"
@@ -879,10 +879,8 @@ def snooze(
     if tracker_id not in INT64:
         return False
     with immediate(db):
-        lock_tracker(db, tracker_id)
-        row = _rows(db, "SELECT state, snoozed_until FROM trackers WHERE id = ? AND team_id = ?",
-                    (tracker_id, team))  # fmt: skip
-        if not row or row[0]["state"] != OPEN or row[0]["snoozed_until"] == utc(until):
+        row = _locked(db, tracker_id, team, "state, snoozed_until")
+        if not row or row["state"] != OPEN or row["snoozed_until"] == utc(until):
             return False
         db.execute("UPDATE trackers SET snoozed_until = ?, updated_at = ? WHERE id = ?",
                    (utc(until), utc(now), tracker_id))  # fmt: skip
@@ -972,8 +970,16 @@ def replace_waiting(db, tracker_id: int, actor: str, now: datetime, kinds: tuple
 
 def _state(db, tracker_id: int, team: str) -> str | None:
     """The tracker's state, None when workspace `team` has no tracker of that id."""
+    row = _locked(db, tracker_id, team)
+    return row["state"] if row else None
+
+
+def _locked(db, tracker_id: int, team: str, columns: str = "state") -> dict | None:
+    """`columns` of workspace `team`'s tracker, its row locked for this transaction (every
+    caller goes on to change it); None when the workspace has no tracker of that id."""
     if tracker_id not in INT64:
         return None
-    lock_tracker(db, tracker_id)  # (every caller goes on to change it)
-    rows = _rows(db, "SELECT state FROM trackers WHERE id = ? AND team_id = ?", (tracker_id, team))
-    return rows[0]["state"] if rows else None
+    lock_tracker(db, tracker_id)
+    sql = f"SELECT {columns} FROM trackers WHERE id = ? AND team_id = ?"
+    rows = _rows(db, sql, (tracker_id, team))
+    return rows[0] if rows else None
