@@ -296,16 +296,15 @@ class Install:
     manifest: Manifest
 
     @classmethod
-    def create(cls, settings, deps, make_client: Callable[[str], object],
-               manifest: Manifest | None = None) -> Install:  # fmt: skip
-        """From the settings (client id, secret, redirect URL, database) and the
-        handlers' deps (a connection per thread, the clock)."""
+    def create(cls, settings, deps, make_client: Callable[[str], object]) -> Install:
+        """From the settings (client id, secret, redirect URL, database), the app's
+        manifest and the handlers' deps (a connection per thread, the clock)."""
         installs = Installs(settings.db_path, settings.client_id, deps.clock)
         clients = TeamClients(installs.bot_token, make_client)
         return cls(installs, States(settings.db_path, clock=deps.clock), clients,
                    Workspaces(deps.db, deps.clock, clients.forget), settings.client_id,
                    settings.client_secret, settings.redirect_uri,
-                   manifest or read_manifest())  # fmt: skip
+                   read_manifest())  # fmt: skip
 
     def oauth_settings(self) -> OAuthSettings:
         return oauth_settings(self.client_id, self.client_secret, self.redirect_uri,
