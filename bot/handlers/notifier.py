@@ -184,9 +184,7 @@ class SlackNotifier:
     def zone_for(self, tracker: Tracker) -> str | None:
         """The zone the nudge's times are in: an assignee's own (the tracker keeps its
         owner's); None for the owner, whose zone the tracker already has."""
-        if not tracker.assignee or tracker.assignee == tracker.owner:
-            return None
-        if self.zone_in is None:
+        if self.zone_in is None or tracker.assignee in (None, "", tracker.owner):
             return None
         client = self.clients.for_team(tracker.team_id)
         return self.zone_in(client, tracker.assignee, tracker.team_id)
