@@ -252,6 +252,14 @@ class PgDatabase:
             self._in_transaction = False
             raise pg_error(exc, self.clec_path) from exc
 
+    def end_transaction(self) -> None:
+        """Roll back our transaction on the raw connection (execute() would open a dropped
+        one again) and end it in our own account too, so the connection is not left
+        believing it is still inside one."""
+        if self.conn.in_transaction and not self.raw.closed:
+            self.raw.execute("ROLLBACK")
+        self._in_transaction = False
+
     def close(self) -> None:
         self.raw.close()
 
@@ -312,9 +320,7 @@ def migrate(db: PgDatabase, names: list[str]) -> None:
             db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name) VALUES (?)", (name,))
         db.execute("COMMIT")
     except BaseException:
-        if db.conn.in_transaction and not db.raw.closed:
-            db.raw.execute("ROLLBACK")
-        db._in_transaction = False
+        db.end_transaction()
         raise
 
 
@@ -330,9 +336,7 @@ def check_writable(db: PgDatabase) -> None:
             f"UPDATE {MIGRATIONS_TABLE} SET name = name WHERE name = '0001_trackers_steps_events'"
         )
     finally:
-        if not db.raw.closed:
-            db.raw.execute("ROLLBACK")
-        db._in_transaction = False
+        db.end_transaction()
 
 
 # --- the migrations, by the same names as SQLite's ---------------------------------------
