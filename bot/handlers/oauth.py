@@ -37,10 +37,11 @@ MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 PLACEHOLDER = "YOUR-HOST"  # the manifest's stand-in for the host, not a URL to send to Slack
-UNINSTALLED = (
-    "clecbot was uninstalled from this workspace; its nudges resume when it is installed again"  # noqa: E501
-)
-REVOKED = "clecbot's bot token for this workspace was revoked; its nudges resume when it is installed again"  # noqa: E501
+# why a workspace's trackers were paused (their problem, and the timeline's pause line)
+UNINSTALLED = ("clecbot was uninstalled from this workspace; its nudges resume when it is"
+               " installed again")  # fmt: skip
+REVOKED = ("clecbot's bot token for this workspace was revoked; its nudges resume when it is"
+           " installed again")  # fmt: skip
 
 
 class ManifestError(ValueError):
