@@ -28,6 +28,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 
 from storage import db as storage_db
 from storage.db import immediate, utc
+from storage.trackers import _rows
 
 log = logging.getLogger(__name__)
 STATE_TTL_S = 600  # an OAuth state is good this long (Slack's own examples use ten minutes)
@@ -175,13 +176,13 @@ class Installs(InstallationStore):
     def _row(self, team: str) -> dict | None:
         if not team:
             return None
-        cursor = self.db.execute(
+        rows = _rows(
+            self.db,
             f"SELECT {', '.join(COLUMNS)} FROM slack_installations"
             " WHERE client_id = ? AND team = ?",
             (self.client_id, team),
         )
-        found = cursor.fetchone()
-        return dict(zip(COLUMNS, found, strict=True)) if found else None
+        return rows[0] if rows else None
 
 
 def _installation(row: dict) -> Installation:
