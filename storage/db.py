@@ -101,6 +101,14 @@ def db_path() -> str:
     return os.environ.get("CLEC_BOT_DB") or DEFAULT_PATH
 
 
+def scheme_of(url: str) -> str:
+    """What a URL that is not PostgreSQL's starts with, safe to show (never past "://")."""
+    scheme, found, _ = url.partition("://")
+    if found and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,20}", scheme):
+        return f"it starts with {scheme}://"
+    return "it has no postgresql:// scheme"
+
+
 def is_postgres(db) -> bool:
     """True for a PostgreSQL connection (storage.pg.PgDatabase), False for SQLite: the
     few statements whose dialects differ ask this."""
@@ -244,8 +252,6 @@ def connect(path: str | None = None) -> sqlite_utils.Database:
 
         return pg.connect(path, [m.name for m in migrations._migrations])  # type: ignore[return-value]
     if "://" in path and not path.startswith("file:"):
-        from storage.pg import scheme_of
-
         raise StorageError(
             f"database path is a URL, but {scheme_of(path)}: CLEC_BOT_DB names a SQLite file,"
             " and DATABASE_URL a postgresql:// URL"

@@ -39,6 +39,7 @@ from storage.db import (
     TooLarge,
     TooNew,
     busy_timeout_ms,
+    scheme_of,
 )
 
 MIGRATIONS_TABLE = "clecbot_migrations"
@@ -59,14 +60,6 @@ def first_line(exc: psycopg.Error) -> str:
     error's class when it has none."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def scheme_of(url: str) -> str:
-    """What a URL that is not PostgreSQL's starts with, safe to show (never past "://")."""
-    scheme, found, _ = url.partition("://")
-    if found and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,20}", scheme):
-        return f"it starts with {scheme}://"
-    return "it has no postgresql:// scheme"
 
 
 def check_url(url: str) -> None:
