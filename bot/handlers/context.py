@@ -20,7 +20,7 @@ from bot.knowledge.model import Knowledge
 from bot.reply import Reply, render_text
 from bot.scheduler import utc_now
 from bot.tracking import Session
-from storage.db import connect
+from storage.db import PerThread
 
 log = logging.getLogger(__name__)
 ZONE_TTL_S = 3600.0
@@ -35,15 +35,16 @@ class Deps:
     # installed in many workspaces (OAuth): each request's data is its workspace's; else
     # one workspace (SLACK_BOT_TOKEN), whose data is kept under team "" as before 0010
     workspaces: bool = False
-    _local: threading.local = field(default_factory=threading.local)
+    _connections: PerThread = field(init=False, repr=False)
     _zones: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self._connections = PerThread(self.db_path)
+
     def db(self):
         """This thread's connection (bolt runs listeners on a thread pool)."""
-        if getattr(self._local, "db", None) is None:
-            self._local.db = connect(self.db_path)
-        return self._local.db
+        return self._connections.db
 
     def zone_of(self, client, user: str, team: str = "") -> str:
         """The user's zone from their Slack profile, cached an hour (per workspace: a user
