@@ -171,7 +171,7 @@ def probe_database(path: str | None) -> None:
     """Open the database afresh and prove it takes a write (rolled back); raise the
     StorageError that says why not. A file that has gone is missing, not re-created."""
     path = path or storage_db.db_path()
-    plain = path != ":memory:" and not path.startswith(("file:", "postgresql:", "postgres:"))
+    plain = path != ":memory:" and not path.startswith(("file:", *storage_db.PG_SCHEMES))
     if plain and not os.path.exists(path):
         raise storage_db.Missing(f"database {path} does not exist")
     db = storage_db.connect(path)
