@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -19,6 +20,7 @@ import pytz
 from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.oauth.installation_store import Installation
 
+import bot.handlers
 from bot.handlers.app import build_app, http_server, install_parts, serve_in_thread
 from bot.handlers.context import Deps
 from bot.handlers.http import Ops
@@ -470,6 +472,14 @@ def test_the_mode_is_chosen_by_the_settings(env, oauth):
 def test_a_bad_oauth_setting_is_named(env, named):
     with pytest.raises(SettingError, match=named):
         from_env({**BASE, **env})
+
+
+def test_the_manifest_ships_in_the_package_and_the_root_one_is_it():
+    """OAuth mode reads the manifest installed with the code (a wheel has no repo root);
+    the manifest.yml people paste into api.slack.com is a link to that same file."""
+    package = Path(bot.handlers.__file__).resolve().parent
+    assert MANIFEST.parent == package and MANIFEST.is_file()
+    assert (package.parents[1] / "manifest.yml").resolve() == MANIFEST
 
 
 def test_the_scopes_are_the_manifests(tmp_path):

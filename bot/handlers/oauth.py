@@ -33,7 +33,7 @@ from bot.handlers.notifier import TeamClients
 from storage.installs import Installs, States, pause_workspace, resume_workspace, workspace_key
 
 log = logging.getLogger(__name__)
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+MANIFEST = Path(__file__).resolve().with_name("manifest.yml")  # package data (root: a link)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 PLACEHOLDER = "YOUR-HOST"  # the manifest's stand-in for the host, not a URL to send to Slack
