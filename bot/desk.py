@@ -25,7 +25,7 @@ from bot.timefmt import fmt_span, fmt_time
 from bot.tracking import KIND_NAMES, NEXT_WORDS, Session, due_and_ahead
 from storage import desk as store
 from storage import trackers as repo
-from storage.trackers import Tracker
+from storage.trackers import MOVED_EVENT, PAUSED_EVENT, RESUMED_EVENT, Tracker
 
 N = r"(?:tracker\s+)?#?(\d{1,40})"  # a longer id is "no tracker #...", not "unknown"
 BOARD_RE = re.compile(
@@ -326,13 +326,13 @@ def sentence(
         until = repo.parse_utc(d["until"]) if d.get("until") else None
         until_words = f" until {fmt_time(until, zone or tracker.zone)}" if until else ""
         return f"{actor} snoozed it{until_words}", holder
-    if kind == "paused_nudges":
+    if kind == PAUSED_EVENT:
         why = f" ({d['why']})" if d.get("why") else ""
         return f"{actor} paused its nudges{why}", holder
-    if kind == "moved_workspace":
+    if kind == MOVED_EVENT:
         return f"{actor} moved it from workspace {d.get('from')} to {d.get('to')}", holder
     words = {"resolved": "resolved it", "reopened": "reopened it",
-             "resumed_nudges": "resumed its nudges",
+             RESUMED_EVENT: "resumed its nudges",
              "update_logged": "logged an update from Qwest" + (" with a workaround"
                                                               if d.get("workaround") else ""),
              "closure_proposed": "noted that Qwest proposes to close it"}  # fmt: skip

@@ -28,7 +28,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 
 from storage import db as storage_db
 from storage.db import immediate, utc
-from storage.trackers import _rows
+from storage.trackers import PAUSED_EVENT, RESUMED_EVENT, _rows
 
 log = logging.getLogger(__name__)
 STATE_TTL_S = 600  # an OAuth state is good this long (Slack's own examples use ten minutes)
@@ -267,9 +267,9 @@ def pause_workspace(db, team: str, why: str, now: datetime) -> int:
     with immediate(db):
         db.execute(
             "INSERT INTO events (tracker_id, at, kind, actor, detail)"
-            " SELECT id, ?, 'paused_nudges', ?, ? FROM trackers"
+            " SELECT id, ?, ?, ?, ? FROM trackers"
             " WHERE team_id = ? AND state = 'open' AND problem IS NULL",
-            (utc(now), PAUSED_BY, _detail(why), team),
+            (utc(now), PAUSED_EVENT, PAUSED_BY, _detail(why), team),
         )
         paused = db.execute(
             "UPDATE trackers SET problem = ?, problem_told = 1"
@@ -291,9 +291,9 @@ def resume_paused(db, team: str, now: datetime) -> int:
     moves rows and resumes them in one)."""
     db.execute(
         "INSERT INTO events (tracker_id, at, kind, actor, detail)"
-        " SELECT id, ?, 'resumed_nudges', ?, '{}' FROM trackers"
+        " SELECT id, ?, ?, ?, '{}' FROM trackers"
         " WHERE team_id = ? AND problem LIKE ?",
-        (utc(now), PAUSED_BY, team, PAUSED + "%"),
+        (utc(now), RESUMED_EVENT, PAUSED_BY, team, PAUSED + "%"),
     )
     return db.execute(
         "UPDATE trackers SET problem = NULL, problem_told = 0 WHERE team_id = ? AND problem LIKE ?",

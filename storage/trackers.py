@@ -36,6 +36,8 @@ PENDING, CLAIMED, SENDING, SENT, SKIPPED, CANCELLED, DONE, QUARANTINED = (
     "done",
     "quarantined",
 )
+# events a workspace's install, uninstall or move writes in a tracker's history
+PAUSED_EVENT, RESUMED_EVENT, MOVED_EVENT = "paused_nudges", "resumed_nudges", "moved_workspace"
 INT64 = range(-(2**63), 2**63)  # the ids SQLite can hold
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from datetime import datetime
 
 from storage.db import guarded, immediate, parse_utc, utc
 from storage.installs import PAUSED, PAUSED_BY, resume_paused
+from storage.trackers import MOVED_EVENT
 
 SINGLE_TOKEN = "(single-token)"  # how the key "" is shown
 # a team id (T…) or an enterprise id (E…), as Slack writes them
 KEY_RE = re.compile(r"[TE][A-Z0-9]{6,20}")
-MOVED_EVENT = "moved_workspace"  # the history each moved tracker gains
 
 
 class Refused(ValueError):
