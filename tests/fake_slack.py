@@ -108,6 +108,7 @@ class _State:
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     faults_served: Counter = field(default_factory=Counter)
+    drops: dict[str, list[bool]] = field(default_factory=dict)  # method -> posted?, in order
     history: dict[str, list[dict]] = field(default_factory=dict)  # channel id -> messages
     codes: dict[str, Workspace] = field(default_factory=dict)  # OAuth code -> its workspace
     tokens: dict[str, Workspace] = field(default_factory=dict)  # bot token issued -> workspace
@@ -237,6 +238,7 @@ class FakeSlack:
             self._state.faults.clear()
             self._state.delays.clear()
             self._state.faults_served.clear()
+            self._state.drops.clear()
 
     # -- workspaces and tokens (OAuth) -------------------------------------------------------------
 
@@ -338,6 +340,18 @@ class FakeSlack:
         "response_url:*" delays every response_url."""
         with self._state.lock:
             self._state.delays[method] = seconds
+
+    def drop_next(self, method: str, posted: bool = True) -> None:
+        """Close the connection of the next call to `method` without an answer: after
+        doing the call (`posted`: it is in the history, as when Slack posted it and the
+        answer was lost), or without doing it (the connection dropped before Slack acted)."""
+        with self._state.lock:
+            self._state.drops.setdefault(method, []).append(posted)
+
+    def _take_drop(self, method: str) -> bool | None:
+        with self._state.lock:
+            queue = self._state.drops.get(method)
+            return queue.pop(0) if queue else None
 
     def faults_served(self, method: str) -> int:
         with self._state.lock:
@@ -509,6 +523,11 @@ class _Handler(BaseHTTPRequestHandler):
         fault, delay = self.fake._record(call)
         if delay:
             self.fake._stopping.wait(delay)
+        if (drop := self.fake._take_drop(method)) is not None:
+            if drop:
+                self.fake._answer(method, params)
+            self.close_connection = True  # no answer at all: the client reads a closed socket
+            return
         if fault is not None:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             payload = json.dumps({"ok": False, "error": fault.error})

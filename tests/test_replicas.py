@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import pytz
 
-from bot.handlers.app import build_app, call_budget_s, web_client
+from bot.handlers.app import build_app, call_budget_s, nudge_client, web_client
 from bot.handlers.context import Deps
 from bot.handlers.notifier import NUDGE_EVENT, SlackNotifier
 from bot.handlers.settings import SettingError, Settings, from_env
@@ -159,7 +159,7 @@ def slow_world(tmp_path, fake: FakeSlack):
     clock, path = Clock(), str(tmp_path / "slow.db")
     settings = Settings("xoxb-slow", "secret", None, fake.api_url, 0, path, "UTC", 1,
                         lease=timedelta(seconds=LEASE_S))  # fmt: skip
-    notifier = SlackNotifier(web_client(settings), lookup_budget_s=call_budget_s(settings.lease))
+    notifier = SlackNotifier(nudge_client(settings), lookup_budget_s=call_budget_s(settings.lease))
     scheduler = Scheduler(load(), notifier, path, tick=1, lease=settings.lease, clock=clock,
                           concurrency=1)  # fmt: skip
     db = storage_db.connect(path)
@@ -191,6 +191,31 @@ def test_a_post_that_times_out_is_looked_for_after_the_lease_not_sent_again(tmp_
     assert scheduler.tick() == 1
     assert step_states(db) == {repo.SENT: 1} and dm_nudges(fake) == 1
     assert len(fake.calls_to("chat.postMessage")) == (1 if posted else 2)
+
+
+@pytest.mark.parametrize("posted", [True, False], ids=["slack-posted-it", "slack-did-not"])
+def test_a_post_whose_connection_drops_is_not_retried_but_looked_for(tmp_path, fake, posted):
+    """The connection drops after the DM's request went out (Slack may have posted it):
+    slack_sdk's retry would post it again, so the nudges' client does not retry it; the
+    step stays in flight, and after its lease it is found in the DM, or sent once."""
+    db, scheduler, clock = slow_world(tmp_path, fake)
+    fake.drop_next("chat.postMessage", posted=posted)
+    assert scheduler.tick() == 0
+    assert len(fake.calls_to("chat.postMessage")) == 1  # no retry of a post that went out
+    assert step_states(db) == {repo.SENDING: 1} and dm_nudges(fake) == (1 if posted else 0)
+    clock.now += timedelta(seconds=LEASE_S + 1)
+    assert scheduler.tick() == 1
+    assert step_states(db) == {repo.SENT: 1} and dm_nudges(fake) == 1
+    assert len(fake.calls_to("chat.postMessage")) == (1 if posted else 2)
+
+
+def test_answers_still_retry_a_dropped_connection(tmp_path, fake):
+    """Only the nudges' posts are held back: a listener's answer is retried as before."""
+    settings = Settings("xoxb-1", "secret", None, fake.api_url, 0, str(tmp_path / "a.db"), "UTC",
+                        1, lease=timedelta(seconds=LEASE_S))  # fmt: skip
+    fake.drop_next("chat.postMessage", posted=False)
+    web_client(settings).chat_postMessage(channel="UANSWER", text="hi")
+    assert len(fake.calls_to("chat.postMessage")) == 2
 
 
 # --- a resolve waits for a nudge in flight as long as its lease, no longer ---------------------

@@ -20,6 +20,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -103,14 +104,31 @@ class RetryAfterWithin(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class PostsOnce(ConnectionErrorRetryHandler):
+    """Retries a dropped connection, except a chat.postMessage dropped after its request
+    went out whole (urllib raises the bare error while reading the answer, not URLError):
+    Slack may have posted it, so it is not posted again here. The nudge stays in flight
+    and is looked for in the DM once its lease has run out (notifier.send)."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if request.url.endswith("/chat.postMessage") and not isinstance(error, URLError):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def web_client(
-    settings: Settings, lease: timedelta | None = None, token: str | None = None
+    settings: Settings,
+    lease: timedelta | None = None,
+    token: str | None = None,
+    posts_once: bool = False,
 ) -> WebClient:
     """A Web API client that retries rate limits (honouring Retry-After), 5xx and drops,
     each call ending within call_budget_s(lease) (the settings' lease by default): half
     of it for the attempts (the timeout, in fractions of a second under a short lease),
-    half for the waits between them (Retry-After beyond that is not waited)."""
+    half for the waits between them (Retry-After beyond that is not waited). With
+    `posts_once` (the nudges' clients) a post that may have reached Slack is not retried."""
     budget = call_budget_s(settings.lease if lease is None else lease)
+    drops = PostsOnce if posts_once else ConnectionErrorRetryHandler
     return WebClient(
         token=token or settings.bot_token or None,  # (none: OAuth mode's app-wide client)
         base_url=settings.api_url,
@@ -118,9 +136,15 @@ def web_client(
         retry_handlers=[
             RetryAfterWithin(WEB_RETRIES, max_wait_s=budget / 2 / WEB_RETRIES),
             ServerErrorRetryHandler(max_retry_count=WEB_RETRIES),
-            ConnectionErrorRetryHandler(max_retry_count=WEB_RETRIES),
+            drops(max_retry_count=WEB_RETRIES),
         ],
     )
+
+
+def nudge_client(settings: Settings, token: str | None = None) -> WebClient:
+    """The client nudges (and digests) are sent with: the settings' lease's budget, and
+    a post that may have reached Slack never posted a second time by a retry."""
+    return web_client(settings, token=token, posts_once=True)
 
 
 def _header(req, name: str) -> str:
@@ -132,7 +156,7 @@ def install_parts(settings: Settings, deps: Deps) -> Install | None:
     """OAuth mode's stores and per-workspace clients (None with a single token)."""
     if not settings.oauth:
         return None
-    return Install.create(settings, deps, lambda token: web_client(settings, token=token))
+    return Install.create(settings, deps, lambda token: nudge_client(settings, token))
 
 
 def build_app(settings: Settings, deps: Deps, install: Install | None = None) -> App:
@@ -264,7 +288,7 @@ def serve(settings: Settings) -> int:
     app = checked_app(settings, deps, install)
     warm(deps)
     metrics = Metrics()
-    notifier = SlackNotifier(install.clients if install else web_client(settings),
+    notifier = SlackNotifier(install.clients if install else nudge_client(settings),
                              lookup_budget_s=call_budget_s(settings.lease), zone_in=deps.zone_of,
                              on_gone=install.workspaces.gone if install else None,
                              metrics=metrics)  # fmt: skip

@@ -21,6 +21,8 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 import pytz
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -58,6 +60,16 @@ def is_nudge_for(message: dict, tracker_id: int, step_id: int) -> bool:
         and payload.get("tracker_id") == tracker_id
         and payload.get("step_id") == step_id
     )
+
+
+def may_have_posted(exc: Exception) -> bool:
+    """True for a failure that came after the post went out whole: a timeout or a dropped
+    connection while reading Slack's answer (urllib raises these bare; a failure to
+    connect or to send comes wrapped in URLError). Slack may have the post, so the step
+    stays in flight and is looked for after its lease, not posted again."""
+    if isinstance(exc, URLError):
+        return False
+    return isinstance(exc, TimeoutError | ConnectionResetError | RemoteDisconnected)
 
 
 def ts_instant(ts: str) -> datetime:
@@ -228,8 +240,7 @@ class SlackNotifier:
         except (SlackApiError, SlackClientError, OSError) as exc:
             self._count(team, sent=False)
             self._refused(team, exc, client)
-            # a timeout came after the post went out: Slack may have it (looked for later)
-            failed = SendUncertain if isinstance(exc, TimeoutError) else NotifyError
+            failed = SendUncertain if may_have_posted(exc) else NotifyError
             raise failed(f"DM for tracker {tracker.id} failed: {type(exc).__name__}") from exc
         self._count(team, sent=True)
         channel = posted.get("channel") if hasattr(posted, "get") else None
