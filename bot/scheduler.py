@@ -396,6 +396,9 @@ class Scheduler:
             earlier = self.unmarked.get(claim.step.id)
         if earlier is not None:
             return self._mark_again(claim, earlier)
+        # the recipient's zone may take a Slack call: looked up before the step goes in
+        # flight, so the in-flight lease covers only the look in the DM and the send
+        zone = self._zone_before_sending(claim)
         with storage_db.immediate(self.db):
             if not repo.begin_send(self.db, claim, self.clock(), self.lease):
                 return False  # resolved or snoozed meanwhile, or another scheduler took it
@@ -406,8 +409,10 @@ class Scheduler:
                 return False
         now = self.clock()
         try:
-            zone = self._zone_for(tracker)
-            nudge = nudge_reply(self.k, tracker, claim.step, now, claim.skipped, zone)
+            if zone is not None and zone[0] != tracker.assignee:  # reassigned meanwhile
+                zone = (tracker.assignee, self._zone_for(tracker))
+            nudge = nudge_reply(self.k, tracker, claim.step, now, claim.skipped,
+                                zone[1] if zone else None)  # fmt: skip
             follow = follow_up(self.k, tracker, claim.step)
         except Exception as exc:  # a row that cannot be rendered: set aside, not retried
             self._quarantine(claim, f"cannot be rendered: {type(exc).__name__}: {exc}")
@@ -458,6 +463,15 @@ class Scheduler:
             log.info("step %s was in flight when its sender stopped; found in its DM, marked"
                      " sent, not sent again", claim.step.id)  # fmt: skip
         return found
+
+    def _zone_before_sending(self, claim: repo.Claim) -> tuple[str | None, str | None] | None:
+        """(the assignee, their zone) read before the step goes in flight; None when the
+        tracker cannot be read here (deliver reads it again, and sets it aside if need be)."""
+        try:
+            tracker = repo.get(self.db, claim.step.tracker_id, team=None)
+        except (repo.Unreadable, StorageError):
+            return None
+        return (tracker.assignee, self._zone_for(tracker)) if tracker else None
 
     def _zone_for(self, tracker: Tracker) -> str | None:
         """The recipient's zone when the notifier knows it (an assignee's), else None: the

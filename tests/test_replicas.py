@@ -35,8 +35,10 @@ from bot.handlers.context import Deps
 from bot.handlers.notifier import NUDGE_EVENT, SlackNotifier
 from bot.handlers.settings import SettingError, Settings, from_env
 from bot.knowledge.loader import load
-from bot.scheduler import DEFAULT_LEASE, Scheduler, lease_setting
+from bot.reply import render_text
+from bot.scheduler import DEFAULT_LEASE, RecordingNotifier, Scheduler, lease_setting
 from storage import db as storage_db
+from storage import desk
 from storage import trackers as repo
 from storage.trackers import NewStep
 from tests.fake_slack import FakeSlack, dm_message, event_callback, post
@@ -216,6 +218,27 @@ def test_answers_still_retry_a_dropped_connection(tmp_path, fake):
     fake.drop_next("chat.postMessage", posted=False)
     web_client(settings).chat_postMessage(channel="UANSWER", text="hi")
     assert len(fake.calls_to("chat.postMessage")) == 2
+
+
+def test_an_assignees_zone_is_looked_up_before_the_step_goes_in_flight(database):
+    """The lookup may be a Slack call (users.info): made while the step is only claimed, so
+    the in-flight lease covers just the look in the DM and the send."""
+    db, now = storage_db.connect(database), datetime.now(pytz.utc)
+    tracker = repo.create(db, owner="UOWNER", kind="custom", title="zoned", zone="UTC",
+                          started_at=now, steps=[NewStep(1, "reminder", now, "R")],
+                          now=now)  # fmt: skip
+    desk.assign(db, tracker, "UDANA", "UOWNER", now)
+    seen: list[Counter] = []
+
+    class Zoned(RecordingNotifier):
+        def zone_for(self, tracker):
+            seen.append(step_states(db))
+            return "America/New_York"
+
+    notifier = Zoned()
+    Scheduler(load(), notifier, database, clock=lambda: now, concurrency=1).tick()
+    assert seen == [Counter({repo.CLAIMED: 1})] and step_states(db) == {repo.SENT: 1}
+    assert "ET" in render_text(notifier.replies[0]) or "EST" in render_text(notifier.replies[0])
 
 
 # --- a resolve waits for a nudge in flight as long as its lease, no longer ---------------------
