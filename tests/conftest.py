@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
@@ -69,18 +68,10 @@ def own_database(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def pg_server():
-    from tests.pg_server import Server, Unavailable
+    from tests.pg_server import running
 
-    server = Server()
-    try:
-        server.start()
-    except Unavailable as exc:
-        server.stop()
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"PostgreSQL test server could not start: {exc}")
-        pytest.skip(f"PostgreSQL test server could not start: {exc}")
-    yield server
-    server.stop()
+    with running() as server:
+        yield server
 
 
 @pytest.fixture

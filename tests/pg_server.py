@@ -186,3 +186,24 @@ class Server:
             with contextlib.suppress(Unavailable, OSError, subprocess.SubprocessError):
                 self._call("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running():
+    """A server of one's own for as long as the block runs. When none can start here the
+    test skips with the reason, except under CI=true, where it fails: CI must run both
+    backends."""
+    import pytest  # noqa: PLC0415 - only the tests use this helper
+
+    server = Server()
+    try:
+        server.start()
+    except Unavailable as exc:
+        server.stop()
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL test server could not start: {exc}")
+        pytest.skip(f"PostgreSQL test server could not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -553,18 +553,10 @@ def wait_until(done, timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def own_pg_server():
-    from tests.pg_server import Server, Unavailable
+    from tests.pg_server import running
 
-    server = Server()
-    try:
-        server.start()
-    except Unavailable as exc:
-        server.stop()
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"PostgreSQL test server could not start: {exc}")
-        pytest.skip(f"PostgreSQL test server could not start: {exc}")
-    yield server
-    server.stop()
+    with running() as server:
+        yield server
 
 
 def test_a_scheduler_rides_out_postgresql_stopped_and_started(own_pg_server, caplog):
