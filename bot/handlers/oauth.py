@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,9 +93,11 @@ def _lists(text: str) -> dict[tuple[str, ...], list[str]]:
     return found
 
 
+@lru_cache(maxsize=4)
 def read_manifest(path: Path = MANIFEST) -> Manifest:
     """The bot scopes and redirect URLs of the manifest at `path`; ManifestError when it
-    cannot be read or declares no bot scope."""
+    cannot be read or declares no bot scope. Read once: the settings check it at start
+    and the install flow takes the same answer (the file ships with the code)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
