@@ -466,7 +466,10 @@ class Scheduler:
 
     def _zone_before_sending(self, claim: repo.Claim) -> tuple[str | None, str | None] | None:
         """(the assignee, their zone) read before the step goes in flight; None when the
-        tracker cannot be read here (deliver reads it again, and sets it aside if need be)."""
+        tracker cannot be read here (deliver reads it again, and sets it aside if need be),
+        or when the notifier keeps no zones (no read for nothing)."""
+        if getattr(self.notifier, "zone_for", None) is None:
+            return None
         try:
             tracker = repo.get(self.db, claim.step.tracker_id, team=None)
         except (repo.Unreadable, StorageError):
