@@ -92,6 +92,17 @@ def database(request, tmp_path):
 
 
 @pytest.fixture
+def db(database):
+    """A connection to the `database` fixture's database (SQLite, then PostgreSQL),
+    closed after the test."""
+    from storage.db import connect
+
+    conn = connect(database)
+    yield conn
+    conn.conn.close()
+
+
+@pytest.fixture
 def fake(monkeypatch):
     """A local fake Slack Web API (tests/fake_slack.py) for the test; loopback bypasses any
     HTTP(S)_PROXY slack_sdk would otherwise send through."""

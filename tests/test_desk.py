@@ -1,6 +1,7 @@
 """The desk in conversation (issue 10): one line said by someone, somewhere, at an instant.
 
 Channel C1's desk has ana, dana and U2; zed is only in C2. Refusals change nothing.
+Every test runs on SQLite and on PostgreSQL (the `database` and `db` fixtures).
 """
 
 from __future__ import annotations
@@ -25,16 +26,6 @@ T0 = "2026-12-01T08:05:00-06:00"
 MEMBERS = {"C1": {"ana", "dana", "U2"}, "C2": {"zed"}}
 BVOIP = "bvoip sev 1 site down since 8am central AOTS 1234567"
 CSR = "track csr BTN 312-555-0100 submitted 2026-11-30 11am ET"
-
-
-@pytest.fixture
-def path(database):  # every test here runs on SQLite and on PostgreSQL
-    return database
-
-
-@pytest.fixture
-def db(path):
-    return connect(path)
 
 
 @pytest.fixture
@@ -203,13 +194,13 @@ def test_progress_is_for_bvoip(say, db):
     assert refused.intent == "tracker_error" and "note 1" in refused.headline
 
 
-def test_progress_shows_on_the_next_nudge(say, db, path):
+def test_progress_shows_on_the_next_nudge(say, db, database):
     say(BVOIP)
     say("progress 1 vendor dispatched", at="2026-12-01T08:20:00-06:00")
     assert repo.get(db, 1).progress_at == parse_instant("2026-12-01T08:20:00-06:00", CT)
     notifier = RecordingNotifier()
     at = parse_instant("2026-12-01T09:01:00-06:00", CT)
-    Scheduler(load(), notifier, path, clock=lambda: at).tick()
+    Scheduler(load(), notifier, database, clock=lambda: at).tick()
     facts = dict(notifier.replies[-1].facts)
     assert facts["Forward progress"] == "last logged Tue Dec 1, 8:20 AM CST (41 min ago)"
 
@@ -217,11 +208,11 @@ def test_progress_shows_on_the_next_nudge(say, db, path):
 # --- show: the timeline as sentences -------------------------------------------------------
 
 
-def test_show_tells_the_timeline_in_sentences(say, db, path):
+def test_show_tells_the_timeline_in_sentences(say, db, database):
     say(BVOIP)
     say("assign 1 dana", at="2026-12-01T08:10:00-06:00")
     at = parse_instant("2026-12-01T10:02:00-06:00", CT)
-    Scheduler(load(), RecordingNotifier(), path, clock=lambda: at).tick()
+    Scheduler(load(), RecordingNotifier(), database, clock=lambda: at).tick()
     say("note 1 called Dana's manager, ref 4471", user="dana", at="2026-12-01T10:05:00-06:00")
     shown = text(say("show 1", at="2026-12-01T10:06:00-06:00"))
     assert "Tue 8:05 AM: ana started it" in shown
@@ -338,11 +329,11 @@ def test_digest_in_a_dm_is_refused(say):
 # --- the console ------------------------------------------------------------------------------
 
 
-def test_console_handoff(path, monkeypatch, tmp_path):
+def test_console_handoff(database, monkeypatch, tmp_path):
     from bot.console import Desk, answer_line
 
     monkeypatch.setenv("CLEC_BOT_EXPORT_DIR", str(tmp_path))
-    db, desk = connect(path), Desk()
+    db, desk = connect(database), Desk()
 
     def line(t):
         return answer_line(t, CT, db, desk)

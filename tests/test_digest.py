@@ -1,13 +1,12 @@
 """The morning digest: business days only, 8:30 wall clock across DST, one per channel and
-day with two schedulers, a late one posted once saying so, a very late one skipped."""
+day with two schedulers, a late one posted once saying so, a very late one skipped.
+Every test runs on SQLite and on PostgreSQL (the `database` and `db` fixtures)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from datetime import timedelta
-
-import pytest
 
 from bot import digest
 from bot.conversation import respond
@@ -37,16 +36,6 @@ class Posts:
                 self.fail -= 1
                 raise OSError("slack down")
             self.posts.append((channel, reply.headline))
-
-
-@pytest.fixture
-def path(database):  # every test here runs on SQLite and on PostgreSQL
-    return database
-
-
-@pytest.fixture
-def db(path):
-    return connect(path)
 
 
 def at(iso: str):
@@ -96,13 +85,13 @@ def test_a_digest_set_in_new_york_runs_at_new_york_time(db):
     assert len(posts.posts) == 1
 
 
-def test_two_schedulers_post_one_digest(path):
-    set_digest(connect(path))
+def test_two_schedulers_post_one_digest(database):
+    set_digest(connect(database))
     posts = Posts()
     barrier = threading.Barrier(4)
 
     def scheduler():
-        own = connect(path)
+        own = connect(database)
         barrier.wait()
         for _ in range(5):
             digest.tick(load(), own, at("2026-11-30T08:30:05-06:00"), posts)
@@ -115,12 +104,12 @@ def test_two_schedulers_post_one_digest(path):
     assert len(posts.posts) == 1
 
 
-def test_two_scheduler_objects_through_their_ticks(path):
-    set_digest(connect(path))
+def test_two_scheduler_objects_through_their_ticks(database):
+    set_digest(connect(database))
     posts = Posts()
     clock = at("2026-11-30T08:31:00-06:00")
-    first = Scheduler(load(), posts, path, clock=lambda: clock)
-    second = Scheduler(load(), posts, path, clock=lambda: clock)
+    first = Scheduler(load(), posts, database, clock=lambda: clock)
+    second = Scheduler(load(), posts, database, clock=lambda: clock)
     first.tick(), second.tick(), first.tick()
     assert [c for c, _ in posts.posts] == ["C1"]
 

@@ -3,6 +3,7 @@
 A tracker's references live in `tracker_refs` (indexed by value), kept by triggers from
 `trackers.refs`, so "got an update on 45678" is a point lookup; a user's list is one
 query by the (owner, state) index. Asserted by what SQLite plans and runs, not by time.
+The lookups run on SQLite and on PostgreSQL; the migration's fill of old rows is SQLite's.
 """
 
 from __future__ import annotations
@@ -28,11 +29,6 @@ def track(db, refs: dict, owner: str = "U1", title: str = "t") -> int:
 
 def rows(db) -> list[tuple]:
     return db.execute("SELECT tracker_id, kind, value FROM tracker_refs ORDER BY 1, 2").fetchall()
-
-
-@pytest.fixture
-def db(database):  # on SQLite and on PostgreSQL (the migration's fill is SQLite's alone)
-    return storage_db.connect(database)
 
 
 # (the references a tracker is made with, a value said later, found?)

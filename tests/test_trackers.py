@@ -1,7 +1,7 @@
 """Trackers in conversation: EXAMPLES.md's tracker table and more, then the verbs.
 
 Each case is one line said at an instant; the schedule is read back as
-(level, due_at) in the owner's zone.
+(level, due_at) in the owner's zone. Every test runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,12 +10,6 @@ import pytest
 
 from bot.cli import track_one
 from storage import trackers as repo
-from storage.db import connect
-
-
-@pytest.fixture
-def db(database):  # every test here runs on SQLite and on PostgreSQL
-    return connect(database)
 
 
 @pytest.fixture
