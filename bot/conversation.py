@@ -289,7 +289,7 @@ def route(ctx: Context) -> Route | None:
         return _route_entry("escalation_type", row)
     if q.reqtyp or q.porting_to_att or q.standalone:
         center, reason = routing.reqtyp_center(
-            q.reqtyp or "C", q.rpon, q.porting_to_att, q.standalone or _stand_alone(q)
+            k, q.reqtyp or "C", q.rpon, q.porting_to_att, q.standalone or _stand_alone(q)
         )
         return Route(center, reason, k.centers[center].source)
     if q.reject:

@@ -89,6 +89,10 @@ BAD_EDITS = [
      ["att_business_csr.toml", "missing 'section'"]),
     ("readings.toml", '"America/New_York"', '"America/NewYork"',
      ["readings.toml", "unknown zone"]),
+    ("readings.toml", 'c_in_rpon = { center = "LSC"', 'c_in_rpon = { center = "LSCX"',
+     ["reqtyp_routing.c_in_rpon", "unknown center"]),
+    ("readings.toml", "c_unsaid = {", "c_unsaid_x = {",
+     ["readings.toml", "reqtyp_routing.c_unsaid", "needs center and reason"]),
 ]  # fmt: skip
 
 

@@ -25,6 +25,7 @@ import pytz
 from bot.knowledge import hours
 from bot.knowledge.facts import FACT_KINDS, KIND_ASKS
 from bot.knowledge.model import (
+    REQTYP_CASES,
     WEEKDAYS,
     Carrier,
     Center,
@@ -38,6 +39,7 @@ from bot.knowledge.model import (
     Ladder,
     Level,
     Region,
+    ReqtypRule,
     Severity,
     Source,
     Topic,
@@ -251,6 +253,18 @@ def _carriers(readings: dict) -> tuple[Carrier, ...]:
     return tuple(carriers)
 
 
+def _reqtyp_routing(readings: dict) -> dict[str, ReqtypRule]:
+    """Reading 5's cases, each a center and the reason said; every case is needed."""
+    table = readings.get("reqtyp_routing", {})
+    rules = {}
+    for case in REQTYP_CASES:
+        entry = table.get(case)
+        if not isinstance(entry, dict) or not entry.get("center") or not entry.get("reason"):
+            raise KnowledgeError(f"{READINGS_FILE}: reqtyp_routing.{case}: needs center and reason")
+        rules[case] = ReqtypRule(entry["center"], entry["reason"])
+    return rules
+
+
 def _carrier_context(readings: dict) -> frozenset[str]:
     """Words that make an ambiguous carrier word ("sprint") a carrier (reading 12)."""
     words = readings.get("carrier_context", {}).get("words", ())
@@ -433,6 +447,7 @@ def load_from(data_dir: Path) -> Knowledge:
         documents=documents,
         carriers=_carriers(readings),
         carrier_context=_carrier_context(readings),
+        reqtyp_routing=_reqtyp_routing(readings),
         facts=tuple(facts),
     )
     _check_references(knowledge)
@@ -448,6 +463,7 @@ def _check_references(k: Knowledge) -> None:
     refs += [(f"code {c.code}", c.center) for c in k.codes]
     refs += [(f"ladder {lad.id}", lad.center) for lad in k.ladders.values()]
     refs += [(f"topic {t.id}", t.center) for t in k.topics]
+    refs += [(f"reqtyp_routing.{case}", r.center) for case, r in k.reqtyp_routing.items()]
     for name, center in refs:
         if center is not None and center not in k.centers:
             raise KnowledgeError(f"{name}: names unknown center {center!r}")

@@ -233,6 +233,18 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class ReqtypRule:
+    """Reading 5: the center an LSR goes to in one case of its REQTYP, and the reason
+    said with the answer ({reqtyp}: the REQTYP asked about)."""
+
+    center: str
+    reason: str
+
+
+REQTYP_CASES = ("porting_to_att", "c_in_rpon", "c_standalone", "c_unsaid", "other")
+
+
+@dataclass(frozen=True)
 class Carrier:
     """A carrier a desk may name (DOMAIN reading 12): covered by the sources, covered
     under an earlier name (CenturyLink and Lumen for Qwest), or not covered at all."""
@@ -286,6 +298,7 @@ class Knowledge:
     carriers: tuple[Carrier, ...] = ()
     facts: tuple[Fact, ...] = ()
     carrier_context: frozenset[str] = frozenset()  # words that make "sprint" a carrier
+    reqtyp_routing: dict[str, ReqtypRule] = field(default_factory=dict)  # by REQTYP_CASES
 
     def center(self, center_id: str) -> Center:
         return self.centers[center_id]

@@ -218,19 +218,20 @@ def code(k: Knowledge, kind: str, value: str) -> Code | None:
 
 
 def reqtyp_center(
-    reqtyp: str, rpon: bool, porting_to_att: bool, standalone: bool = True
+    k: Knowledge, reqtyp: str, rpon: bool, porting_to_att: bool, standalone: bool = True
 ) -> tuple[str, str]:
-    """Center and reason for an LSR's REQTYP (reading 5). A REQTYP C not said to be
-    stand-alone is taken as one, and the reason says where it goes in an RPON instead."""
+    """Center and reason for an LSR's REQTYP (reading 5, readings.toml's reqtyp_routing).
+    A REQTYP C not said to be stand-alone is taken as one, and the reason says where it
+    goes in an RPON instead."""
     reqtyp = reqtyp.upper()
     if porting_to_att:
-        return "LNPC", "Complex LNP and VoIP coordinated cuts for customers porting to AT&T"
-    if reqtyp == "C" and rpon:
-        return "LSC", "REQTYP C in an RPON arrangement with another REQTYP goes to the LSC"
-    if reqtyp == "C":
-        unsaid = "" if standalone else "; in an RPON arrangement with another REQTYP, the LSC"
-        return "NPSC", f"REQTYP C stand-alone ports (not in an RPON) go to the NPSC{unsaid}"
-    return "LSC", f"REQTYP {reqtyp} LSRs are ordered and handled through the LSC"
+        case = "porting_to_att"
+    elif reqtyp == "C":
+        case = "c_in_rpon" if rpon else "c_standalone" if standalone else "c_unsaid"
+    else:
+        case = "other"
+    rule = k.reqtyp_routing[case]
+    return rule.center, rule.reason.replace("{reqtyp}", reqtyp)
 
 
 def reqtyp_row(k: Knowledge, reqtyp: str) -> EscalationType | None:
