@@ -37,6 +37,9 @@ STATE_TTL_S = 600  # an OAuth state is good this long (Slack's own examples use 
 # is what keeps a flood from crowding out a real installer; docs/install.md)
 MAX_LIVE_STATES = 10_000
 PAUSED = "workspace: "  # the start of a problem that pause_workspace wrote (and resume clears)
+# SQL true for such a problem: an exact, case-sensitive prefix on both backends (LIKE
+# ignores ASCII case on SQLite and not on PostgreSQL)
+IS_PAUSED = f"substr(problem, 1, {len(PAUSED)}) = '{PAUSED}'"
 PAUSED_BY = "clecbot"  # the actor of the pause and resume events
 
 
@@ -292,12 +295,12 @@ def resume_paused(db, team: str, now: datetime) -> int:
     db.execute(
         "INSERT INTO events (tracker_id, at, kind, actor, detail)"
         " SELECT id, ?, ?, ?, '{}' FROM trackers"
-        " WHERE team_id = ? AND problem LIKE ?",
-        (utc(now), RESUMED_EVENT, PAUSED_BY, team, PAUSED + "%"),
+        f" WHERE team_id = ? AND {IS_PAUSED}",
+        (utc(now), RESUMED_EVENT, PAUSED_BY, team),
     )
     return db.execute(
-        "UPDATE trackers SET problem = NULL, problem_told = 0 WHERE team_id = ? AND problem LIKE ?",
-        (team, PAUSED + "%"),
+        f"UPDATE trackers SET problem = NULL, problem_told = 0 WHERE team_id = ? AND {IS_PAUSED}",
+        (team,),
     ).rowcount
 
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from storage.db import guarded, immediate, parse_utc, utc
-from storage.installs import PAUSED, PAUSED_BY, resume_paused
+from storage.installs import IS_PAUSED, PAUSED_BY, resume_paused
 from storage.trackers import MOVED_EVENT
 
 SINGLE_TOKEN = "(single-token)"  # how the key "" is shown
@@ -113,9 +113,8 @@ def listing(db, client_id: str | None = None) -> list[Workspace]:
         db,
         "SELECT team_id, COUNT(*),"
         " SUM(CASE WHEN state = 'open' THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN state = 'open' AND problem LIKE ? THEN 1 ELSE 0 END)"
+        f" SUM(CASE WHEN state = 'open' AND {IS_PAUSED} THEN 1 ELSE 0 END)"
         " FROM trackers GROUP BY team_id",
-        (PAUSED + "%",),
     )
     digests = _by_team(
         db, "SELECT team_id, COUNT(*) FROM digests WHERE enabled = 1 GROUP BY team_id"
@@ -170,9 +169,9 @@ def _collision(db, source: str, target: str) -> str | None:
 def _plan(db, source: str, target: str, installed: bool) -> Moved:
     """What moving `source` to `target` would move, or Refused (a colliding digest)."""
     trackers, paused = (int(v or 0) for v in db.execute(
-        "SELECT COUNT(*), SUM(CASE WHEN problem LIKE ? THEN 1 ELSE 0 END)"
+        f"SELECT COUNT(*), SUM(CASE WHEN {IS_PAUSED} THEN 1 ELSE 0 END)"
         " FROM trackers WHERE team_id = ?",
-        (PAUSED + "%", source),
+        (source,),
     ).fetchone())  # fmt: skip
     moved = Moved(
         source, target, trackers,
